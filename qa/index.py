@@ -1,0 +1,445 @@
+"""The passage index on disk: FAISS over normalised vectors, BM25 over words, and a manifest.
+
+Layout of an index folder::
+
+    CURRENT            name of the live version folder (replaced atomically)
+    v-<stamp>/         manifest.json, passages.jsonl, vectors.npy, dense.faiss (hnsw/ivf), bm25/
+
+A new version is written beside the live one and made live by replacing CURRENT, so a process killed
+mid-write leaves the previous index usable. Every file's size and sha256 is in the manifest and checked
+at load, so damage is reported, never searched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from embeddings import Embedder
+from qa.ingest import Article, article_id_for, load_folder, sha256_text
+from qa.language import FUNCTION_WORDS
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+INDEX_KINDS = ("flat", "hnsw", "ivf")
+REBUILD_HINT = "rebuild it with: python -m qa index --rebuild"
+
+ProgressCallback = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
+
+
+class IndexNotFoundError(FileNotFoundError):
+    pass
+
+
+class IndexCorruptError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    id: str
+    article: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    language: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    id: str
+    title: str
+    source_url: str | None
+    file: str
+    sha256: str
+    passages: int
+
+
+@dataclass
+class UpdateReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_despite_errors: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one line per skipped file
+    embedded: int = 0
+    reused: int = 0
+    rebuilt_because: str | None = None
+    written: bool = False
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if not self.written:
+            return (f"index is up to date: {len(self.unchanged)} articles, nothing embedded "
+                    f"({self.seconds:.1f} s)")
+        parts = [f"{len(self.added)} added", f"{len(self.changed)} changed", f"{len(self.removed)} removed",
+                 f"{len(self.unchanged)} unchanged"]
+        return (f"index updated: {', '.join(parts)}; {self.embedded} passages embedded, {self.reused} reused "
+                f"({self.seconds:.1f} s)")
+
+
+# ---------------------------------------------------------------- words for BM25
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?|[^\W\d_]+", re.UNICODE)
+
+
+def bm25_tokens(text: str) -> list[str]:
+    """Lower-cased words without English or Indonesian function words; 12.000 and 12,000 both become 12000."""
+    tokens = []
+    for match in _TOKEN.finditer(text.lower()):
+        token = match.group(0)
+        if token[0].isdigit():
+            token = re.sub(r"[.,](?=\d{3}\b)", "", token)
+        elif token in FUNCTION_WORDS or len(token) < 2:
+            continue
+        tokens.append(token)
+    return tokens
+
+
+# ---------------------------------------------------------------- FAISS
+
+def make_faiss_index(vectors: np.ndarray, kind: str = "flat", seed: int = 0):
+    """An inner-product FAISS index over normalised ``vectors``: exact (flat), HNSW or IVF."""
+    import faiss
+
+    if kind not in INDEX_KINDS:
+        raise ValueError(f"unknown index kind {kind!r}: use one of {', '.join(INDEX_KINDS)}")
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dimension = vectors.shape
+    if kind == "flat" or n < 1000:  # approximate search buys nothing on small collections
+        index = faiss.IndexFlatIP(dimension)
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 96
+    else:
+        nlist = int(min(4 * math.sqrt(n), n // 39))
+        quantizer = faiss.IndexFlatIP(dimension)
+        index = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(seed)
+        sample = vectors[rng.choice(n, size=min(n, nlist * 64), replace=False)]
+        index.train(sample)
+        index.nprobe = max(1, nlist // 16)
+    if n:
+        index.add(vectors)
+    return index
+
+
+# ---------------------------------------------------------------- the index
+
+class PassageIndex:
+    """A loaded index: passages, their vectors, FAISS and BM25 over them."""
+
+    def __init__(self, directory: Path, manifest: dict, articles: dict[str, StoredArticle],
+                 passages: list[StoredPassage], vectors: np.ndarray, dense, bm25) -> None:
+        self.directory = directory
+        self.manifest = manifest
+        self.articles = articles
+        self.passages = passages
+        self.vectors = vectors
+        self.dense = dense
+        self.bm25 = bm25
+
+    @property
+    def embedder_name(self) -> str:
+        return self.manifest["embedder"]
+
+    @property
+    def dimension(self) -> int:
+        return int(self.manifest["dimension"])
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def search_dense(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+        if not self.passages:
+            return []
+        query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
+        if query.shape[1] != self.dimension:
+            raise ValueError(f"query vector has {query.shape[1]} dimensions, the index {self.dimension}")
+        scores, rows = self.dense.search(query, min(n, len(self.passages)))
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def search_bm25(self, text: str, n: int) -> list[tuple[int, float]]:
+        tokens = bm25_tokens(text)
+        if not self.passages or self.bm25 is None or not tokens:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        top = np.argsort(-scores)[: min(n, len(scores))]
+        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+
+    @classmethod
+    def load(cls, directory: Path) -> "PassageIndex":
+        directory = Path(directory)
+        version = _live_version(directory)
+        try:
+            manifest = json.loads((version / "manifest.json").read_text("utf-8"))
+            if manifest.get("format") != FORMAT_VERSION:
+                raise IndexCorruptError(f"index format {manifest.get('format')!r} is not {FORMAT_VERSION}")
+            for name, expected in manifest["files"].items():
+                _check_file(version / name, expected)
+            passages = [StoredPassage(**json.loads(line))
+                        for line in (version / "passages.jsonl").read_text("utf-8").splitlines() if line]
+            articles = {a["id"]: StoredArticle(**a) for a in manifest["articles"]}
+            vectors = np.load(version / "vectors.npy", allow_pickle=False)
+            if vectors.shape != (len(passages), manifest["dimension"]):
+                raise IndexCorruptError(f"vectors have shape {vectors.shape}, expected "
+                                        f"({len(passages)}, {manifest['dimension']})")
+            if manifest["index_kind"] == "flat":
+                dense = make_faiss_index(vectors, "flat")
+            else:
+                import faiss
+
+                dense = faiss.read_index(str(version / "dense.faiss"))
+                if dense.ntotal != len(passages):
+                    raise IndexCorruptError(f"dense.faiss holds {dense.ntotal} vectors, expected {len(passages)}")
+            bm25 = _load_bm25(version / "bm25") if passages else None
+        except IndexCorruptError as exc:
+            raise IndexCorruptError(f"the index at {directory} is damaged: {exc}; {REBUILD_HINT}") from None
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise IndexCorruptError(
+                f"the index at {directory} is damaged ({type(exc).__name__}: {exc}); {REBUILD_HINT}") from None
+        return cls(directory, manifest, articles, passages, vectors, dense, bm25)
+
+
+def sync_index(
+    articles_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    index_kind: str = "flat",
+    passage_max_words: int = 120,
+    max_article_bytes: int = 5_000_000,
+    rebuild: bool = False,
+    progress: ProgressCallback | None = None,
+) -> tuple[PassageIndex, UpdateReport]:
+    """Bring the index at ``index_dir`` in line with the articles in ``articles_dir``; return it loaded.
+
+    Only passages whose text is new are embedded. A file that cannot be read keeps the passages it had
+    in the index. A damaged index, or one built with another embedder or settings, is rebuilt.
+    """
+    started = time.perf_counter()
+    report = UpdateReport()
+    articles, skipped = load_folder(articles_dir, max_bytes=max_article_bytes, max_words=passage_max_words)
+    report.problems = [str(s) for s in skipped]
+    broken_ids = {article_id_for(s.path) for s in skipped}
+
+    previous: PassageIndex | None = None
+    if not rebuild:
+        try:
+            previous = PassageIndex.load(index_dir)
+        except IndexNotFoundError:
+            pass
+        except IndexCorruptError as exc:
+            report.rebuilt_because = str(exc).split(";")[0]
+    else:
+        report.rebuilt_because = "a rebuild was asked for"
+    if previous is not None:
+        wanted = {"embedder": embedder.name, "dimension": embedder.dimension, "index_kind": index_kind,
+                  "passage_max_words": passage_max_words}
+        differs = {k: (previous.manifest.get(k), v) for k, v in wanted.items() if previous.manifest.get(k) != v}
+        if differs:
+            report.rebuilt_because = "settings changed: " + ", ".join(
+                f"{k} {old!r} -> {new!r}" for k, (old, new) in differs.items())
+            previous = None
+
+    old_articles = previous.articles if previous else {}
+    current = {a.id: a for a in articles}
+    for article_id in sorted(set(current) | set(old_articles)):
+        if article_id in current and article_id in old_articles:
+            bucket = report.unchanged if current[article_id].sha256 == old_articles[article_id].sha256 else report.changed
+            bucket.append(article_id)
+        elif article_id in current:
+            report.added.append(article_id)
+        elif article_id in broken_ids:
+            report.kept_despite_errors.append(article_id)
+        else:
+            report.removed.append(article_id)
+
+    if previous is not None and not (report.added or report.changed or report.removed):
+        report.seconds = time.perf_counter() - started
+        return previous, report
+
+    records_by_article: dict[str, list[StoredPassage]] = {}
+    stored_articles: dict[str, StoredArticle] = {}
+    for article in articles:
+        records_by_article[article.id] = _passage_records(article)
+        stored_articles[article.id] = StoredArticle(
+            id=article.id, title=article.title, source_url=article.source_url, file=article.path.name,
+            sha256=article.sha256, passages=len(article.passages))
+    for article_id in report.kept_despite_errors:
+        assert previous is not None
+        records_by_article[article_id] = [p for p in previous.passages if p.article == article_id]
+        stored_articles[article_id] = previous.articles[article_id]
+
+    order = sorted(records_by_article)
+    records = [r for article_id in order for r in records_by_article[article_id]]
+    reusable: dict[str, np.ndarray] = {}
+    if previous is not None:
+        reusable = {p.sha256: previous.vectors[i] for i, p in enumerate(previous.passages)}
+    vectors = np.zeros((len(records), embedder.dimension), dtype=np.float32)
+    to_embed = [i for i, r in enumerate(records) if r.sha256 not in reusable]
+    for i, r in enumerate(records):
+        if r.sha256 in reusable:
+            vectors[i] = reusable[r.sha256]
+    _embed_rows(embedder, records, vectors, to_embed, progress)
+    report.embedded, report.reused = len(to_embed), len(records) - len(to_embed)
+
+    manifest = {
+        "format": FORMAT_VERSION,
+        "embedder": embedder.name,
+        "dimension": embedder.dimension,
+        "index_kind": index_kind,
+        "passage_max_words": passage_max_words,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "articles": [dataclasses.asdict(stored_articles[a]) for a in order],
+    }
+    write_index(index_dir, manifest, records, vectors)
+    report.written = True
+    index = PassageIndex.load(index_dir)
+    report.seconds = time.perf_counter() - started
+    return index, report
+
+
+def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage], vectors: np.ndarray) -> Path:
+    """Write a complete new version beside the live one, then switch CURRENT to it."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    staging = index_dir / f".staging-{uuid.uuid4().hex[:12]}"
+    staging.mkdir()
+    try:
+        with open(staging / "passages.jsonl", "w", encoding="utf-8") as out:
+            for record in records:
+                out.write(json.dumps(dataclasses.asdict(record), ensure_ascii=False) + "\n")
+        with open(staging / "vectors.npy", "wb") as out:
+            np.save(out, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+        if manifest["index_kind"] != "flat":
+            faiss.write_index(make_faiss_index(vectors, manifest["index_kind"]), str(staging / "dense.faiss"))
+        if records:
+            _save_bm25([r.text for r in records], staging / "bm25")
+        manifest = dict(manifest, files={
+            str(path.relative_to(staging)): _describe_file(path)
+            for path in sorted(staging.rglob("*")) if path.is_file()})
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+        for path in staging.rglob("*"):
+            if path.is_file():
+                _fsync_file(path)
+        version = index_dir / f"v-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        os.rename(staging, version)
+        pointer = index_dir / f".CURRENT-{uuid.uuid4().hex[:8]}"
+        pointer.write_text(version.name + "\n", "utf-8")
+        _fsync_file(pointer)
+        os.replace(pointer, index_dir / "CURRENT")
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for stale in index_dir.iterdir():
+        if stale != version and (stale.name.startswith(("v-", ".staging-", ".CURRENT-"))):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+    return version
+
+
+# ---------------------------------------------------------------- helpers
+
+def _passage_records(article: Article) -> list[StoredPassage]:
+    return [StoredPassage(id=p.id, article=p.article, paragraph=p.paragraph, start=p.start, end=p.end,
+                          text=p.text, language=p.language, sha256=sha256_text(p.text))
+            for p in article.passages]
+
+
+def _embed_rows(embedder: Embedder, records: Sequence[StoredPassage], vectors: np.ndarray,
+                rows: list[int], progress: ProgressCallback | None, batch: int = 16) -> None:
+    if progress:
+        progress(0, len(rows))
+    for done in range(0, len(rows), batch):
+        chunk = rows[done : done + batch]
+        vectors[chunk] = embedder.embed_passages([records[i].text for i in chunk])
+        if progress:
+            progress(done + len(chunk), len(rows))
+
+
+def _live_version(directory: Path) -> Path:
+    pointer = directory / "CURRENT"
+    if not pointer.exists():
+        raise IndexNotFoundError(f"no index at {directory}; build it with: python -m qa index")
+    try:
+        name = pointer.read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(f"the index at {directory} is damaged (unreadable CURRENT: {exc}); {REBUILD_HINT}") from None
+    version = directory / name
+    if not name.startswith("v-") or "/" in name or not version.is_dir():
+        raise IndexCorruptError(f"the index at {directory} is damaged (CURRENT names {name!r}, which is "
+                                f"not there); {REBUILD_HINT}")
+    return version
+
+
+def _describe_file(path: Path) -> dict:
+    return {"bytes": path.stat().st_size, "sha256": _sha256_file(path)}
+
+
+def _check_file(path: Path, expected: dict) -> None:
+    if not path.is_file():
+        raise IndexCorruptError(f"{path.name} is missing")
+    size = path.stat().st_size
+    if size != expected["bytes"]:
+        raise IndexCorruptError(f"{path.name} has {size} bytes, expected {expected['bytes']}")
+    if _sha256_file(path) != expected["sha256"]:
+        raise IndexCorruptError(f"{path.name} does not match its checksum")
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as stream:
+        os.fsync(stream.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _save_bm25(texts: Iterable[str], folder: Path) -> None:
+    import bm25s
+
+    retriever = bm25s.BM25()
+    corpus = [bm25_tokens(t) or ["\x00empty"] for t in texts]
+    retriever.index(corpus, show_progress=False)
+    retriever.save(str(folder), show_progress=False)
+
+
+def _load_bm25(folder: Path):
+    import bm25s
+
+    return bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)

@@ -1,0 +1,276 @@
+"""Articles from files, and passages from articles.
+
+An article is a UTF-8 ``.txt`` or ``.md`` file; its id is the file name without extension. Passages follow
+paragraphs: a line broken mid-sentence is joined to the next one, a long paragraph is windowed on sentence
+boundaries. Every passage keeps character offsets into the decoded file text, so that
+``" ".join(article.text[p.start:p.end].split()) == p.text`` always holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from qa.language import Language, detect_language
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+TITLE_MAX_CHARS = 120
+
+_SOURCE_LINE = re.compile(r"^\s*(?:sumber|source)\s*:\s*(\S+)\s*$", re.IGNORECASE)
+_TRAILING_BOILERPLATE = re.compile(
+    r"^\s*(?:komentar|comments?|komen)\s*\(\d+\)\s*$"
+    r"|^\s*(?:baca juga|read more|bagikan|share|tags?)\s*:?.{0,80}$",
+    re.IGNORECASE,
+)
+# A line that ends like this closes its paragraph; any other line continues on the next one.
+_PARAGRAPH_END = re.compile(r"""[.!?…;"”’)\]]\s*$""")
+# A sentence ends at . ! ? … (optionally closed by a quote or bracket) followed by white space.
+_SENTENCE_END = re.compile(r"""[.!?…]+["”’)\]]*(?=\s)""")
+
+
+class ArticleError(ValueError):
+    """An article file that cannot be used; the message names the file and says why."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str  # "<article>#<n>", n counting from 1
+    article: str
+    paragraph: int  # counting from 1; windows of one long paragraph share it
+    start: int  # character offsets into the article's decoded text
+    end: int
+    text: str  # the file text between the offsets, white space collapsed
+    language: Language
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    path: Path
+    title: str
+    source_url: str | None
+    text: str
+    sha256: str
+    passages: tuple[Passage, ...]
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def article_id_for(path: Path) -> str:
+    return path.stem
+
+
+def decode_article(name: str, data: bytes, max_bytes: int) -> str:
+    """The text of an article file, or ArticleError saying why it cannot be one."""
+    if len(data) > max_bytes:
+        raise ArticleError(f"{name}: {len(data):,} bytes is over the limit of {max_bytes:,} bytes")
+    if b"\x00" in data:
+        raise ArticleError(f"{name}: binary file (contains NUL bytes), not a text article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(
+            f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+            "save it as UTF-8 and add it again"
+        ) from None
+    if not text.strip():
+        raise ArticleError(f"{name}: empty article")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(10, len(text) // 100):
+        raise ArticleError(f"{name}: looks binary ({controls} control characters), not a text article")
+    return text
+
+
+def load_article(path: Path, max_bytes: int = 5_000_000, max_words: int = 120) -> Article:
+    path = Path(path)
+    if path.suffix.lower() not in ARTICLE_SUFFIXES:
+        raise ArticleError(f"{path.name}: not an article (expected {' or '.join(ARTICLE_SUFFIXES)})")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"{path.name}: cannot be read ({exc.strerror})") from None
+    text = decode_article(path.name, data, max_bytes)
+    return parse_article(article_id_for(path), text, path=path, max_words=max_words)
+
+
+def parse_article(article_id: str, text: str, path: Path | None = None, max_words: int = 120) -> Article:
+    label = path.name if path else article_id
+    lines = list(_lines_with_offsets(text))
+    content = [(s, e, line) for s, e, line in lines if line.strip()]
+    if not content:
+        raise ArticleError(f"{label}: empty article")
+
+    source_url = None
+    body: list[tuple[int, int, str]] = []
+    for s, e, line in content:
+        match = _SOURCE_LINE.match(line)
+        if match and re.match(r"https?://", match.group(1)):
+            source_url = source_url or match.group(1)
+        else:
+            body.append((s, e, line))
+    while body and _TRAILING_BOILERPLATE.match(body[-1][2]):
+        body.pop()
+    if not body:
+        raise ArticleError(f"{label}: no article text besides boilerplate")
+
+    title = _title_from(body[0][2])
+    passages = []
+    for paragraph_number, (p_start, p_end) in enumerate(_paragraph_spans(text, lines, body), start=1):
+        for w_start, w_end in _windows(text, p_start, p_end, max_words):
+            passage_text = " ".join(text[w_start:w_end].split())
+            passages.append(
+                Passage(
+                    id=f"{article_id}#{len(passages) + 1}",
+                    article=article_id,
+                    paragraph=paragraph_number,
+                    start=w_start,
+                    end=w_end,
+                    text=passage_text,
+                    language=detect_language(passage_text, default="id"),
+                )
+            )
+    return Article(
+        id=article_id,
+        path=path or Path(f"{article_id}.txt"),
+        title=title,
+        source_url=source_url,
+        text=text,
+        sha256=sha256_text(text),
+        passages=tuple(passages),
+    )
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.reason} (skipped)"
+
+
+def load_folder(
+    folder: Path, max_bytes: int = 5_000_000, max_words: int = 120
+) -> tuple[list[Article], list[SkippedFile]]:
+    """Every usable article in ``folder`` (sorted by id), and each file that was skipped with the reason."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"articles folder {folder} does not exist")
+    articles: list[Article] = []
+    problems: list[SkippedFile] = []
+    by_id: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.name.startswith(".") and path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES:
+            by_id.setdefault(article_id_for(path), []).append(path)
+    for article_id, paths in by_id.items():
+        if len(paths) > 1:  # neither wins silently: both are skipped until one is renamed
+            names = " and ".join(p.name for p in paths)
+            problems.extend(SkippedFile(p, f"{p.name}: {names} share the article id {article_id!r}; rename one")
+                            for p in paths)
+            continue
+        try:
+            articles.append(load_article(paths[0], max_bytes=max_bytes, max_words=max_words))
+        except ArticleError as exc:
+            problems.append(SkippedFile(paths[0], str(exc)))
+    return articles, problems
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Offsets of the sentences of ``text[start:end]``, without surrounding white space."""
+    end = len(text) if end is None else end
+    spans = []
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        spans.append((cursor, match.end()))
+        cursor = match.end()
+    spans.append((cursor, end))
+    trimmed = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            trimmed.append((s, e))
+    return trimmed
+
+
+def _lines_with_offsets(text: str) -> Iterator[tuple[int, int, str]]:
+    offset = 0
+    for raw in text.splitlines(keepends=True):
+        line = raw.rstrip("\r\n")
+        stripped_left = len(line) - len(line.lstrip())
+        core = line.strip()
+        start = offset + stripped_left
+        yield start, start + len(core), core
+        offset += len(raw)
+
+
+def _title_from(first_line: str) -> str:
+    title = first_line.lstrip("#").strip()
+    if len(title) <= TITLE_MAX_CHARS:
+        return title
+    cut = title[:TITLE_MAX_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(",;: ") + "…"
+
+
+def _paragraph_spans(
+    text: str, lines: list[tuple[int, int, str]], body: list[tuple[int, int, str]]
+) -> Iterable[tuple[int, int]]:
+    """Join body lines into paragraphs. A blank line always ends a paragraph; the first line (the title)
+    and markdown headings stand alone; any other line without closing punctuation runs on."""
+    line_index = {s: i for i, (s, _, _) in enumerate(lines)}
+    current: tuple[int, int] | None = None
+    previous_line = -2
+    for position, (s, e, line) in enumerate(body):
+        index = line_index[s]
+        stands_alone = position == 0 or line.startswith("#")
+        if current is not None and index == previous_line + 1 and not stands_alone:
+            current = (current[0], e)
+        else:
+            if current is not None:
+                yield current
+            current = (s, e)
+        previous_line = index
+        if stands_alone or _PARAGRAPH_END.search(line):
+            yield current
+            current = None
+    if current is not None:
+        yield current
+
+
+def _windows(text: str, start: int, end: int, max_words: int) -> Iterable[tuple[int, int]]:
+    """Cut a paragraph into windows of whole sentences under ``max_words`` words (a single longer sentence
+    is cut on words)."""
+    if len(text[start:end].split()) <= max_words:
+        yield start, end
+        return
+    window: tuple[int, int] | None = None
+    words = 0
+    for s, e in sentence_spans(text, start, end):
+        n = len(text[s:e].split())
+        if n > max_words:
+            if window is not None:
+                yield window
+                window, words = None, 0
+            yield from _word_chunks(text, s, e, max_words)
+            continue
+        if window is not None and words + n > max_words:
+            yield window
+            window, words = None, 0
+        window = (s, e) if window is None else (window[0], e)
+        words += n
+    if window is not None:
+        yield window
+
+
+def _word_chunks(text: str, start: int, end: int, max_words: int) -> Iterable[tuple[int, int]]:
+    spans = [m.span() for m in re.finditer(r"\S+", text[start:end])]
+    for i in range(0, len(spans), max_words):
+        chunk = spans[i : i + max_words]
+        yield start + chunk[0][0], start + chunk[-1][1]

@@ -1,0 +1,76 @@
+"""Hybrid retrieval: dense vectors and BM25, fused by weighted reciprocal rank.
+
+BM25 only helps when question and passage share a language: across languages it matches little more than
+names, and equal-weight fusion pulled English questions over Indonesian passages off the right passage.
+So a BM25 rank counts fully only for passages in the question's language, and little otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from embeddings import Embedder
+from qa.index import PassageIndex, StoredArticle, StoredPassage
+from qa.language import Language, detect_language
+from qa.settings import Settings
+
+
+@dataclass(frozen=True)
+class RetrievedPassage:
+    passage: StoredPassage
+    article: StoredArticle
+    score: float  # fused score: higher is better, comparable only within one question
+    dense_score: float | None  # cosine similarity, when dense search found it
+    bm25_score: float | None
+
+    @property
+    def id(self) -> str:
+        return self.passage.id
+
+    @property
+    def text(self) -> str:
+        return self.passage.text
+
+
+class Retriever:
+    def __init__(self, index: PassageIndex, embedder: Embedder, settings: Settings | None = None) -> None:
+        if index.embedder_name != embedder.name or index.dimension != embedder.dimension:
+            raise ValueError(
+                f"the index was built with {index.embedder_name} ({index.dimension} dimensions), not with "
+                f"{embedder.name} ({embedder.dimension}); rebuild it with: python -m qa index --rebuild")
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings or Settings()
+
+    def search(self, question: str, k: int | None = None, language: Language | None = None) -> list[RetrievedPassage]:
+        k = self.settings.k if k is None else k
+        if not question.strip() or k <= 0 or not len(self.index):
+            return []
+        language = language or detect_language(question)
+        n = max(self.settings.candidates, k)
+        dense = self.index.search_dense(self.embedder.embed_query(question), n)
+        sparse = self.index.search_bm25(question, n)
+
+        s = self.settings
+        fused: dict[int, float] = {}
+        for rank, (row, _) in enumerate(dense):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (s.rrf_k + rank + 1)
+        for rank, (row, _) in enumerate(sparse):
+            same = self.index.passages[row].language == language
+            weight = s.bm25_weight_same_language if same else s.bm25_weight_other_language
+            fused[row] = fused.get(row, 0.0) + weight / (s.rrf_k + rank + 1)
+
+        dense_scores = dict(dense)
+        sparse_scores = dict(sparse)
+        best = sorted(fused, key=lambda row: (-fused[row], row))[:k]
+        results = []
+        for row in best:
+            passage = self.index.passages[row]
+            results.append(RetrievedPassage(
+                passage=passage,
+                article=self.index.articles[passage.article],
+                score=round(fused[row] * (s.rrf_k + 1), 6),  # 1.0 = first in dense search alone
+                dense_score=dense_scores.get(row),
+                bm25_score=sparse_scores.get(row),
+            ))
+        return results

@@ -1,0 +1,76 @@
+"""All settings in one typed object, with defaults that work on the seed articles.
+
+Every field can be set from the environment as ``KUTIP_<FIELD NAME IN CAPITALS>``; the command line
+overrides the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kutip"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # where things live
+    articles_dir: Path = PROJECT_ROOT / "seeds"
+    index_dir: Path = PROJECT_ROOT / ".kutip" / "index"
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+
+    # embedding and index
+    embedder: str = "e5-small"
+    index_kind: str = "flat"  # flat | hnsw | ivf
+    passage_max_words: int = 120  # long paragraphs are windowed on sentences under this budget
+    max_article_bytes: int = 5_000_000
+
+    # retrieval
+    k: int = 5
+    candidates: int = 30  # taken from each of dense and BM25 before fusion
+    bm25_weight_same_language: float = 0.5
+    bm25_weight_other_language: float = 0.1
+    rrf_k: int = 60
+
+    # generation
+    llm: str = "qwen2.5-coder-1.5b"
+    threads: int = 2
+    n_ctx: int = 4096
+    max_answer_tokens: int = 200
+    max_question_chars: int = 2000
+
+    def replace(self, **changes: object) -> "Settings":
+        changes = {k: v for k, v in changes.items() if v is not None}
+        for name in ("articles_dir", "index_dir", "cache_dir"):
+            if name in changes:
+                changes[name] = Path(changes[name])  # type: ignore[arg-type]
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        environ = dict(os.environ if environ is None else environ)
+        changes: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f"KUTIP_{f.name.upper()}")
+            if raw is None:
+                continue
+            default = getattr(cls(), f.name)
+            try:
+                if isinstance(default, bool):
+                    changes[f.name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+                elif isinstance(default, int):
+                    changes[f.name] = int(raw)
+                elif isinstance(default, float):
+                    changes[f.name] = float(raw)
+                else:
+                    changes[f.name] = raw
+            except ValueError as exc:
+                raise ValueError(f"KUTIP_{f.name.upper()}={raw!r} is not a valid {type(default).__name__}") from exc
+        return cls().replace(**changes)
