@@ -52,7 +52,9 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many kinds for a missing or broken model
             raise EmbedderError(f"sentence-transformers could not load {model!r} offline: {exc}") from exc
-        dimension = self._model.get_sentence_embedding_dimension()
+        get_dimension = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        dimension = get_dimension()
         if not dimension:
             dimension = int(self._model.encode(["x"]).shape[1])
         self.dimension = int(dimension)

@@ -30,9 +30,10 @@ import numpy as np
 
 from embeddings import Embedder
 from qa.ingest import Article, article_id_for, load_folder, sha256_text
-from qa.language import FUNCTION_WORDS
+from qa.language import search_terms
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 
 FORMAT_VERSION = 1
 INDEX_KINDS = ("flat", "hnsw", "ivf")
@@ -93,24 +94,6 @@ class UpdateReport:
                  f"{len(self.unchanged)} unchanged"]
         return (f"index updated: {', '.join(parts)}; {self.embedded} passages embedded, {self.reused} reused "
                 f"({self.seconds:.1f} s)")
-
-
-# ---------------------------------------------------------------- words for BM25
-
-_TOKEN = re.compile(r"\d+(?:[.,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?|[^\W\d_]+", re.UNICODE)
-
-
-def bm25_tokens(text: str) -> list[str]:
-    """Lower-cased words without English or Indonesian function words; 12.000 and 12,000 both become 12000."""
-    tokens = []
-    for match in _TOKEN.finditer(text.lower()):
-        token = match.group(0)
-        if token[0].isdigit():
-            token = re.sub(r"[.,](?=\d{3}\b)", "", token)
-        elif token in FUNCTION_WORDS or len(token) < 2:
-            continue
-        tokens.append(token)
-    return tokens
 
 
 # ---------------------------------------------------------------- FAISS
@@ -177,8 +160,9 @@ class PassageIndex:
         scores, rows = self.dense.search(query, min(n, len(self.passages)))
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
 
-    def search_bm25(self, text: str, n: int) -> list[tuple[int, float]]:
-        tokens = bm25_tokens(text)
+    def search_bm25(self, terms: list[str], n: int) -> list[tuple[int, float]]:
+        """Passages by BM25 score for ``terms`` (from ``qa.language.search_terms``)."""
+        tokens = [t for t in terms if t in self.bm25.vocab_dict] if self.bm25 is not None else []
         if not self.passages or self.bm25 is None or not tokens:
             return []
         scores = self.bm25.get_scores(tokens)
@@ -334,7 +318,7 @@ def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage
         if manifest["index_kind"] != "flat":
             faiss.write_index(make_faiss_index(vectors, manifest["index_kind"]), str(staging / "dense.faiss"))
         if records:
-            _save_bm25([r.text for r in records], staging / "bm25")
+            _save_bm25([search_terms(r.text, r.language) for r in records], staging / "bm25")
         manifest = dict(manifest, files={
             str(path.relative_to(staging)): _describe_file(path)
             for path in sorted(staging.rglob("*")) if path.is_file()})
@@ -430,11 +414,11 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _save_bm25(texts: Iterable[str], folder: Path) -> None:
+def _save_bm25(terms: Iterable[list[str]], folder: Path) -> None:
     import bm25s
 
     retriever = bm25s.BM25()
-    corpus = [bm25_tokens(t) or ["\x00empty"] for t in texts]
+    corpus = [t or ["\x00empty"] for t in terms]
     retriever.index(corpus, show_progress=False)
     retriever.save(str(folder), show_progress=False)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 Language = Literal["en", "id"]
@@ -32,3 +34,62 @@ def detect_language(text: str, default: Language = "en") -> Language:
     if english == indonesian:
         return default
     return "en" if english > indonesian else "id"
+
+
+# ---------------------------------------------------------------- words for lexical search (BM25)
+
+_TERM = re.compile(r"\d+(?:[.,]\d{3})+(?!\d)|\d+(?:[.,]\d+)?|[^\W\d_]+", re.UNICODE)
+_GLOSSARY_FILE = Path(__file__).resolve().parent / "data" / "glossary_en_id.tsv"
+
+
+@lru_cache(maxsize=1)
+def _indonesian_stemmer():
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer()
+
+
+@lru_cache(maxsize=200_000)
+def _stem_id(word: str) -> str:
+    return _indonesian_stemmer().stem(word) or word
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> dict[str, tuple[str, ...]]:
+    entries: dict[str, tuple[str, ...]] = {}
+    for line in _GLOSSARY_FILE.read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            english, indonesian = line.split("\t", 1)
+            entries[english.strip().lower()] = tuple(indonesian.split())
+    return entries
+
+
+def _english_lookup(word: str) -> tuple[str, ...]:
+    glossary = _glossary()
+    for candidate in (word, word.removesuffix("s"), word.removesuffix("es"), word.removesuffix("ed"),
+                      word.removesuffix("d"), word.removesuffix("ing")):
+        if candidate in glossary:
+            return glossary[candidate]
+    return ()
+
+
+def normalise_number(token: str) -> str:
+    """12.000, 12,000 and 12000 are one number; 1,5 and 1.5 stay as written."""
+    return re.sub(r"[.,](?=\d{3}\b)", "", token)
+
+
+def search_terms(text: str, language: Language, translate: bool = False) -> list[str]:
+    """Lower-cased words without function words; Indonesian words stemmed; numbers normalised.
+    With ``translate``, English words also bring their Indonesian equivalents from the glossary."""
+    terms: list[str] = []
+    for match in _TERM.finditer(text.lower()):
+        token = match.group(0)
+        if token[0].isdigit():
+            terms.append(normalise_number(token))
+            continue
+        if token in FUNCTION_WORDS or len(token) < 2:
+            continue
+        terms.append(_stem_id(token) if language == "id" else token)
+        if translate and language == "en":
+            terms.extend(_stem_id(w) for w in _english_lookup(token))
+    return terms

@@ -35,8 +35,8 @@ class Settings:
     # retrieval
     k: int = 5
     candidates: int = 30  # taken from each of dense and BM25 before fusion
-    bm25_weight_same_language: float = 0.5
-    bm25_weight_other_language: float = 0.1
+    bm25_weight_same_language: float = 1.0
+    bm25_weight_other_language: float = 1.0  # English questions reach Indonesian passages via the glossary
     rrf_k: int = 60
 
     # generation

@@ -1,0 +1,45 @@
+import pytest
+
+from qa.retrieve import Retriever
+from qa.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def retriever(seeds_index, e5):
+    return Retriever(seeds_index, e5, Settings())
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_recall_at_3_is_complete_on_the_question_set(retriever, retrieval_questions, language):
+    assert len(retrieval_questions) >= 12
+    misses = []
+    for item in retrieval_questions:
+        found = [r.passage.id for r in retriever.search(item[language], k=3)]
+        if not set(item["passages"]) & set(found):
+            misses.append((item["qid"], item[language], found))
+    assert misses == []
+
+
+def test_troop_deployment_question_finds_north_koreas_offer(retriever):
+    top = retriever.search("Who proposed the troop deployment?", k=3)
+    assert "002_b61871bac814194b#1" in [r.passage.id for r in top]
+
+
+def test_results_carry_scores_and_metadata_best_first(retriever):
+    results = retriever.search("Berapa tentara Korea Utara dikerahkan?", k=5)
+    assert len(results) == 5
+    assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+    assert all(r.article.id == r.passage.article and r.article.title for r in results)
+    assert all(r.dense_score is not None or r.bm25_score is not None for r in results)
+
+
+def test_empty_question_finds_nothing(retriever):
+    assert retriever.search("   ") == []
+
+
+def test_index_from_another_embedder_is_refused(seeds_index):
+    class Other:
+        name, dimension = "other", 8
+
+    with pytest.raises(ValueError, match="rebuild"):
+        Retriever(seeds_index, Other())
