@@ -100,6 +100,76 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_batch(path: str) -> list[dict]:
+    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    items = []
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"{path} line {number}: not JSON ({exc.msg})") from None
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                raise UsageError(f"{path} line {number}: expected {{\"question\": str, \"history\": [...]}}")
+            history = item.get("history") or []
+            if not isinstance(history, list) or not all(
+                    isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+                    for t in history):
+                raise UsageError(f"{path} line {number}: history must be a list of {{role, content}} turns")
+            items.append({"question": item["question"], "history": history})
+    return items
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.assistant import Assistant, QuestionError
+    from qa.generate import load_generator
+    from qa.retrieve import Retriever
+
+    if args.batch:
+        items = _read_batch(args.batch)
+    elif args.question is not None:
+        items = [{"question": args.question, "history": []}]
+    else:
+        raise UsageError("give a QUESTION or --batch FILE.jsonl")
+    if not args.batch and not args.question.strip():
+        raise UsageError("the question is empty")
+    settings = _settings(args)
+    embedder, index, _ = open_index(settings, quiet=True)
+    generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
+                               progress=_progress_bar("assembling model") if not args.json else None)
+    assistant = Assistant(Retriever(index, embedder, settings), generator, settings)
+    failures = 0
+    for item in items:
+        try:
+            if args.json:
+                answer = assistant.ask(item["question"], item["history"])
+            else:
+                answer = None
+                for piece in assistant.stream(item["question"], item["history"]):
+                    if isinstance(piece, str):
+                        print(piece, end="", flush=True)
+                    else:
+                        answer = piece
+                print("\r\033[K" if sys.stdout.isatty() else "\n", end="")
+        except QuestionError as exc:
+            failures += 1
+            _stderr(f"error: {exc}")
+            if args.json:
+                print(json.dumps({"question": item["question"], "error": str(exc)}, ensure_ascii=False), flush=True)
+            continue
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(answer.answer)
+            for c in answer.citations:
+                print(f"  [{c.n}] {c.passage} (paragraph {c.paragraph}): {c.text}")
+    if not args.batch and failures:
+        return 2
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from qa import bench
 
@@ -129,10 +199,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON: [{article, passage, text, score}]")
     p.set_defaults(run=cmd_search)
 
+    p = commands.add_parser("ask", help="answer a question with citations")
+    common(p)
+    p.add_argument("question", nargs="?")
+    p.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    p.add_argument("--batch", metavar="FILE.jsonl", help='questions, one {"question", "history"} per line ("-" for stdin)')
+    p.add_argument("--model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b or a GGUF path")
+    p.add_argument("--k", type=int, help="passages given to the model (default 4)")
+    p.add_argument("--threads", type=int, help="CPU threads for the model (default 2)")
+    p.set_defaults(run=cmd_ask)
+
     p = commands.add_parser("bench", help="measure indexing and vector search speed")
     p.add_argument("--sizes", default="10000,100000,1000000", help="synthetic collection sizes")
     p.add_argument("--kinds", default="flat,hnsw,ivf", help="FAISS index kinds to compare")
     p.add_argument("--queries", type=int, default=200, help="queries per size")
+    p.add_argument("--copies", type=int, default=20, help="variants of the seeds to index for throughput")
     p.set_defaults(run=cmd_bench)
     return parser
 
@@ -143,10 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     from embeddings import EmbedderError
     from qa.index import IndexCorruptError, IndexNotFoundError
+    from qa.models import ModelFileError
 
     try:
         return args.run(args)
-    except (UsageError, EmbedderError, IndexCorruptError, IndexNotFoundError, FileNotFoundError, ValueError) as exc:
+    except (UsageError, EmbedderError, IndexCorruptError, IndexNotFoundError, ModelFileError, FileNotFoundError,
+            ValueError) as exc:
         _stderr(f"error: {exc}")
         return 2
     except KeyboardInterrupt:

@@ -33,7 +33,6 @@ from qa.ingest import Article, article_id_for, load_folder, sha256_text
 from qa.language import search_terms
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 
 FORMAT_VERSION = 1
 INDEX_KINDS = ("flat", "hnsw", "ivf")
@@ -414,8 +413,15 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _save_bm25(terms: Iterable[list[str]], folder: Path) -> None:
+def _quiet_bm25s():
     import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
+    return bm25s
+
+
+def _save_bm25(terms: Iterable[list[str]], folder: Path) -> None:
+    bm25s = _quiet_bm25s()
 
     retriever = bm25s.BM25()
     corpus = [t or ["\x00empty"] for t in terms]
@@ -424,6 +430,6 @@ def _save_bm25(terms: Iterable[list[str]], folder: Path) -> None:
 
 
 def _load_bm25(folder: Path):
-    import bm25s
+    bm25s = _quiet_bm25s()
 
     return bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)

@@ -1,0 +1,217 @@
+"""The Python API: ``Assistant.from_folder("seeds").ask("Who proposed the troop deployment?")``.
+
+One question runs: follow-up rewrite (only when it leans on the conversation) → hybrid retrieval →
+constrained generation (evidence first, then the answer with [n] markers) → verification → the answer, an
+extractive quote when the generated answer fails its checks, or an abstention.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from qa import prompts
+from qa.generate import Generator, Usage, collect, load_generator
+from qa.ingest import sentence_spans
+from qa.language import Language, detect_language
+from qa.retrieve import RetrievedPassage, Retriever
+from qa.settings import Settings
+from qa.verify import check_answer, missing_question_terms, parse_model_output
+
+_REFERS_BACK = re.compile(
+    r"\b(that|it|its|they|them|their|this|these|those|he|she|him|her|his|there|then|itu|tersebut|ini|"
+    r"dia|ia|mereka|beliau|sana)\b|\w{3,}nya\b", re.IGNORECASE)
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, too long); the message says why."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    article: str
+    passage: str
+    text: str
+    title: str
+    paragraph: int
+    source_url: str | None
+    score: float
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "article": self.article, "passage": self.passage, "text": self.text}
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    extractive: bool  # the generated answer failed its checks; this quotes the best evidence instead
+    citations: list[Citation]
+    passages: list[Citation]  # every passage given to the model, numbered as in the answer's markers
+    standalone_question: str
+    language: Language
+    problems: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    raw_output: str = ""  # what the model wrote, for inspection
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "extractive": self.extractive,
+            "standalone_question": self.standalone_question,
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [dict(p.to_json(), score=p.score) for p in self.passages],
+            "problems": self.problems,
+            "timings": self.timings,
+        }
+
+
+class Assistant:
+    def __init__(self, retriever: Retriever, generator: Generator, settings: Settings | None = None) -> None:
+        self.retriever = retriever
+        self.generator = generator
+        self.settings = settings or retriever.settings
+
+    @classmethod
+    def from_folder(cls, articles_dir: str | Path = "seeds", settings: Settings | None = None,
+                    generator: Generator | None = None, **changes) -> "Assistant":
+        """Index ``articles_dir`` (only new text is embedded) and load the generator once."""
+        from embeddings import get_embedder
+        from qa.index import sync_index
+
+        settings = (settings or Settings.from_env()).replace(articles_dir=Path(articles_dir), **changes)
+        embedder = get_embedder(settings.embedder, threads=settings.threads)
+        index, _ = sync_index(settings.articles_dir, settings.index_dir, embedder, index_kind=settings.index_kind,
+                              passage_max_words=settings.passage_max_words,
+                              max_article_bytes=settings.max_article_bytes)
+        if generator is None:
+            generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads,
+                                       n_ctx=settings.n_ctx)
+        return cls(Retriever(index, embedder, settings), generator, settings)
+
+    def ask(self, question: str, history: Sequence[dict] = (), k: int | None = None) -> Answer:
+        final = None
+        for item in self.stream(question, history, k=k):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def stream(self, question: str, history: Sequence[dict] = (), k: int | None = None) -> Iterator[str | Answer]:
+        """Yield pieces of answer text as the model writes them, then the final, checked ``Answer``
+        (whose text may differ from what was streamed: the streamed text is a draft)."""
+        started = time.perf_counter()
+        question = self._clean(question)
+        language = detect_language(question)
+        usage = Usage()
+
+        standalone = question
+        if history and _REFERS_BACK.search(question) or history and len(question.split()) <= 4:
+            standalone = self._rewrite(question, history, usage)
+        retrieve_started = time.perf_counter()
+        retrieved = self.retriever.search(standalone, k=k or self.settings.k, language=language)
+        retrieve_ms = (time.perf_counter() - retrieve_started) * 1000
+        given = [_citation(n, r) for n, r in enumerate(retrieved, start=1)]
+        texts = [r.passage.text for r in retrieved]
+
+        missing = missing_question_terms(standalone, texts) if texts else ["(no passages)"]
+        raw = ""
+        first_token_ms = None
+        if texts and not missing:
+            streamed = 0
+            for piece in self.generator.stream(prompts.answer_messages(standalone, texts, language),
+                                               grammar=prompts.answer_grammar(len(texts)),
+                                               max_tokens=self.settings.max_answer_tokens):
+                raw += piece
+                _, draft = parse_model_output(raw) if "ANSWER:" in raw else (None, "")
+                if len(draft) > 5 and len(draft) > streamed:
+                    if first_token_ms is None:
+                        first_token_ms = (time.perf_counter() - started) * 1000
+                    yield draft[streamed:]
+                    streamed = len(draft)
+            _add_usage(usage, self.generator.last_usage)
+
+        answer = self._decide(question, standalone, language, raw, given, texts, missing)
+        answer.raw_output = raw
+        answer.timings = {
+            "retrieve_ms": round(retrieve_ms, 1),
+            "first_token_ms": round(first_token_ms, 1) if first_token_ms is not None else None,
+            "total_ms": round((time.perf_counter() - started) * 1000, 1),
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+        }
+        yield answer
+
+    # ------------------------------------------------------------------ steps
+
+    def _clean(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise QuestionError("the question must be text")
+        question = "".join(ch if ch.isprintable() else " " for ch in question)
+        question = " ".join(question.split())
+        if not question:
+            raise QuestionError("the question is empty")
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionError(f"the question has {len(question):,} characters; the limit is "
+                                f"{self.settings.max_question_chars:,}")
+        return question
+
+    def _rewrite(self, question: str, history: Sequence[dict], usage: Usage) -> str:
+        rewritten = collect(self.generator, prompts.rewrite_messages(question, history),
+                            grammar=prompts.REWRITE_GRAMMAR, max_tokens=60)
+        _add_usage(usage, self.generator.last_usage)
+        rewritten = " ".join(rewritten.split()).strip('"“” ')
+        if len(rewritten) < 5 or len(rewritten) > 4 * len(question) + 200:
+            last_user = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
+            return f"{last_user} {question}".strip()
+        return rewritten
+
+    def _decide(self, question: str, standalone: str, language: Language, raw: str,
+                given: list[Citation], texts: list[str], missing: list[str]) -> Answer:
+        def build(text: str, citations: Sequence[int], abstained=False, extractive=False, problems=()):
+            return Answer(question=question, answer=text, abstained=abstained, extractive=extractive,
+                          citations=[given[n - 1] for n in citations], passages=given,
+                          standalone_question=standalone, language=language, problems=list(problems))
+
+        abstain = prompts.ABSTAIN_REPLY[language]
+        if missing:
+            return build(abstain, [], abstained=True,
+                         problems=[f"no passage mentions {', '.join(repr(m) for m in missing)}"])
+        evidence, answer_text = parse_model_output(raw)
+        if evidence is None or not (answer_text or evidence):
+            return build(abstain, [], abstained=True, problems=["the model found no passage that states the answer"])
+        checked = check_answer(answer_text, texts, evidence)
+        if checked.ok:
+            return build(checked.text, checked.citations, problems=checked.dropped)
+        n, sentence = self._best_sentence(standalone, texts)
+        quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{sentence}” [{n}]"
+        return build(quote, [n], extractive=True, problems=checked.dropped + checked.problems)
+
+    def _best_sentence(self, question: str, texts: list[str]) -> tuple[int, str]:
+        """The sentence of the given passages closest in meaning to the question. (The model's own evidence
+        list is not preferred: when its answer fails the checks, its pointing is no better.)"""
+        candidates = [(n, text[s:e]) for n, text in enumerate(texts, start=1) for s, e in sentence_spans(text)]
+        embedder = self.retriever.embedder
+        vectors = embedder.embed_passages([sentence for _, sentence in candidates])
+        best = int(np.argmax(vectors @ embedder.embed_query(question)))
+        return candidates[best]
+
+
+def _citation(n: int, r: RetrievedPassage) -> Citation:
+    return Citation(n=n, article=r.passage.article, passage=r.passage.id, text=r.passage.text,
+                    title=r.article.title, paragraph=r.passage.paragraph, source_url=r.article.source_url,
+                    score=r.score)
+
+
+def _add_usage(total: Usage, step: Usage) -> None:
+    total.prompt_tokens += step.prompt_tokens
+    total.completion_tokens += step.completion_tokens

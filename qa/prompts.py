@@ -1,0 +1,61 @@
+"""Every prompt, grammar and fixed reply the pipeline uses, in one place.
+
+Static instructions come first and never change between questions, so llama.cpp reuses their tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from qa.language import Language
+
+ANSWER_SYSTEM = """You answer questions about news articles using only the numbered passages given with each question.
+Reply in exactly this form:
+EVIDENCE: numbers of the passages that state the answer, e.g. 2, 4 (NONE if no passage states it)
+ANSWER: one or two short sentences, each claim followed by its passage number in brackets, e.g. [2]
+Rules: use only facts written in the passages; copy names and numbers exactly as written; if the passages do not state the answer, write EVIDENCE: NONE and ANSWER: NONE."""
+
+ANSWER_LANGUAGE = {
+    "en": "Answer in English.",
+    "id": "Jawab dalam bahasa Indonesia.",
+}
+
+REWRITE_SYSTEM = """Rewrite the user's last question so that it can be understood without the conversation: replace words such as "that", "it", "they", "itu", "tersebut" with what they refer to. Keep the language of the last question. Reply with the rewritten question only."""
+
+ABSTAIN_REPLY = {
+    "en": "The articles don't say.",
+    "id": "Artikel-artikel ini tidak menyebutkannya.",
+}
+
+EXTRACTIVE_PREFIX = {
+    "en": "The generated answer could not be checked against the articles; the closest passage says:",
+    "id": "Jawaban yang dihasilkan tidak dapat dicocokkan dengan artikel; bagian yang paling dekat menyebutkan:",
+}
+
+REWRITE_GRAMMAR = r"""root ::= [^\n]+"""
+
+
+def answer_grammar(passage_count: int) -> str:
+    """Evidence first, as passage numbers that exist; then a one-line answer."""
+    numbers = " | ".join(f'"{n}"' for n in range(1, max(1, passage_count) + 1))
+    return "\n".join([
+        r'root ::= "EVIDENCE: " evidence "\nANSWER: " answer',
+        r'evidence ::= "NONE" | number (", " number)*',
+        f"number ::= {numbers}",
+        r'answer ::= "NONE" | [^\n\[ ] [^\n]*',  # words first: a bare "[2]" is no answer
+    ])
+
+
+def answer_messages(question: str, passages: Sequence[str], language: Language) -> list[dict]:
+    numbered = "\n".join(f"[{n}] {text}" for n, text in enumerate(passages, start=1))
+    user = f"Passages:\n{numbered}\n\nQuestion: {question}\n{ANSWER_LANGUAGE[language]}"
+    return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": user}]
+
+
+def rewrite_messages(question: str, history: Sequence[dict], max_turn_chars: int = 400) -> list[dict]:
+    turns = []
+    for turn in history[-4:]:
+        speaker = "User" if turn.get("role") == "user" else "Assistant"
+        turns.append(f"{speaker}: {str(turn.get('content', ''))[:max_turn_chars]}")
+    user = "Conversation:\n" + "\n".join(turns) + f"\n\nLast question: {question}\nRewritten question:"
+    return [{"role": "system", "content": REWRITE_SYSTEM}, {"role": "user", "content": user}]

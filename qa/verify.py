@@ -1,0 +1,162 @@
+"""Checks of what an answer claims against what it cites. Pure functions, no model.
+
+- ``parse_model_output``: the evidence list and the answer line of the constrained output.
+- ``check_answer``: markers that point at no passage are dropped; the numbers, months and names of each
+  sentence must appear in the passages that sentence cites (or, without markers of its own, in all the
+  answer cites).
+- ``missing_question_terms``: names and numbers of the question that no retrieved passage mentions; if
+  there are any, the articles cannot answer it, whatever the model says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Sequence
+
+from qa.ingest import sentence_spans
+from qa.language import FUNCTION_WORDS, normalise_number
+
+_MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+
+MONTHS = {
+    1: ("january", "januari"), 2: ("february", "februari"), 3: ("march", "maret"), 4: ("april",),
+    5: ("may", "mei"), 6: ("june", "juni"), 7: ("july", "juli"), 8: ("august", "agustus"),
+    9: ("september",), 10: ("october", "oktober"), 11: ("november", "nopember"),
+    12: ("december", "desember"),
+}
+_MONTH_OF = {name: number for number, names in MONTHS.items() for name in names}
+
+# English names and words as Indonesian articles write them, where spelling alone does not tell.
+NAME_ALIASES = {
+    "north": ("utara",), "south": ("selatan",), "east": ("timur",), "west": ("barat",),
+    "western": ("barat",), "us": ("as", "amerika"), "usa": ("as", "amerika"), "u.s": ("as",),
+    "united": ("serikat", "as"), "states": ("serikat", "as"), "america": ("amerika", "as"),
+    "american": ("amerika", "as"), "white": ("putih",), "house": ("gedung",), "europe": ("eropa",),
+    "european": ("eropa",), "japan": ("jepang",), "japanese": ("jepang",), "china": ("tiongkok", "cina"),
+    "chinese": ("tiongkok", "cina"), "germany": ("jerman",), "german": ("jerman",), "france": ("prancis",),
+    "french": ("prancis",), "britain": ("inggris",), "british": ("inggris",), "uk": ("inggris",),
+}
+# Capitalised words that are not names: sentence openers and titles in both languages.
+NOT_NAMES = FUNCTION_WORDS | frozenset(
+    """according however also both during since while yes no none although meanwhile
+    menurut namun selain pada sejak meski meskipun sementara ya tidak""".split())
+
+
+@dataclass
+class CheckedAnswer:
+    text: str  # the answer with invalid markers removed
+    citations: list[int]  # passage numbers cited, in order of first mention
+    problems: list[str] = field(default_factory=list)  # claims the cited passages do not support
+    dropped: list[str] = field(default_factory=list)  # markers removed because they point at no passage
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.citations)
+
+
+def parse_model_output(raw: str) -> tuple[list[int] | None, str]:
+    """(evidence passage numbers, or None for NONE; the answer text, "" for NONE) from the constrained
+    output ``EVIDENCE: …\\nANSWER: …``. Tolerates a missing line."""
+    evidence: list[int] | None = []
+    answer = ""
+    match = re.search(r"EVIDENCE:\s*([^\n]*)", raw)
+    if match:
+        value = match.group(1).strip()
+        evidence = None if value.upper().startswith("NONE") else [int(n) for n in re.findall(r"\d+", value)]
+    match = re.search(r"ANSWER:\s*(.*)", raw, re.DOTALL)
+    if match:
+        answer = match.group(1).strip()
+    elif "EVIDENCE:" not in raw:
+        answer = raw.strip()
+    if re.fullmatch(r"NONE\.?", answer, re.IGNORECASE):
+        answer = ""
+    return evidence, answer
+
+
+def markers(text: str) -> list[tuple[int, int, list[int]]]:
+    """(start, end, numbers) of each citation marker such as [2] or [1, 3]."""
+    return [(m.start(), m.end(), [int(n) for n in re.findall(r"\d+", m.group(1))]) for m in _MARKER.finditer(text)]
+
+
+def check_answer(answer: str, passages: Sequence[str], evidence: Sequence[int] | None = None) -> CheckedAnswer:
+    count = len(passages)
+    dropped: list[str] = []
+    problems: list[str] = []
+
+    def keep_valid(match: re.Match) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= count]
+        dropped.extend(f"marker [{n}] points at no passage" for n in numbers if not 1 <= n <= count)
+        return f"[{', '.join(map(str, valid))}]" if valid else ""
+
+    text = re.sub(r"\s+([.,;!?])", r"\1", _MARKER.sub(keep_valid, answer)).strip()
+    text = re.sub(r"[ \t]{2,}", " ", text)
+
+    cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
+    if not cited and evidence:
+        valid_evidence = [n for n in dict.fromkeys(evidence) if 1 <= n <= count]
+        if valid_evidence and text:
+            text = f"{text.rstrip()} [{', '.join(map(str, valid_evidence))}]"
+            cited = valid_evidence
+    if not text:
+        return CheckedAnswer("", [], ["the answer is empty"], dropped)
+    if not cited:
+        return CheckedAnswer(text, [], ["the answer cites no passage"], dropped)
+
+    for s, e in sentence_spans(text):
+        sentence = text[s:e]
+        own = [n for _, _, numbers in markers(sentence) for n in numbers]
+        support = " ".join(passages[n - 1] for n in (own or cited))
+        for fact in unsupported_facts(_MARKER.sub(" ", sentence), support):
+            problems.append(f"{fact!r} is not in the cited passage{'s' if len(own or cited) > 1 else ''}")
+    return CheckedAnswer(text, cited, problems, dropped)
+
+
+def unsupported_facts(claim: str, support: str) -> list[str]:
+    """Numbers, months and names of ``claim`` that ``support`` does not contain."""
+    support_numbers = {normalise_number(n) for n in _NUMBER.findall(support)}
+    support_words = {w.lower().strip("'’-") for w in _WORD.findall(support)}
+    support_months = {_MONTH_OF[w] for w in support_words if w in _MONTH_OF}
+    missing = []
+    for number in _NUMBER.findall(claim):
+        if normalise_number(number) not in support_numbers:
+            missing.append(number)
+    for word in _WORD.findall(claim):
+        lower = word.lower().strip("'’-")
+        if lower in _MONTH_OF:
+            if _MONTH_OF[lower] not in support_months:
+                missing.append(word)
+        elif _is_name(word) and not word_in(lower, support_words):
+            missing.append(word)
+    return missing
+
+
+def missing_question_terms(question: str, passages: Sequence[str]) -> list[str]:
+    """Names and numbers of the question that none of the passages mention."""
+    words = _WORD.findall(question)
+    claim = " ".join(words[1:]) if words else ""  # the first word is capitalised anyway
+    numbers = " ".join(_NUMBER.findall(question))
+    return unsupported_facts(f"{claim} {numbers}", " ".join(passages))
+
+
+def word_in(word: str, vocabulary: set[str]) -> bool:
+    """Whether a word, or its Indonesian form, or a spelling close to it, occurs in ``vocabulary``."""
+    if word in vocabulary:
+        return True
+    if any(alias in vocabulary for alias in NAME_ALIASES.get(word, ())):
+        return True
+    if len(word) < 4:
+        return False
+    for other in vocabulary:
+        if abs(len(other) - len(word)) <= 3 and other[:2] == word[:2] and \
+                SequenceMatcher(None, word, other).ratio() >= 0.8:
+            return True
+    return False
+
+
+def _is_name(word: str) -> bool:
+    return word[:1].isupper() and word.lower() not in NOT_NAMES and len(word) > 1
