@@ -25,7 +25,8 @@ from qa.verify import check_answer, missing_question_terms, parse_model_output
 
 _REFERS_BACK = re.compile(
     r"\b(that|it|its|they|them|their|this|these|those|he|she|him|her|his|there|then|itu|tersebut|ini|"
-    r"dia|ia|mereka|beliau|sana)\b|\w{3,}nya\b", re.IGNORECASE)
+    r"dia|ia|mereka|beliau|sana)\b|\w{3,}nya\b|^(what|how) about\b|^(and|but|dan|lalu|terus|kalau|bagaimana dengan)\b",
+    re.IGNORECASE)
 
 
 class QuestionError(ValueError):
@@ -170,7 +171,9 @@ class Assistant:
                             grammar=prompts.REWRITE_GRAMMAR, max_tokens=60)
         _add_usage(usage, self.generator.last_usage)
         rewritten = " ".join(rewritten.split()).strip('"“” ')
-        if len(rewritten) < 5 or len(rewritten) > 4 * len(question) + 200:
+        unchanged = rewritten.lower().rstrip("?. ") == question.lower().rstrip("?. ")
+        if unchanged or len(rewritten) < 5 or len(rewritten) > 4 * len(question) + 200:
+            # a rewrite that resolved nothing: let the previous question carry the context
             last_user = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
             return f"{last_user} {question}".strip()
         return rewritten

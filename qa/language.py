@@ -73,6 +73,10 @@ def _english_lookup(word: str) -> tuple[str, ...]:
     return ()
 
 
+def glossary_has(english_word: str) -> bool:
+    return bool(_english_lookup(english_word.lower()))
+
+
 def normalise_number(token: str) -> str:
     """12.000, 12,000 and 12000 are one number; 1,5 and 1.5 stay as written."""
     return re.sub(r"[.,](?=\d{3}\b)", "", token)

@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from typing import Sequence
 
 from qa.ingest import sentence_spans
-from qa.language import FUNCTION_WORDS, normalise_number
+from qa.language import FUNCTION_WORDS, glossary_has, normalise_number
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
@@ -42,7 +42,8 @@ NAME_ALIASES = {
 }
 # Capitalised words that are not names: sentence openers and titles in both languages.
 NOT_NAMES = FUNCTION_WORDS | frozenset(
-    """according however also both during since while yes no none although meanwhile
+    """according however also both during since while yes no none although meanwhile up some many most
+    several only more less over under nearly almost around approximately reportedly
     menurut namun selain pada sejak meski meskipun sementara ya tidak""".split())
 
 
@@ -125,12 +126,12 @@ def unsupported_facts(claim: str, support: str) -> list[str]:
     for number in _NUMBER.findall(claim):
         if normalise_number(number) not in support_numbers:
             missing.append(number)
-    for word in _WORD.findall(claim):
+    for position, word in enumerate(_WORD.findall(claim)):
         lower = word.lower().strip("'’-")
         if lower in _MONTH_OF:
             if _MONTH_OF[lower] not in support_months:
                 missing.append(word)
-        elif _is_name(word) and not word_in(lower, support_words):
+        elif _is_name(word, first=position == 0) and not word_in(lower, support_words):
             missing.append(word)
     return missing
 
@@ -158,5 +159,10 @@ def word_in(word: str, vocabulary: set[str]) -> bool:
     return False
 
 
-def _is_name(word: str) -> bool:
-    return word[:1].isupper() and word.lower() not in NOT_NAMES and len(word) > 1
+def _is_name(word: str, first: bool = False) -> bool:
+    """A capitalised word that is not a function word; a sentence's first word also must not be a
+    common English word of the glossary, nor a short word."""
+    lower = word.lower()
+    if not word[:1].isupper() or lower in NOT_NAMES or len(word) < 2:
+        return False
+    return not first or (len(word) > 3 and not glossary_has(lower))

@@ -1,0 +1,134 @@
+"""The whole pipeline with the real 0.5B model over the seeds, plus the logic around the model with a
+scripted generator."""
+
+import pytest
+
+from qa.assistant import Answer, Assistant, QuestionError
+from qa.generate import ScriptedGenerator, load_generator
+from qa.retrieve import Retriever
+from qa.settings import Settings
+
+from conftest import DATA, read_jsonl
+
+GOLD = read_jsonl(DATA / "answer_gold.jsonl")
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    settings = Settings()
+    return load_generator("qwen2.5-coder-0.5b", settings.cache_dir, threads=2)
+
+
+@pytest.fixture(scope="module")
+def assistant(seeds_index, e5, small_model):
+    return Assistant(Retriever(seeds_index, e5, Settings()), small_model)
+
+
+def scripted(seeds_index, e5, *outputs):
+    return Assistant(Retriever(seeds_index, e5, Settings()), ScriptedGenerator(outputs))
+
+
+def _contains(text, alternatives):
+    return any(a.lower() in text.lower() for a in alternatives)
+
+
+@pytest.fixture(scope="module")
+def gold_answers(assistant):
+    return [(item, assistant.ask(item["question"], item["history"])) for item in GOLD]
+
+
+def test_every_answer_is_grounded_or_an_abstention(gold_answers):
+    for item, answer in gold_answers:
+        given = {p.passage: p.text for p in answer.passages}
+        if answer.abstained:
+            assert answer.citations == []
+            continue
+        assert answer.citations, item["question"]
+        for citation in answer.citations:
+            assert given[citation.passage] == citation.text
+            assert f"[{citation.n}" in answer.answer or f", {citation.n}" in answer.answer
+        if answer.extractive:
+            quote = answer.answer.split("“", 1)[1].rsplit("”", 1)[0]
+            assert quote in answer.citations[0].text
+
+
+def test_unanswerable_questions_abstain_in_the_questions_language(gold_answers):
+    for item, answer in gold_answers:
+        if item["kind"] == "unanswerable":
+            assert answer.abstained, (item["question"], answer.answer)
+            expected = "tidak" if "Apa" in item["question"] else "don't say"
+            assert expected in answer.answer
+
+
+def test_answerable_questions_are_answered_and_cite_support(gold_answers):
+    answerable = [(i, a) for i, a in gold_answers if i["kind"] != "unanswerable"]
+    assert not any(a.abstained for _, a in answerable)
+    correct = sum(all(_contains(a.answer, alts) for alts in i["must"]) for i, a in answerable)
+    supported = sum(bool({c.passage for c in a.citations} & set(i["passages"])) for i, a in answerable)
+    # measured with the 0.5B model: 7/9 correct, 8/9 citing a supporting passage
+    assert correct >= 6 and supported >= 7, (correct, supported)
+
+
+def test_follow_up_is_rewritten_before_retrieval(gold_answers):
+    for item, answer in gold_answers:
+        if item["kind"] == "followup":
+            assert answer.standalone_question != item["question"]
+            assert set(item["passages"]) & {p.passage for p in answer.passages}
+
+
+def test_timings_and_token_counts_are_reported(gold_answers):
+    _, answer = gold_answers[0]
+    assert set(answer.timings) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens"}
+    assert answer.timings["prompt_tokens"] > 100 and answer.timings["completion_tokens"] > 0
+
+
+def test_stream_yields_text_then_the_final_answer(assistant):
+    items = list(assistant.stream("Which newspaper reported that the deployment was requested by Pyongyang?"))
+    final = items[-1]
+    assert isinstance(final, Answer) and all(isinstance(i, str) for i in items[:-1])
+    assert "".join(items[:-1]).strip(), "no text was streamed before the final answer"
+
+
+@pytest.mark.parametrize("question, message", [("", "empty"), ("   \n\t", "empty"), ("x" * 20_000, "limit")])
+def test_bad_questions_are_refused_clearly(assistant, question, message):
+    with pytest.raises(QuestionError, match=message):
+        assistant.ask(question)
+
+
+# ---------------------------------------------------------------- scripted generator: the logic alone
+
+def test_supported_answer_is_kept(seeds_index, e5):
+    a = scripted(seeds_index, e5, "EVIDENCE: 1\nANSWER: The New York Times reported it [1].")
+    answer = a.ask("Which newspaper reported that the deployment was requested by Pyongyang?")
+    assert answer.answer == "The New York Times reported it [1]." and not answer.extractive
+    assert answer.citations[0].passage == "002_b61871bac814194b#3"
+
+
+def test_invented_fact_falls_back_to_a_quoted_sentence(seeds_index, e5):
+    a = scripted(seeds_index, e5, "EVIDENCE: 1\nANSWER: It was reported on December 23, 2021 [1].")
+    answer = a.ask("Which newspaper reported that the deployment was requested by Pyongyang?")
+    assert answer.extractive and "2021" in " ".join(answer.problems)
+    assert "The New York Times" in answer.answer and answer.answer.endswith("[1]")
+
+
+def test_model_saying_none_abstains(seeds_index, e5):
+    a = scripted(seeds_index, e5, "EVIDENCE: NONE\nANSWER: NONE")
+    answer = a.ask("Siapa yang menang pemilihan di Korea Utara?")
+    assert answer.abstained and answer.answer == "Artikel-artikel ini tidak menyebutkannya." and not answer.citations
+
+
+def test_question_about_something_absent_abstains_without_asking_the_model(seeds_index, e5):
+    generator = ScriptedGenerator([])
+    a = Assistant(Retriever(seeds_index, e5, Settings()), generator)
+    answer = a.ask("What is the capital of Australia?")
+    assert answer.abstained and generator.calls == []
+
+
+def test_follow_up_uses_the_rewrite(seeds_index, e5):
+    a = scripted(seeds_index, e5, "Which newspaper first reported that North Korea offered the troops?",
+                 "EVIDENCE: 1\nANSWER: The New York Times [1].")
+    answer = a.ask("Which newspaper first reported that?", history=[
+        {"role": "user", "content": "Who proposed the troop deployment?"},
+        {"role": "assistant", "content": "North Korea [1]."}])
+    assert answer.standalone_question == "Which newspaper first reported that North Korea offered the troops?"
+    assert "North Korea" in a.generator.calls[0][1]["content"]

@@ -1,0 +1,82 @@
+"""Marker parsing, claim checks and fallbacks on hand-written model outputs."""
+
+import pytest
+
+from qa.verify import check_answer, markers, missing_question_terms, parse_model_output, unsupported_facts
+
+P1 = "Diperkirakan hingga 12.000 tentara Korea Utara telah dikerahkan untuk mendukung pasukan Rusia."
+P2 = "Pada tanggal 23 Desember, The New York Times melaporkan bahwa pengerahan itu adalah permintaan dari Pyongyang."
+P3 = "Presiden Ukraina, Volodymyr Zelenskyy, mengklaim bahwa korban telah melebihi 3.000 orang."
+
+
+def test_parse_constrained_output():
+    assert parse_model_output("EVIDENCE: 2, 3\nANSWER: Pyongyang asked [2].") == ([2, 3], "Pyongyang asked [2].")
+    assert parse_model_output("EVIDENCE: NONE\nANSWER: NONE") == (None, "")
+    assert parse_model_output("EVIDENCE: 1\nANSWER: NONE") == ([1], "")
+    assert parse_model_output("just text [1]") == ([], "just text [1]")
+
+
+def test_markers_single_and_grouped():
+    assert markers("A [1]. B [2, 3].") == [(2, 5, [1]), (9, 15, [2, 3])]
+
+
+def test_supported_answer_passes_with_number_forms_and_months():
+    checked = check_answer("Up to 12,000 North Korean soldiers were deployed [1]. The New York Times reported it on "
+                           "23 December [2].", [P1, P2])
+    assert checked.ok, checked.problems
+    assert checked.citations == [1, 2]
+
+
+def test_marker_pointing_at_no_passage_is_dropped():
+    checked = check_answer("Zelenskyy claimed more than 3,000 casualties [1][7].", [P3])
+    assert checked.text == "Zelenskyy claimed more than 3,000 casualties [1]."
+    assert checked.dropped == ["marker [7] points at no passage"]
+    assert checked.ok
+
+
+def test_number_not_in_the_cited_passage_fails():
+    checked = check_answer("About 10,000 soldiers were deployed [1].", [P1, P3])
+    assert not checked.ok and "'10,000' is not in the cited passage" in checked.problems
+
+
+def test_claim_checked_against_its_own_citation_not_another():
+    checked = check_answer("Zelenskyy claimed 3,000 casualties [1].", [P1, P3])
+    assert not checked.ok  # 3,000 and Zelenskyy are in passage 2, not in the cited passage 1
+
+
+def test_invented_year_and_name_fail():
+    assert not check_answer("It was reported on December 23, 2021 [2].", [P2]).ok
+    assert not check_answer("Jake Sullivan asked for the troops [1].", [P1]).ok
+    assert not check_answer("Canberra [1].", [P1]).ok
+
+
+def test_month_in_the_other_language_is_the_same_month():
+    assert unsupported_facts("on 23 December", P2) == []
+    assert unsupported_facts("in June", P2) == ["June"]
+
+
+def test_english_names_match_indonesian_spellings():
+    assert unsupported_facts("North Korean troops support Russia", P1) == []
+    assert unsupported_facts("Ukrainian President Zelenskyy", P3) == []
+
+
+def test_answer_without_markers_takes_the_evidence():
+    checked = check_answer("The New York Times.", [P1, P2], evidence=[2])
+    assert checked.text == "The New York Times. [2]" and checked.ok
+
+
+def test_answer_without_any_citation_fails():
+    checked = check_answer("The New York Times.", [P1, P2])
+    assert not checked.ok and checked.problems == ["the answer cites no passage"]
+
+
+def test_question_terms_missing_from_the_passages():
+    assert missing_question_terms("What is the capital of Australia?", [P1, P2]) == ["Australia"]
+    assert missing_question_terms("Who asked for the North Korean deployment?", [P1, P2]) == []
+    assert missing_question_terms("What happened in 1998?", [P1]) == ["1998"]
+
+
+@pytest.mark.parametrize("text", ["", "[1]", "[[[", "EVIDENCE: 9\nANSWER: [99]", "\x00\x01", "Ω [0] [-1]"])
+def test_odd_outputs_never_raise(text):
+    evidence, answer = parse_model_output(text)
+    check_answer(answer, [P1, P2], evidence)
