@@ -13,7 +13,6 @@ at load, so damage is reported, never searched.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import math
@@ -29,7 +28,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from embeddings import Embedder
-from qa.ingest import Article, article_id_for, load_folder, sha256_text
+from qa.ingest import Article, article_id_for, load_folder, sha256_file, sha256_text
 from qa.language import search_terms
 
 log = logging.getLogger(__name__)
@@ -379,7 +378,7 @@ def _live_version(directory: Path) -> Path:
 
 
 def _describe_file(path: Path) -> dict:
-    return {"bytes": path.stat().st_size, "sha256": _sha256_file(path)}
+    return {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def _check_file(path: Path, expected: dict) -> None:
@@ -388,16 +387,8 @@ def _check_file(path: Path, expected: dict) -> None:
     size = path.stat().st_size
     if size != expected["bytes"]:
         raise IndexCorruptError(f"{path.name} has {size} bytes, expected {expected['bytes']}")
-    if _sha256_file(path) != expected["sha256"]:
+    if sha256_file(path) != expected["sha256"]:
         raise IndexCorruptError(f"{path.name} does not match its checksum")
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fsync_file(path: Path) -> None:

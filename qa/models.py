@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from qa.ingest import sha256_file
+
 GGUF_MAGIC = b"GGUF"
 
 
@@ -74,7 +76,7 @@ def assemble(model: NamedModel, folder: Path, progress: ProgressCallback | None 
     if target.is_file() and target.stat().st_size == model.size and verified.is_file() \
             and verified.read_text().strip() == f"{model.sha256} {target.stat().st_mtime_ns}":
         return target
-    if target.is_file() and target.stat().st_size == model.size and _sha256(target) == model.sha256:
+    if target.is_file() and target.stat().st_size == model.size and sha256_file(target) == model.sha256:
         _mark_verified(target, verified, model)
         return target
 
@@ -118,11 +120,3 @@ def _mark_verified(target: Path, verified: Path, model: NamedModel) -> None:
     temporary = verified.with_suffix(f".{uuid.uuid4().hex[:8]}")
     temporary.write_text(f"{model.sha256} {target.stat().st_mtime_ns}\n")
     os.replace(temporary, verified)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(8 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
