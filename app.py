@@ -54,18 +54,13 @@ def sources_html(answer, show_all: bool = False) -> str:
 def build_app(settings: Settings):
     import gradio as gr
 
-    from embeddings import get_embedder
     from qa.assistant import Assistant, QuestionError
     from qa.generate import load_generator
-    from qa.index import sync_index
-    from qa.retrieve import Retriever
+    from qa.retrieve import open_retriever
 
-    embedder = get_embedder(settings.embedder, threads=settings.threads)
     print(f"indexing {settings.articles_dir} …", file=sys.stderr, flush=True)
-    index, report = sync_index(settings.articles_dir, settings.index_dir, embedder,
-                               index_kind=settings.index_kind, passage_max_words=settings.passage_max_words)
+    retriever, report = open_retriever(settings)
     print(report.summary(), file=sys.stderr, flush=True)
-    retriever = Retriever(index, embedder, settings)
 
     def assistant_for(model: str) -> Assistant:
         generator = load_generator(model, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)

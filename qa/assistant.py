@@ -19,7 +19,7 @@ from qa import prompts
 from qa.generate import Generator, Usage, collect, load_generator
 from qa.ingest import sentence_spans
 from qa.language import Language, detect_language
-from qa.retrieve import RetrievedPassage, Retriever
+from qa.retrieve import RetrievedPassage, Retriever, open_retriever
 from qa.settings import Settings
 from qa.verify import check_answer, missing_question_terms, parse_model_output
 
@@ -86,18 +86,12 @@ class Assistant:
     def from_folder(cls, articles_dir: str | Path = "seeds", settings: Settings | None = None,
                     generator: Generator | None = None, **changes) -> "Assistant":
         """Index ``articles_dir`` (only new text is embedded) and load the generator once."""
-        from embeddings import get_embedder
-        from qa.index import sync_index
-
         settings = (settings or Settings.from_env()).replace(articles_dir=Path(articles_dir), **changes)
-        embedder = get_embedder(settings.embedder, threads=settings.threads)
-        index, _ = sync_index(settings.articles_dir, settings.index_dir, embedder, index_kind=settings.index_kind,
-                              passage_max_words=settings.passage_max_words,
-                              max_article_bytes=settings.max_article_bytes)
+        retriever, _ = open_retriever(settings)
         if generator is None:
             generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads,
                                        n_ctx=settings.n_ctx)
-        return cls(Retriever(index, embedder, settings), generator, settings)
+        return cls(retriever, generator, settings)
 
     def ask(self, question: str, history: Sequence[dict] = (), k: int | None = None) -> Answer:
         final = None
@@ -116,7 +110,7 @@ class Assistant:
         usage = Usage()
 
         standalone = question
-        if history and _REFERS_BACK.search(question) or history and len(question.split()) <= 4:
+        if history and (_REFERS_BACK.search(question) or len(question.split()) <= 4):
             standalone = self._rewrite(question, history, usage)
         retrieve_started = time.perf_counter()
         retrieved = self.retriever.search(standalone, k=k or self.settings.k, language=language)

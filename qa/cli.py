@@ -52,17 +52,12 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def open_index(settings: Settings, rebuild: bool = False, quiet: bool = False):
-    """The embedder and the index, synced with the articles folder (only new text is embedded)."""
-    from embeddings import get_embedder
-    from qa.index import sync_index
+def open_retriever(settings: Settings, rebuild: bool = False, quiet: bool = False):
+    """The retriever over the articles folder, its index synced first, with what the sync did on stderr."""
+    from qa import retrieve
 
-    embedder = get_embedder(settings.embedder, threads=settings.threads)
-    index, report = sync_index(
-        settings.articles_dir, settings.index_dir, embedder,
-        index_kind=settings.index_kind, passage_max_words=settings.passage_max_words,
-        max_article_bytes=settings.max_article_bytes, rebuild=rebuild,
-        progress=None if quiet else _progress_bar("embedding"))
+    retriever, report = retrieve.open_retriever(settings, rebuild=rebuild,
+                                                progress=None if quiet else _progress_bar("embedding"))
     for problem in report.problems:
         _stderr(f"warning: {problem}")
     for article_id in report.kept_despite_errors:
@@ -71,25 +66,22 @@ def open_index(settings: Settings, rebuild: bool = False, quiet: bool = False):
         _stderr(f"rebuilding the index: {report.rebuilt_because}")
     if not quiet or report.written:
         _stderr(report.summary())
-    return embedder, index, report
+    return retriever
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    _, index, report = open_index(settings, rebuild=args.rebuild)
+    index = open_retriever(settings, rebuild=args.rebuild).index
     _stderr(f"{len(index.articles)} articles, {len(index)} passages in {settings.index_dir}")
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from qa.retrieve import Retriever
-
     question = args.question.strip()
     if not question:
         raise UsageError("the question is empty")
     settings = _settings(args)
-    embedder, index, _ = open_index(settings, quiet=True)
-    results = Retriever(index, embedder, settings).search(question, k=args.k or settings.k)
+    results = open_retriever(settings, quiet=True).search(question, k=args.k or settings.k)
     if args.json:
         print(json.dumps([{"article": r.passage.article, "passage": r.passage.id, "text": r.passage.text,
                            "score": r.score} for r in results], ensure_ascii=False, indent=1))
@@ -125,7 +117,6 @@ def _read_batch(path: str) -> list[dict]:
 def cmd_ask(args: argparse.Namespace) -> int:
     from qa.assistant import Assistant, QuestionError
     from qa.generate import load_generator
-    from qa.retrieve import Retriever
 
     if args.batch:
         items = _read_batch(args.batch)
@@ -136,10 +127,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not args.batch and not args.question.strip():
         raise UsageError("the question is empty")
     settings = _settings(args)
-    embedder, index, _ = open_index(settings, quiet=True)
+    retriever = open_retriever(settings, quiet=True)
     generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
                                progress=_progress_bar("assembling model") if not args.json else None)
-    assistant = Assistant(Retriever(index, embedder, settings), generator, settings)
+    assistant = Assistant(retriever, generator, settings)
     failures = 0
     for item in items:
         try:

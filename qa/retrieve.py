@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from embeddings import Embedder
-from qa.index import PassageIndex, StoredArticle, StoredPassage
+from embeddings import Embedder, get_embedder
+from qa.index import PassageIndex, ProgressCallback, StoredArticle, StoredPassage, UpdateReport, sync_index
 from qa.language import Language, detect_language, search_terms
 from qa.settings import Settings
 
@@ -76,3 +76,15 @@ class Retriever:
                 bm25_score=sparse_scores.get(row),
             ))
         return results
+
+
+def open_retriever(settings: Settings, rebuild: bool = False,
+                   progress: ProgressCallback | None = None) -> tuple[Retriever, UpdateReport]:
+    """A retriever over the articles folder of ``settings``, its index synced first (only new text is
+    embedded); the report says what the sync did."""
+    embedder = get_embedder(settings.embedder, threads=settings.threads)
+    index, report = sync_index(
+        settings.articles_dir, settings.index_dir, embedder, index_kind=settings.index_kind,
+        passage_max_words=settings.passage_max_words, max_article_bytes=settings.max_article_bytes,
+        rebuild=rebuild, progress=progress)
+    return Retriever(index, embedder, settings), report

@@ -1,10 +1,7 @@
-import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +10,7 @@ from embeddings import get_embedder
 from qa.ingest import load_folder
 from qa.index import IndexCorruptError, IndexNotFoundError, PassageIndex, make_faiss_index, sync_index
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT
 
 
 class CountingEmbedder:
