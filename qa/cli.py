@@ -161,6 +161,45 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    import time
+
+    from qa import evaluate
+    from qa.assistant import Assistant
+    from qa.generate import load_generator
+
+    gold_path = Path(args.gold) if args.gold else evaluate.DEFAULT_GOLD
+    try:
+        items = evaluate.load_gold(gold_path)
+    except OSError as exc:
+        raise UsageError(f"cannot read the gold set {gold_path}: {exc.strerror}") from None
+    if args.ids:
+        wanted = set(args.ids.split(","))
+        items = [i for i in items if i.id in wanted]
+    if args.limit:
+        items = items[: args.limit]
+    if not items:
+        raise UsageError("no gold items to run")
+    settings = _settings(args)
+    retriever = open_retriever(settings, quiet=True)
+    generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
+                               progress=_progress_bar("assembling model"))
+    assistant = Assistant(retriever, generator, settings)
+
+    def show(r: "evaluate.ItemResult") -> None:
+        mark = "ok  " if r.correct else "MISS"
+        _stderr(f"{mark} {r.id} {r.total_ms / 1000:5.1f} s  {r.question[:60]!r} -> {r.answer[:90]!r}")
+
+    started = time.perf_counter()
+    results = evaluate.run_eval(assistant, items, on_result=show)
+    report = evaluate.build_report(results, settings.llm, gold_path, time.perf_counter() - started)
+    out_dir = Path(args.out) if args.out else settings.index_dir.parent / "eval" / Path(settings.llm).name
+    json_path, md_path = evaluate.write_report(report, out_dir)
+    print(evaluate.report_markdown(report))
+    _stderr(f"report written to {json_path} and {md_path}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from qa import bench
 
@@ -199,6 +238,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, help="passages given to the model (default 4)")
     p.add_argument("--threads", type=int, help="CPU threads for the model (default 2)")
     p.set_defaults(run=cmd_ask)
+
+    p = commands.add_parser("eval", help="run a gold set through the pipeline and report quality and latency")
+    common(p)
+    p.add_argument("gold", nargs="?", help="gold set (.jsonl; default tests/data/gold.jsonl)")
+    p.add_argument("--model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b or a GGUF path")
+    p.add_argument("--k", type=int, help="passages given to the model (default 4)")
+    p.add_argument("--threads", type=int, help="CPU threads for the model (default 2)")
+    p.add_argument("--ids", help="only these item ids, comma-separated")
+    p.add_argument("--limit", type=int, help="only the first N items")
+    p.add_argument("--out", help="folder for report.json and report.md (default .kutip/eval/<model>)")
+    p.set_defaults(run=cmd_eval)
 
     p = commands.add_parser("bench", help="measure indexing and vector search speed")
     p.add_argument("--sizes", default="10000,100000,1000000", help="synthetic collection sizes")
