@@ -14,6 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import argparse
 import html
 import sys
+import threading
+from pathlib import Path
 from typing import Iterator
 
 from qa.settings import Settings
@@ -27,8 +29,18 @@ EXAMPLES = [
 ]
 
 
+def _highlighted(text: str, span: tuple[int, int] | None) -> str:
+    if span is None:
+        return html.escape(text)
+    s, e = span
+    return f"{html.escape(text[:s])}<mark>{html.escape(text[s:e])}</mark>{html.escape(text[e:])}"
+
+
 def sources_html(answer, show_all: bool = False) -> str:
-    """The cited passages (or all given passages), escaped: article text is never trusted as HTML."""
+    """The cited passages (or all given passages), escaped: article text is never trusted as HTML. The
+    sentence that supports the answer is highlighted."""
+    from qa.verify import supporting_span
+
     if answer is None:
         return ""
     if answer.abstained:
@@ -47,24 +59,66 @@ def sources_html(answer, show_all: bool = False) -> str:
         blocks.append(
             f"<details {'open' if c.passage in cited else ''}><summary>[{c.n}] {html.escape(c.title)} — paragraph "
             f"{c.paragraph}{source} · score {c.score:.2f} · {mark}</summary>"
-            f"<blockquote>{html.escape(c.text)}</blockquote></details>")
+            f"<blockquote>{_highlighted(c.text, supporting_span(answer.answer, c.n, c.text) if c.passage in cited else None)}"
+            f"</blockquote></details>")
     return head + "\n".join(blocks)
+
+
+class Collection:
+    """The articles folder and its index, changed by one request at a time; questions always see a
+    complete index (the old one until the new one is loaded)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from qa.retrieve import open_retriever
+
+        self.settings = settings
+        self._lock = threading.Lock()
+        print(f"indexing {settings.articles_dir} …", file=sys.stderr, flush=True)
+        self.retriever, report = open_retriever(settings, progress=_console_progress)
+        print(report.summary(), file=sys.stderr, flush=True)
+        for problem in report.problems:
+            print(f"warning: {problem}", file=sys.stderr, flush=True)
+
+    def rows(self) -> list[list]:
+        index = self.retriever.index
+        return [[a.id, a.title, a.passages, a.source_url or ""] for a in index.articles.values()]
+
+    def change(self, edit, progress=None) -> str:
+        """Run ``edit`` (which changes the folder and returns a message and an undo), then re-index; if
+        indexing fails, undo the edit so that folder and index stay as they were."""
+        from qa.retrieve import open_retriever
+
+        with self._lock:
+            message, undo = edit()
+            try:
+                self.retriever, report = open_retriever(self.settings, progress=progress)
+            except Exception:
+                undo()
+                raise
+        return f"{message} {report.summary()}"
+
+
+def _console_progress(done: int, total: int) -> None:
+    if total and (done == total or done % 32 == 0):
+        print(f"embedded {done}/{total} passages", file=sys.stderr, flush=True)
 
 
 def build_app(settings: Settings):
     import gradio as gr
 
+    from qa.articles import add_article, add_pasted_article, remove_article
     from qa.assistant import Assistant, QuestionError
+    from qa.files import atomic_write_bytes
     from qa.generate import load_generator
-    from qa.retrieve import open_retriever
+    from qa.ingest import ArticleError
+    from qa.models import ModelFileError
 
-    print(f"indexing {settings.articles_dir} …", file=sys.stderr, flush=True)
-    retriever, report = open_retriever(settings)
-    print(report.summary(), file=sys.stderr, flush=True)
+    collection = Collection(settings)
+    folder = Path(settings.articles_dir)
 
     def assistant_for(model: str) -> Assistant:
         generator = load_generator(model, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)
-        return Assistant(retriever, generator, settings)
+        return Assistant(collection.retriever, generator, settings)
 
     def respond(message: str, chat: list, model: str, k: int, show_all: bool) -> Iterator:
         history = [{"role": m["role"], "content": m["content"]} for m in chat or []]
@@ -77,40 +131,108 @@ def build_app(settings: Settings):
                     yield "", chat, gr.update()
                 else:
                     final = piece
-        except QuestionError as exc:
+        except (QuestionError, ModelFileError) as exc:
             chat[-1]["content"] = f"⚠️ {exc}"
             yield message, chat, ""
             return
-        chat[-1]["content"] = final.answer
+        label = "" if not final.extractive else "*(quoted from the articles, not generated)* "
+        chat[-1]["content"] = label + final.answer
         yield "", chat, sources_html(final, show_all)
 
     def ask_json(question: str, history: list | None = None, model: str = settings.llm, k: int = settings.k) -> dict:
         try:
             return assistant_for(model).ask(question, history or [], k=int(k)).to_json()
-        except QuestionError as exc:
+        except (QuestionError, ModelFileError) as exc:
             return {"question": question, "error": str(exc)}
+
+    def article_choices():
+        return gr.update(choices=[r[0] for r in collection.rows()], value=None)
+
+    def changed(edit, progress) -> tuple:
+        try:
+            message = collection.change(edit, progress=lambda done, total: progress(
+                (done, total), desc="embedding passages", unit="passages") if total else None)
+        except (ArticleError, OSError) as exc:
+            message = f"⚠️ {exc}"
+        return message, collection.rows(), article_choices()
+
+    def upload(path: str | None, progress=gr.Progress()):
+        if not path:
+            return "⚠️ choose a .txt or .md file first", collection.rows(), article_choices()
+        source = Path(path)
+
+        def edit():
+            if source.stat().st_size > settings.max_article_bytes:
+                raise ArticleError(f"{source.name}: {source.stat().st_size:,} bytes is over the limit of "
+                                   f"{settings.max_article_bytes:,} bytes")
+            article = add_article(folder, source.name, source.read_bytes(), settings.max_article_bytes,
+                                  settings.passage_max_words)
+            return f"added {article.path.name} ({len(article.passages)} passages).", article.path.unlink
+        return changed(edit, progress)
+
+    def paste(title: str, body: str, progress=gr.Progress()):
+        def edit():
+            article = add_pasted_article(folder, title, body, settings.max_article_bytes, settings.passage_max_words)
+            return f"added {article.path.name} ({len(article.passages)} passages).", article.path.unlink
+        return changed(edit, progress)
+
+    def remove(article_id: str | None, progress=gr.Progress()):
+        if not article_id:
+            return "⚠️ choose an article to remove", collection.rows(), article_choices()
+
+        def edit():
+            from qa.articles import article_file
+
+            path = article_file(folder, article_id)
+            data = remove_article(folder, article_id)
+            return f"removed {path.name}.", lambda: atomic_write_bytes(path, data)
+        return changed(edit, progress)
 
     with gr.Blocks(title="kutip", analytics_enabled=False) as app:
         gr.Markdown("## kutip — answers from your articles, with citations")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Conversation", height=420)
-                question = gr.Textbox(label="Question", placeholder="Ask in English or Bahasa Indonesia",
-                                      max_length=settings.max_question_chars)
-                with gr.Row():
-                    send = gr.Button("Ask", variant="primary")
-                    clear = gr.Button("Clear conversation")
-                gr.Examples(EXAMPLES, inputs=question)
-            with gr.Column(scale=2):
-                sources = gr.HTML(label="Sources", elem_id="sources")
-                model = gr.Dropdown(MODELS if settings.llm in MODELS else [settings.llm, *MODELS],
-                                    value=settings.llm, label="Model")
-                k = gr.Slider(1, 8, value=settings.k, step=1, label="Passages given to the model")
-                show_all = gr.Checkbox(False, label="Show all retrieved passages, not only cited ones")
+        with gr.Tab("Ask"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="Conversation", height=420, elem_id="chat")
+                    question = gr.Textbox(label="Question", placeholder="Ask in English or Bahasa Indonesia",
+                                          max_length=settings.max_question_chars, elem_id="question")
+                    with gr.Row():
+                        send = gr.Button("Ask", variant="primary", elem_id="ask")
+                        clear = gr.Button("Clear conversation", elem_id="clear")
+                    gr.Examples(EXAMPLES, inputs=question)
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(elem_id="sources")
+                    model = gr.Dropdown(MODELS if settings.llm in MODELS else [settings.llm, *MODELS],
+                                        value=settings.llm, label="Model")
+                    k = gr.Slider(1, 8, value=settings.k, step=1, label="Passages given to the model")
+                    show_all = gr.Checkbox(False, label="Show all retrieved passages, not only cited ones")
+        with gr.Tab("Articles"):
+            status = gr.Markdown(elem_id="articles-status")
+            table = gr.Dataframe(collection.rows(), headers=["id", "title", "passages", "source"],
+                                 interactive=False, label="Articles in the collection", elem_id="articles")
+            with gr.Row():
+                with gr.Column():
+                    upload_file = gr.File(label="Add a .txt or .md file", file_types=[".txt", ".md"],
+                                          type="filepath", elem_id="upload")
+                    upload_button = gr.Button("Add file", elem_id="add-file")
+                with gr.Column():
+                    paste_title = gr.Textbox(label="Title of a pasted article", elem_id="paste-title")
+                    paste_body = gr.Textbox(label="Article text", lines=6, elem_id="paste-body",
+                                            max_length=settings.max_article_bytes)
+                    paste_button = gr.Button("Add pasted article", elem_id="add-pasted")
+                with gr.Column():
+                    to_remove = gr.Dropdown([r[0] for r in collection.rows()], label="Article to remove",
+                                            elem_id="remove-choice")
+                    remove_button = gr.Button("Remove article", variant="stop", elem_id="remove")
         inputs = [question, chatbot, model, k, show_all]
         question.submit(respond, inputs, [question, chatbot, sources], api_name="chat")
         send.click(respond, inputs, [question, chatbot, sources], api_name=False)
         clear.click(lambda: ([], ""), None, [chatbot, sources], api_name=False)
+        outputs = [status, table, to_remove]
+        upload_button.click(upload, [upload_file], outputs, api_name=False, concurrency_id="articles")
+        paste_button.click(paste, [paste_title, paste_body], outputs, api_name=False, concurrency_id="articles")
+        remove_button.click(remove, [to_remove], outputs, api_name=False, concurrency_id="articles")
         api_question = gr.Textbox(visible=False)
         api_history = gr.JSON(visible=False)
         api_result = gr.JSON(visible=False)
@@ -127,7 +249,8 @@ def main(argv=None) -> None:
     parser.add_argument("--model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b or a GGUF path")
     args = parser.parse_args(argv)
     settings = Settings.from_env().replace(articles_dir=args.articles, llm=args.model)
-    build_app(settings).launch(server_name=args.host, server_port=args.port, share=False)
+    build_app(settings).launch(server_name=args.host, server_port=args.port, share=False,
+                               max_file_size=settings.max_article_bytes)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 - indexing: passages/s of a full ``sync_index`` of the seeds against the raw embedder on the same passages;
 - search: for synthetic clustered vectors (384 dims, like e5-small) at each size, build time, query latency
   p50/p95 and recall@10 against exact search, for flat, HNSW and IVF;
+- the LLM stage: the whole pipeline per answer against raw llama-cpp-python on the same prompt, grammar and
+  output length; time to first token and total with and without prefix reuse; generation tokens/s against the
+  memory-bandwidth bound (model bytes read once per token);
 - peak memory (max RSS) of the process.
 """
 
@@ -111,10 +114,99 @@ def bench_search(sizes: list[int], kinds: list[str], queries: int) -> None:
         del vectors
 
 
+def memory_bandwidth_gb_s(size_mb: int = 512, repeats: int = 5) -> float:
+    """Read bandwidth of one pass over a buffer much larger than the caches (best of ``repeats``)."""
+    buffer = np.ones(size_mb * (1 << 20) // 8, dtype=np.float64)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        buffer.sum()
+        best = min(best, time.perf_counter() - started)
+    return buffer.nbytes / best / 1e9
+
+
+def _median(values) -> float:
+    return float(np.median([v for v in values if v is not None])) if values else float("nan")
+
+
+def bench_llm(settings: Settings, questions: int) -> None:
+    """Per answer: pipeline against raw llama-cpp-python on the same messages; prefix reuse on and off."""
+    from qa import prompts
+    from qa.assistant import Assistant
+    from qa.evaluate import DEFAULT_GOLD, load_gold
+    from qa.generate import load_generator
+    from qa.retrieve import open_retriever
+
+    retriever, _ = open_retriever(settings)
+    generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)
+    assistant = Assistant(retriever, generator, settings)
+    items = [i for i in load_gold(DEFAULT_GOLD) if i.answerable and not i.history][:questions]
+    llm = generator._llm
+    assistant.ask(items[0].question)  # warm up: the static prefix is now in the cache
+
+    rows = {"pipeline": [], "raw": [], "raw_no_reuse": []}
+    for item in items:
+        answer = assistant.ask(item.question)
+        if answer.abstained:
+            continue
+        rows["pipeline"].append((answer.timings["first_token_ms"], answer.timings["total_ms"],
+                                 answer.timings["prompt_tokens"], answer.timings["completion_tokens"]))
+        messages = prompts.answer_messages(answer.standalone_question, answer.prompt_passages, answer.language)
+        grammar = generator._grammar(prompts.answer_grammar(len(answer.prompt_passages)))
+        for name, reuse in (("raw", True), ("raw_no_reuse", False)):
+            if reuse:  # the pipeline's own last prompt shares the static prefix with this one
+                assistant.ask(items[0].question)
+            else:
+                llm.reset()
+            started = time.perf_counter()
+            first = None
+            tokens = 0
+            for chunk in llm.create_chat_completion(messages=messages, temperature=0.0, top_k=1, stream=True,
+                                                    max_tokens=settings.max_answer_tokens, grammar=grammar):
+                if chunk["choices"][0]["delta"].get("content"):
+                    first = first or (time.perf_counter() - started) * 1000
+                    tokens += 1
+            rows[name].append((first, (time.perf_counter() - started) * 1000, llm.n_tokens - tokens, tokens))
+
+    print(f"LLM stage, {settings.llm}, {len(rows['pipeline'])} answered questions of the gold set, medians:")
+    print(f"  {'':28} {'first token ms':>14} {'total ms':>9} {'prompt tok':>10} {'output tok':>10}")
+    labels = {"pipeline": "kutip pipeline (whole answer)", "raw": "raw llama-cpp, prefix reused",
+              "raw_no_reuse": "raw llama-cpp, no reuse"}
+    for name, values in rows.items():
+        columns = list(zip(*values)) if values else [[]] * 4
+        print(f"  {labels[name]:28} {_median(columns[0]):14.0f} {_median(columns[1]):9.0f} "
+              f"{_median(columns[2]):10.0f} {_median(columns[3]):10.0f}")
+    if rows["pipeline"] and rows["raw"]:
+        overhead = _median([p[1] / r[1] for p, r in zip(rows["pipeline"], rows["raw"])])
+        reuse = _median([n[1] / r[1] for n, r in zip(rows["raw_no_reuse"], rows["raw"])])
+        print(f"  pipeline / raw total: {overhead:.2f}x (retrieval, checks and the raw stream's first-token "
+              "definition differ: raw counts the EVIDENCE line)")
+        print(f"  no reuse / reuse total: {reuse:.2f}x")
+
+    # generation speed against the memory-bandwidth bound: each new token reads every weight once
+    llm.reset()
+    started = time.perf_counter()
+    out = llm.create_completion("The history of the city of", max_tokens=64, temperature=0.0, top_k=1)
+    elapsed = time.perf_counter() - started
+    generated = out["usage"]["completion_tokens"]
+    tokens_per_s = generated / elapsed
+    bandwidth = memory_bandwidth_gb_s()
+    model_gb = generator.path.stat().st_size / 1e9
+    bound = bandwidth / model_gb
+    print(f"  generation {tokens_per_s:.1f} tok/s; memory bandwidth {bandwidth:.1f} GB/s over a {model_gb:.2f} GB "
+          f"model bounds it at {bound:.1f} tok/s: {tokens_per_s / bound:.0%} of the bound")
+
+
 def main(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    bench_indexing(settings, args.copies)
+    settings = Settings.from_env().replace(llm=getattr(args, "model", None))
+    if args.llm_questions:
+        bench_llm(settings, args.llm_questions)
+    if args.copies:
+        bench_indexing(settings, args.copies)
     sizes = [int(s) for s in str(args.sizes).split(",") if s]
+    if not sizes:
+        print(f"peak memory (max RSS) {_peak_rss_mb():.0f} MB")
+        return 0
     kinds = [k for k in str(args.kinds).split(",") if k]
     bench_search(sizes, kinds, args.queries)
     print(f"peak memory (max RSS) {_peak_rss_mb():.0f} MB")

@@ -20,7 +20,7 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _progress_bar(description: str):
+def _progress_bar(description: str, unit: str = "passage"):
     from tqdm import tqdm
 
     bar = None
@@ -30,7 +30,8 @@ def _progress_bar(description: str):
         if total == 0:
             return
         if bar is None:
-            bar = tqdm(total=total, desc=description, unit="passage", file=sys.stderr, leave=False)
+            bar = tqdm(total=total, desc=description, unit=unit, unit_scale=unit == "B", file=sys.stderr,
+                       leave=False)
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -129,7 +130,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     retriever = open_retriever(settings, quiet=True)
     generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
-                               progress=_progress_bar("assembling model") if not args.json else None)
+                               progress=_progress_bar("assembling model", "B") if not args.json else None)
     assistant = Assistant(retriever, generator, settings)
     failures = 0
     for item in items:
@@ -183,7 +184,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings(args)
     retriever = open_retriever(settings, quiet=True)
     generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
-                               progress=_progress_bar("assembling model"))
+                               progress=_progress_bar("assembling model", "B"))
     assistant = Assistant(retriever, generator, settings)
 
     def show(r: "evaluate.ItemResult") -> None:
@@ -254,7 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", default="10000,100000,1000000", help="synthetic collection sizes")
     p.add_argument("--kinds", default="flat,hnsw,ivf", help="FAISS index kinds to compare")
     p.add_argument("--queries", type=int, default=200, help="queries per size")
-    p.add_argument("--copies", type=int, default=20, help="variants of the seeds to index for throughput")
+    p.add_argument("--copies", type=int, default=20, help="variants of the seeds to index for throughput (0: skip)")
+    p.add_argument("--llm-questions", type=int, default=8, help="gold questions for the LLM stage (0: skip)")
+    p.add_argument("--model", help="generator for the LLM stage (default: the settings' llm)")
     p.set_defaults(run=cmd_bench)
     return parser
 

@@ -9,11 +9,11 @@ from typing import Sequence
 
 from qa.language import Language
 
-ANSWER_SYSTEM = """You answer questions about news articles using only the numbered passages given with each question.
+ANSWER_SYSTEM = """You answer a question about news articles using only the numbered passages given with it.
 Reply in exactly this form:
-EVIDENCE: numbers of the passages that state the answer, e.g. 2, 4 (NONE if no passage states it)
-ANSWER: one or two short sentences, each claim followed by its passage number in brackets, e.g. [2]
-Rules: use only facts written in the passages; copy names and numbers exactly as written; if the passages do not state the answer, write EVIDENCE: NONE and ANSWER: NONE."""
+EVIDENCE: numbers of the passages that directly answer the question, e.g. 2, 4 (NONE if none does)
+ANSWER: a short direct answer, each claim followed by its passage number in brackets, e.g. [2]
+Rules: a passage that only shares words with the question is not evidence; use only facts written in the passages; copy names and numbers exactly; if passages give different figures, give each with its source; if no passage answers the question, write EVIDENCE: NONE and ANSWER: NONE."""
 
 ANSWER_LANGUAGE = {
     "en": "Answer in English.",
@@ -48,7 +48,8 @@ def answer_grammar(passage_count: int) -> str:
 
 def answer_messages(question: str, passages: Sequence[str], language: Language) -> list[dict]:
     numbered = "\n".join(f"[{n}] {text}" for n, text in enumerate(passages, start=1))
-    user = f"Passages:\n{numbered}\n\nQuestion: {question}\n{ANSWER_LANGUAGE[language]}"
+    # the question before the passages tells a small model what to look for; after them, what to answer
+    user = f"Question: {question}\n\nPassages:\n{numbered}\n\nQuestion: {question}\n{ANSWER_LANGUAGE[language]}"
     return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": user}]
 
 

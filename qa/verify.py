@@ -78,6 +78,15 @@ def parse_model_output(raw: str) -> tuple[list[int] | None, str]:
     return evidence, answer
 
 
+_PASSAGE_REFERENCE = re.compile(r"\(?\b(?:from |see |in )?(?:passages?|bagian|paragraf)\s+(\d+(?:\s*(?:,|and|dan)\s*\d+)*)\)?",
+                                re.IGNORECASE)
+
+
+def normalise_references(answer: str) -> str:
+    """Turn the ways a model names a passage in words ("(Passage 2)", "from passages 1 and 3") into markers."""
+    return _PASSAGE_REFERENCE.sub(lambda m: "[" + ", ".join(re.findall(r"\d+", m.group(1))) + "]", answer)
+
+
 def markers(text: str) -> list[tuple[int, int, list[int]]]:
     """(start, end, numbers) of each citation marker such as [2] or [1, 3]."""
     return [(m.start(), m.end(), [int(n) for n in re.findall(r"\d+", m.group(1))]) for m in _MARKER.finditer(text)]
@@ -94,7 +103,7 @@ def check_answer(answer: str, passages: Sequence[str], evidence: Sequence[int] |
         dropped.extend(f"marker [{n}] points at no passage" for n in numbers if not 1 <= n <= count)
         return f"[{', '.join(map(str, valid))}]" if valid else ""
 
-    text = re.sub(r"\s+([.,;!?])", r"\1", _MARKER.sub(keep_valid, answer)).strip()
+    text = re.sub(r"\s+([.,;!?])", r"\1", _MARKER.sub(keep_valid, normalise_references(answer))).strip()
     text = re.sub(r"[ \t]{2,}", " ", text)
 
     cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
@@ -166,3 +175,23 @@ def _is_name(word: str, first: bool = False) -> bool:
     if not word[:1].isupper() or lower in NOT_NAMES or len(word) < 2:
         return False
     return not first or (len(word) > 3 and not glossary_has(lower))
+
+
+def supporting_span(answer: str, n: int, passage: str) -> tuple[int, int] | None:
+    """Offsets in ``passage`` of the sentence that best supports what the answer cites as [n]: the one that
+    shares the most words and numbers with the answer's sentences carrying that marker. None if none shares
+    any."""
+    claims = [answer[s:e] for s, e in sentence_spans(answer)
+              if any(n in numbers for _, _, numbers in markers(answer[s:e]))] or [answer]
+    wanted = _overlap_terms(_MARKER.sub(" ", " ".join(claims)))
+    best, best_score = None, 0
+    for s, e in sentence_spans(passage):
+        score = len(wanted & _overlap_terms(passage[s:e]))
+        if score > best_score:
+            best, best_score = (s, e), score
+    return best
+
+
+def _overlap_terms(text: str) -> set[str]:
+    words = {w.lower() for w in _WORD.findall(text) if len(w) > 2 and w.lower() not in FUNCTION_WORDS}
+    return words | {normalise_number(n) for n in _NUMBER.findall(text)}

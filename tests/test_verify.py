@@ -80,3 +80,22 @@ def test_question_terms_missing_from_the_passages():
 def test_odd_outputs_never_raise(text):
     evidence, answer = parse_model_output(text)
     check_answer(answer, [P1, P2], evidence)
+
+
+def test_passage_named_in_words_becomes_a_marker():
+    from qa.verify import check_answer, normalise_references
+
+    assert normalise_references("12,000 (Passage 2) and 10,000 (from passages 1 and 3)") == "12,000 [2] and 10,000 [1, 3]"
+    checked = check_answer("Andriy Yermak (from Passage 2)", ["other", "Andriy Yermak bertemu"])
+    assert checked.ok and checked.text == "Andriy Yermak [2]"
+
+
+def test_supporting_span_is_the_sentence_that_shares_the_answers_facts():
+    from qa.verify import supporting_span
+
+    passage = "Putin dan Kim bertemu di wilayah Amur. Pada tanggal 23 Desember, The New York Times melaporkan hal itu."
+    s, e = supporting_span("The New York Times reported it on 23 December [2]. They met in Amur [1].", 2, passage)
+    assert passage[s:e].startswith("Pada tanggal 23 Desember")
+    s, e = supporting_span("They met in Amur [1].", 1, passage)
+    assert passage[s:e] == "Putin dan Kim bertemu di wilayah Amur."
+    assert supporting_span("Nothing shared [1].", 1, passage) is None
