@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # llama-cpp-python compiles llama.cpp; the multimodal part is not needed
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: run test install install-test index bench clean
+.PHONY: run test install install-test browser index bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,14 @@ run: install
 index: install
 	$(PY) -m qa index
 
-test: install-test
+test: install-test browser
 	$(PY) -m pytest
+
+# tests/test_browser.py: headless Chromium from Debian (Playwright uses it; no browser download)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@test -x /usr/bin/chromium || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	@/usr/bin/chromium --version 2>/dev/null
 
 bench: install
 	$(PY) -m qa bench

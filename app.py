@@ -33,7 +33,8 @@ def _highlighted(text: str, span: tuple[int, int] | None) -> str:
     if span is None:
         return html.escape(text)
     s, e = span
-    return f"{html.escape(text[:s])}<mark>{html.escape(text[s:e])}</mark>{html.escape(text[e:])}"
+    return (f"{html.escape(text[:s])}<mark style=\"background:#fde68a;color:inherit\">{html.escape(text[s:e])}</mark>"
+            f"{html.escape(text[e:])}")
 
 
 def sources_html(answer, show_all: bool = False) -> str:

@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
-import numpy as np
 
 from qa import prompts
 from qa.generate import Generator, Usage, collect, load_generator
-from qa.ingest import sentence_spans
 from qa.language import Language, detect_language
-from qa.retrieve import RetrievedPassage, Retriever, open_retriever
+from qa.retrieve import RetrievedPassage, Retriever, SentenceFocus, open_retriever
 from qa.settings import Settings
 from qa.verify import check_answer, missing_question_terms, parse_model_output
 
@@ -81,6 +79,7 @@ class Assistant:
         self.retriever = retriever
         self.generator = generator
         self.settings = settings or retriever.settings
+        self.focus = SentenceFocus(retriever.embedder, lexical_weight=self.settings.lexical_weight)
 
     @classmethod
     def from_folder(cls, articles_dir: str | Path = "seeds", settings: Settings | None = None,
@@ -115,17 +114,20 @@ class Assistant:
         retrieve_started = time.perf_counter()
         retrieved = self.retriever.search(standalone, k=k or self.settings.k, language=language)
         retrieve_ms = (time.perf_counter() - retrieve_started) * 1000
-        given = [_citation(n, r) for n, r in enumerate(retrieved, start=1)]
         texts = [r.passage.text for r in retrieved]
-
         missing = missing_question_terms(standalone, texts) if texts else ["(no passages)"]
+        evidence = self.focus.select(standalone, retrieved, self.settings.evidence_sentences, language)
+        shown = {e.n for e in evidence}
+        given = [_citation(n, r) for n, r in enumerate(retrieved, start=1) if n in shown]
+        shown_texts = [r.passage.text if n in shown else None for n, r in enumerate(retrieved, start=1)]
+
         raw = ""
         first_token_ms = None
-        if texts and not missing:
+        if evidence and not missing:
             streamed = 0
-            for piece in self.generator.stream(prompts.answer_messages(standalone, texts, language),
-                                               grammar=prompts.answer_grammar(len(texts)),
-                                               max_tokens=self.settings.max_answer_tokens):
+            for piece in self.generator.stream(
+                    prompts.answer_messages(standalone, [(e.n, e.text) for e in evidence], language),
+                    grammar=prompts.answer_grammar(sorted(shown)), max_tokens=self.settings.max_answer_tokens):
                 raw += piece
                 _, draft = parse_model_output(raw) if "ANSWER:" in raw else (None, "")
                 if len(draft) > 5 and len(draft) > streamed:
@@ -135,7 +137,7 @@ class Assistant:
                     streamed = len(draft)
             _add_usage(usage, self.generator.last_usage)
 
-        answer = self._decide(question, standalone, language, raw, given, texts, missing)
+        answer = self._decide(question, standalone, language, raw, given, shown_texts, retrieved, missing)
         answer.raw_output = raw
         answer.timings = {
             "retrieve_ms": round(retrieve_ms, 1),
@@ -172,11 +174,13 @@ class Assistant:
             return f"{last_user} {question}".strip()
         return rewritten
 
-    def _decide(self, question: str, standalone: str, language: Language, raw: str,
-                given: list[Citation], texts: list[str], missing: list[str]) -> Answer:
+    def _decide(self, question: str, standalone: str, language: Language, raw: str, given: list[Citation],
+                texts: list[str | None], retrieved: list[RetrievedPassage], missing: list[str]) -> Answer:
+        by_number = {c.n: c for c in given}
+
         def build(text: str, citations: Sequence[int], abstained=False, extractive=False, problems=()):
             return Answer(question=question, answer=text, abstained=abstained, extractive=extractive,
-                          citations=[given[n - 1] for n in citations], passages=given,
+                          citations=[by_number[n] for n in citations], passages=given,
                           standalone_question=standalone, language=language, problems=list(problems))
 
         abstain = prompts.ABSTAIN_REPLY[language]
@@ -189,18 +193,12 @@ class Assistant:
         checked = check_answer(answer_text, texts, evidence)
         if checked.ok:
             return build(checked.text, checked.citations, problems=checked.dropped)
-        n, sentence = self._best_sentence(standalone, texts)
-        quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{sentence}” [{n}]"
+        # the sentence that best matches the question (not the model's pick: its answer failed the checks)
+        best = self.focus.select(standalone, [r for n, r in enumerate(retrieved, 1) if n in by_number], 1, language)[0]
+        n = [c.n for c in given][best.n - 1]
+        s, e = best.spans[0]
+        quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{best.passage.passage.text[s:e]}” [{n}]"
         return build(quote, [n], extractive=True, problems=checked.dropped + checked.problems)
-
-    def _best_sentence(self, question: str, texts: list[str]) -> tuple[int, str]:
-        """The sentence of the given passages closest in meaning to the question. (The model's own evidence
-        list is not preferred: when its answer fails the checks, its pointing is no better.)"""
-        candidates = [(n, text[s:e]) for n, text in enumerate(texts, start=1) for s, e in sentence_spans(text)]
-        embedder = self.retriever.embedder
-        vectors = embedder.embed_passages([sentence for _, sentence in candidates])
-        best = int(np.argmax(vectors @ embedder.embed_query(question)))
-        return candidates[best]
 
 
 def _citation(n: int, r: RetrievedPassage) -> Citation:

@@ -151,8 +151,11 @@ def bench_llm(settings: Settings, questions: int) -> None:
             continue
         rows["pipeline"].append((answer.timings["first_token_ms"], answer.timings["total_ms"],
                                  answer.timings["prompt_tokens"], answer.timings["completion_tokens"]))
-        messages = prompts.answer_messages(answer.standalone_question, answer.prompt_passages, answer.language)
-        grammar = generator._grammar(prompts.answer_grammar(len(answer.prompt_passages)))
+        shown = assistant.focus.select(answer.standalone_question, retriever.search(
+            answer.standalone_question, k=settings.k, language=answer.language), settings.evidence_sentences,
+            answer.language)
+        messages = prompts.answer_messages(answer.standalone_question, [(e.n, e.text) for e in shown], answer.language)
+        grammar = generator._grammar(prompts.answer_grammar([e.n for e in shown]))
         for name, reuse in (("raw", True), ("raw_no_reuse", False)):
             if reuse:  # the pipeline's own last prompt shares the static prefix with this one
                 assistant.ask(items[0].question)

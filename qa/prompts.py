@@ -35,9 +35,9 @@ EXTRACTIVE_PREFIX = {
 REWRITE_GRAMMAR = r"""root ::= [^\n]+"""
 
 
-def answer_grammar(passage_count: int) -> str:
-    """Evidence first, as passage numbers that exist; then a one-line answer."""
-    numbers = " | ".join(f'"{n}"' for n in range(1, max(1, passage_count) + 1))
+def answer_grammar(passage_numbers: Sequence[int]) -> str:
+    """Evidence first, as numbers of passages that were shown; then a one-line answer."""
+    numbers = " | ".join(f'"{n}"' for n in sorted(set(passage_numbers)) or [1])
     return "\n".join([
         r'root ::= "EVIDENCE: " evidence "\nANSWER: " answer',
         r'evidence ::= "NONE" | number (", " number)*',
@@ -46,8 +46,9 @@ def answer_grammar(passage_count: int) -> str:
     ])
 
 
-def answer_messages(question: str, passages: Sequence[str], language: Language) -> list[dict]:
-    numbered = "\n".join(f"[{n}] {text}" for n, text in enumerate(passages, start=1))
+def answer_messages(question: str, passages: Sequence[tuple[int, str]], language: Language) -> list[dict]:
+    """``passages``: (number, text) in the order shown, the best match first."""
+    numbered = "\n".join(f"[{n}] {text}" for n, text in passages)
     # the question before the passages tells a small model what to look for; after them, what to answer
     user = f"Question: {question}\n\nPassages:\n{numbered}\n\nQuestion: {question}\n{ANSWER_LANGUAGE[language]}"
     return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": user}]

@@ -88,3 +88,71 @@ def open_retriever(settings: Settings, rebuild: bool = False,
         passage_max_words=settings.passage_max_words, max_article_bytes=settings.max_article_bytes,
         rebuild=rebuild, progress=progress)
     return Retriever(index, embedder, settings), report
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The part of a retrieved passage shown to the model: its sentences that bear on the question."""
+    n: int  # the passage's number in the prompt and in the answer's markers
+    passage: RetrievedPassage
+    spans: tuple[tuple[int, int], ...]  # offsets of the kept sentences in the passage text
+    score: float  # best sentence score
+
+    @property
+    def text(self) -> str:
+        return " … ".join(self.passage.text[s:e] for s, e in self.spans)
+
+
+class SentenceFocus:
+    """Picks the sentences of the retrieved passages that best match the question: dense similarity of
+    each sentence plus the share of the question's search terms (glossary-translated, stemmed) it holds.
+    Fewer, tighter sentences mean a shorter prompt and fewer distractors for a small model."""
+
+    def __init__(self, embedder: Embedder, lexical_weight: float = 0.1, cache_size: int = 50_000) -> None:
+        self.embedder = embedder
+        self.lexical_weight = lexical_weight
+        self._vectors: dict[str, object] = {}
+        self._cache_size = cache_size
+
+    def _embed(self, sentences: list[str]):
+        import numpy as np
+
+        missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
+        if missing:
+            if len(self._vectors) + len(missing) > self._cache_size:
+                self._vectors.clear()
+            for sentence, vector in zip(missing, self.embedder.embed_passages(missing)):
+                self._vectors[sentence] = vector
+        return np.vstack([self._vectors[s] for s in sentences])
+
+    def _score(self, wanted: set[str], sentence: str, language: str, similarity: float) -> float:
+        held = set(search_terms(sentence, language))  # type: ignore[arg-type]
+        coverage = len(wanted & held) / len(wanted) if wanted else 0.0
+        return similarity + self.lexical_weight * coverage
+
+    def select(self, question: str, retrieved: list[RetrievedPassage], max_sentences: int,
+               language: Language | None = None) -> list[Evidence]:
+        """The ``max_sentences`` best sentences, grouped by passage, best passage first (0: whole passages)."""
+        from qa.ingest import sentence_spans
+
+        if not retrieved:
+            return []
+        if max_sentences <= 0:  # whole passages, in retrieval order
+            return [Evidence(n=n, passage=r, spans=((0, len(r.passage.text)),), score=r.score)
+                    for n, r in enumerate(retrieved, start=1)]
+        language = language or detect_language(question)
+        wanted = set(search_terms(question, language, translate=True))
+        candidates = [(n, span) for n, r in enumerate(retrieved, start=1) for span in sentence_spans(r.passage.text)]
+        texts = [retrieved[n - 1].passage.text[s:e] for n, (s, e) in candidates]
+        dense = self._embed(texts) @ self.embedder.embed_query(question)
+        scores = [self._score(wanted, text, retrieved[n - 1].passage.language, float(similarity))
+                  for (n, _), text, similarity in zip(candidates, texts, dense)]
+        best = sorted(range(len(candidates)), key=lambda i: -scores[i])[:max_sentences]
+        by_passage: dict[int, list[int]] = {}
+        for i in best:
+            by_passage.setdefault(candidates[i][0], []).append(i)
+        evidence = [Evidence(n=n, passage=retrieved[n - 1],
+                             spans=tuple(sorted(candidates[i][1] for i in chosen)),
+                             score=max(scores[i] for i in chosen))
+                    for n, chosen in by_passage.items()]
+        return sorted(evidence, key=lambda e: -e.score)

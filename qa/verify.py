@@ -92,15 +92,20 @@ def markers(text: str) -> list[tuple[int, int, list[int]]]:
     return [(m.start(), m.end(), [int(n) for n in re.findall(r"\d+", m.group(1))]) for m in _MARKER.finditer(text)]
 
 
-def check_answer(answer: str, passages: Sequence[str], evidence: Sequence[int] | None = None) -> CheckedAnswer:
+def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence[int] | None = None) -> CheckedAnswer:
+    """``passages[n - 1]`` is the text of passage [n]; None for a number the model was not shown."""
     count = len(passages)
+
+    def exists(n: int) -> bool:
+        return 1 <= n <= count and passages[n - 1] is not None
+
     dropped: list[str] = []
     problems: list[str] = []
 
     def keep_valid(match: re.Match) -> str:
         numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
-        valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= count]
-        dropped.extend(f"marker [{n}] points at no passage" for n in numbers if not 1 <= n <= count)
+        valid = [n for n in dict.fromkeys(numbers) if exists(n)]
+        dropped.extend(f"marker [{n}] points at no passage" for n in numbers if not exists(n))
         return f"[{', '.join(map(str, valid))}]" if valid else ""
 
     text = re.sub(r"\s+([.,;!?])", r"\1", _MARKER.sub(keep_valid, normalise_references(answer))).strip()
@@ -108,7 +113,7 @@ def check_answer(answer: str, passages: Sequence[str], evidence: Sequence[int] |
 
     cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
     if not cited and evidence:
-        valid_evidence = [n for n in dict.fromkeys(evidence) if 1 <= n <= count]
+        valid_evidence = [n for n in dict.fromkeys(evidence) if exists(n)]
         if valid_evidence and text:
             text = f"{text.rstrip()} [{', '.join(map(str, valid_evidence))}]"
             cited = valid_evidence
@@ -120,7 +125,7 @@ def check_answer(answer: str, passages: Sequence[str], evidence: Sequence[int] |
     for s, e in sentence_spans(text):
         sentence = text[s:e]
         own = [n for _, _, numbers in markers(sentence) for n in numbers]
-        support = " ".join(passages[n - 1] for n in (own or cited))
+        support = " ".join(passages[n - 1] or "" for n in (own or cited))
         for fact in unsupported_facts(_MARKER.sub(" ", sentence), support):
             problems.append(f"{fact!r} is not in the cited passage{'s' if len(own or cited) > 1 else ''}")
     return CheckedAnswer(text, cited, problems, dropped)

@@ -1,0 +1,148 @@
+"""The real Gradio app driven by a real headless Chromium (issue #4).
+
+Starts ``app.py`` on loopback (as ``test_app.py`` does), opens the page in the Debian ``chromium``
+through Playwright (never ``playwright install``: ``make test`` installs the Debian package), asks a
+question, waits for the answer and its cited passage, and saves a screenshot (to ``docs/screenshot.png``, the
+README's, when KUTIP_UPDATE_SCREENSHOT=1; else into the test's temporary folder). Every request the page makes must go to loopback: no analytics, CDN or font fetches.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = os.environ.get("KUTIP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+QUESTION = "Which newspaper reported that the deployment was requested by Pyongyang?"
+ANSWER_TIMEOUT_MS = 180_000  # the model runs on 2 CPU cores
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The app on a free loopback port; yields (url, log path). Output goes to a file, not an unread pipe."""
+    port = _free_port()
+    tmp = tmp_path_factory.mktemp("browser-app")
+    env = dict(os.environ, KUTIP_LLM="qwen2.5-coder-0.5b", KUTIP_INDEX_DIR=str(tmp / "index"))
+    log = tmp / "app.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail("the app exited:\n" + log.read_text())
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(1)
+    else:
+        process.kill()
+        pytest.fail("the app did not start in time:\n" + log.read_text())
+    yield url, log
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: run `make test` (it installs the test extra)")
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs the Debian package chromium)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def test_chat_in_a_real_browser(app, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    url, log = app
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    outside: list[str] = []
+
+    def note(kind: str, target: str) -> None:
+        if (urlsplit(target).hostname or "") not in LOOPBACK and not target.startswith(("data:", "blob:",
+                                                                                          "about:")):
+            outside.append(f"{kind} {target}")
+
+    context.on("request", lambda request: note(request.method, request.url))
+    page = context.new_page()
+    page.on("websocket", lambda ws: note("websocket", ws.url))
+    try:
+        page.goto(url, wait_until="networkidle")
+
+        question = page.locator("#question").get_by_label("Question")
+        expect(question).to_be_editable()
+        question.fill(QUESTION)
+        question.press("Enter")
+
+        # The last yield of the chat handler fills the sources panel; until then it is empty.
+        sources = page.locator("#sources")
+        expect(sources.locator("details blockquote").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+
+        # gr.Chatbot(label="Conversation", elem_id="chat"): messages carry data-testid="user"/"bot".
+        chatbot = page.locator("#chat")
+        expect(chatbot.get_by_role("log")).to_be_visible()
+        expect(chatbot.locator('[data-testid="user"]').last).to_contain_text(QUESTION)
+        bot = chatbot.locator('[data-testid="bot"]').last
+        expect(bot).not_to_have_text(re.compile(r"^\s*$"))
+        expect(question).to_have_value("")  # the handler clears the box when it is done
+        answer = bot.inner_text().strip()
+        panel = sources.inner_text()
+
+        assert answer and not answer.startswith("⚠️"), answer
+        extractive = "Quoted, not generated" in panel
+        assert "New York Times" in answer or extractive, answer
+        assert sources.locator("details blockquote", has_text="New York Times").count() >= 1, panel
+        summaries = sources.locator("details > summary").all_inner_texts()
+        assert any(re.match(r"\[\d+\] .+ — paragraph \d+", s) and s.rstrip().endswith("· cited")
+                   for s in summaries), summaries
+        for marker in set(re.findall(r"\[(\d+)\]", answer)):  # each [n] in the answer is a shown source
+            assert any(s.startswith(f"[{marker}] ") for s in summaries), (marker, summaries)
+
+        page.wait_for_load_state("networkidle")
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        shot = SCREENSHOT if os.environ.get("KUTIP_UPDATE_SCREENSHOT") == "1" else tmp_path / "screenshot.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+    except BaseException:
+        failed = tmp_path / "screenshot-failed.png"
+        try:
+            page.screenshot(path=str(failed), full_page=True)
+            print(f"screenshot of the failure: {failed}")
+        except Exception as exc:  # the browser may be gone
+            print(f"no screenshot of the failure: {exc}")
+        print("app log:\n" + log.read_text())
+        raise
+    finally:
+        context.close()
+
+    assert not outside, "the page reached beyond loopback:\n" + "\n".join(outside)
