@@ -19,7 +19,7 @@ from qa.generate import Generator, Usage, collect, load_generator
 from qa.language import Language, detect_language
 from qa.retrieve import RetrievedPassage, Retriever, SentenceFocus, open_retriever
 from qa.settings import Settings
-from qa.verify import check_answer, missing_question_terms, parse_model_output
+from qa.verify import check_answer, missing_question_terms, other_figures, parse_model_output
 
 _REFERS_BACK = re.compile(
     r"\b(that|it|its|they|them|their|this|these|those|he|she|him|her|his|there|then|itu|tersebut|ini|"
@@ -157,6 +157,8 @@ class Assistant:
         question = " ".join(question.split())
         if not question:
             raise QuestionError("the question is empty")
+        if not any(ch.isalnum() for ch in question):
+            raise QuestionError("the question has no words (only symbols or emoji)")
         if len(question) > self.settings.max_question_chars:
             raise QuestionError(f"the question has {len(question):,} characters; the limit is "
                                 f"{self.settings.max_question_chars:,}")
@@ -192,6 +194,12 @@ class Assistant:
             return build(abstain, [], abstained=True, problems=["the model found no passage that states the answer"])
         checked = check_answer(answer_text, texts, evidence)
         if checked.ok:
+            figures = other_figures(standalone, checked.text, texts)
+            if figures:
+                listed = "; ".join(f"{figure} [{n}]" for n, figure in figures)
+                extra = [n for n, _ in figures if n not in checked.citations]
+                return build(f"{checked.text} {prompts.OTHER_FIGURES[language]} {listed}.",
+                             checked.citations + list(dict.fromkeys(extra)), problems=checked.dropped)
             return build(checked.text, checked.citations, problems=checked.dropped)
         # the sentence that best matches the question (not the model's pick: its answer failed the checks)
         best = self.focus.select(standalone, [r for n, r in enumerate(retrieved, 1) if n in by_number], 1, language)[0]

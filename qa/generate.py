@@ -7,6 +7,7 @@ unit tests of the logic around the model.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from dataclasses import dataclass
@@ -106,6 +107,16 @@ class ScriptedGenerator:
 
 _loaded: dict[tuple, LlamaGenerator] = {}
 _loading = threading.Lock()
+
+
+@atexit.register
+def _close_loaded() -> None:
+    """Free the models before the interpreter tears llama_cpp down (else its finalizers fail noisily)."""
+    for generator in _loaded.values():
+        close = getattr(generator._llm, "close", None)
+        if close:
+            close()
+    _loaded.clear()
 
 
 def load_generator(name: str, cache_dir: Path, threads: int = 2, n_ctx: int = 4096,

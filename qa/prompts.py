@@ -27,6 +27,11 @@ ABSTAIN_REPLY = {
     "id": "Artikel-artikel ini tidak menyebutkannya.",
 }
 
+OTHER_FIGURES = {
+    "en": "The articles also give other figures:",
+    "id": "Artikel juga menyebut angka lain:",
+}
+
 EXTRACTIVE_PREFIX = {
     "en": "The generated answer could not be checked against the articles; the closest passage says:",
     "id": "Jawaban yang dihasilkan tidak dapat dicocokkan dengan artikel; bagian yang paling dekat menyebutkan:",

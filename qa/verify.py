@@ -111,6 +111,7 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     text = re.sub(r"\s+([.,;!?])", r"\1", _MARKER.sub(keep_valid, normalise_references(answer))).strip()
     text = re.sub(r"[ \t]{2,}", " ", text)
 
+    text = prune_citations(text, passages)
     cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
     if not cited and evidence:
         valid_evidence = [n for n in dict.fromkeys(evidence) if exists(n)]
@@ -131,6 +132,30 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     return CheckedAnswer(text, cited, problems, dropped)
 
 
+def prune_citations(text: str, passages: Sequence[str | None]) -> str:
+    """In a sentence that cites several passages, keep those that hold all of its names and numbers and share
+    words with it, when at least one does: a small model tends to cite every passage it was shown."""
+    pieces, cursor = [], 0
+    for s, e in sentence_spans(text):
+        sentence = text[s:e]
+        cited = list(dict.fromkeys(n for _, _, numbers in markers(sentence) for n in numbers
+                                   if 1 <= n <= len(passages) and passages[n - 1]))
+        if len(cited) > 1:
+            claim = _MARKER.sub(" ", sentence)
+            terms = _overlap_terms(claim)
+            keep = {n for n in cited if not unsupported_facts(claim, passages[n - 1] or "")
+                    and terms & _overlap_terms(passages[n - 1] or "")}
+            if keep and keep != set(cited):
+                def only_kept(match: re.Match) -> str:
+                    numbers = [int(x) for x in re.findall(r"\d+", match.group(1)) if int(x) in keep]
+                    return f"[{', '.join(map(str, numbers))}]" if numbers else ""
+                sentence = re.sub(r"\s+([.,;!?])", r"\1", _MARKER.sub(only_kept, sentence))
+                sentence = re.sub(r"[ \t]{2,}", " ", sentence).strip()
+        pieces.append(text[cursor:s] + sentence)
+        cursor = e
+    return "".join(pieces) + text[cursor:]
+
+
 def unsupported_facts(claim: str, support: str) -> list[str]:
     """Numbers, months and names of ``claim`` that ``support`` does not contain."""
     support_numbers = {normalise_number(n) for n in _NUMBER.findall(support)}
@@ -141,6 +166,7 @@ def unsupported_facts(claim: str, support: str) -> list[str]:
         if normalise_number(number) not in support_numbers:
             missing.append(number)
     for position, word in enumerate(_WORD.findall(claim)):
+        word = re.sub(r"['’]s$", "", word)  # Ukraine's -> Ukraine
         lower = word.lower().strip("'’-")
         if lower in _MONTH_OF:
             if _MONTH_OF[lower] not in support_months:
@@ -200,3 +226,34 @@ def supporting_span(answer: str, n: int, passage: str) -> tuple[int, int] | None
 def _overlap_terms(text: str) -> set[str]:
     words = {w.lower() for w in _WORD.findall(text) if len(w) > 2 and w.lower() not in FUNCTION_WORDS}
     return words | {normalise_number(n) for n in _NUMBER.findall(text)}
+
+
+_QUANTITY_QUESTION = re.compile(r"\b(how many|how much|berapa|jumlah)\b", re.IGNORECASE)
+
+
+def other_figures(question: str, answer: str, passages: Sequence[str | None]) -> list[tuple[int, str]]:
+    """For a how-many question, figures for the same thing that the cited passages' peers give and the
+    answer leaves out, as (passage number, "10.000 tentara"): articles often disagree on counts, and a small
+    model reports only one of them. The thing counted is the word after the answer's number in its passage."""
+    if not _QUANTITY_QUESTION.search(question):
+        return []
+    answered = {normalise_number(n) for n in _NUMBER.findall(_MARKER.sub(" ", answer))}
+    cited = [n for _, _, numbers in markers(answer) for n in numbers]
+    units = set()
+    for n in cited:
+        for match in _figure_pattern().finditer(passages[n - 1] or ""):
+            if normalise_number(match.group("number")) in answered:
+                units.add(match.group("unit").lower())
+    found: list[tuple[int, str]] = []
+    seen = set(answered)
+    for n, text in enumerate(passages, start=1):
+        for match in _figure_pattern().finditer(text or ""):
+            value = normalise_number(match.group("number"))
+            if match.group("unit").lower() in units and value not in seen:
+                seen.add(value)
+                found.append((n, f"{match.group('number')} {match.group('unit')}"))
+    return found
+
+
+def _figure_pattern() -> re.Pattern:
+    return re.compile(r"(?<![\w.,])(?P<number>\d+(?:[.,]\d{3})+|\d{2,})(?![\d])\s+(?P<unit>[^\W\d_]{3,})")

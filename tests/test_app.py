@@ -12,6 +12,9 @@ import pytest
 from conftest import ROOT
 
 
+APP_PROCESS: dict = {}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -38,6 +41,7 @@ def app_url(tmp_path_factory):
     else:
         process.kill()
         pytest.fail("the app did not start in time")
+    APP_PROCESS["pid"] = process.pid
     yield url
     process.terminate()
     process.wait(timeout=30)
@@ -86,3 +90,61 @@ def test_collection_change_updates_the_index_and_rolls_back_on_failure(tmp_path,
         collection.change(edit_second)
     assert not (articles_copy / "rapat-lain.txt").exists()  # the edit was undone
     assert [row[0] for row in collection.rows()] == sorted(ids + ["rapat-pbb"])  # the old index still serves
+
+
+def _rss_mb(pid: int) -> float:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_twenty_concurrent_clients_are_answered_in_order_without_crossing(app_url):
+    """20 clients at once on loopback: each gets the answer to its own question, in order of arrival."""
+    import threading
+
+    from gradio_client import Client
+
+    questions = [f"How many tanks did country number {i} send to Ukraine in {1990 + i}?" for i in range(16)] + [
+        "Which newspaper reported that the deployment was requested by Pyongyang?",
+        "Di mana Putin dan Kim bertemu pada September 2023?",
+        "Berapa kontainer yang dikirim Pyongyang ke Rusia?",
+        "Apa ibu kota Australia?"]
+    clients = [Client(app_url, verbose=False) for _ in questions]
+    rss_before = _rss_mb(APP_PROCESS["pid"])
+    results: dict[int, dict] = {}
+    finished: list[int] = []
+    lock = threading.Lock()
+
+    def ask(i: int) -> None:
+        result = clients[i].predict(questions[i], [], api_name="/ask")
+        with lock:
+            results[i] = result
+            finished.append(i)
+
+    threads = []
+    for i in range(len(questions)):
+        threads.append(threading.Thread(target=ask, args=(i,)))
+        threads[-1].start()
+        time.sleep(0.15)  # a definite order of arrival
+    for thread in threads:
+        thread.join(timeout=600)
+    assert len(results) == 20, f"only {len(results)} of 20 answered"
+    for i, question in enumerate(questions):
+        assert "error" not in results[i], results[i]
+        assert results[i]["question"] == question  # nobody got another client's answer
+    assert all(results[i]["abstained"] for i in range(16)), "years and countries no article mentions"
+    assert not results[16]["abstained"] and results[16]["citations"]
+    assert finished == sorted(finished), f"served out of order: {finished}"
+    assert _rss_mb(APP_PROCESS["pid"]) - rss_before < 300, "memory grew by more than 300 MB over 20 requests"
+
+
+@pytest.mark.parametrize("question", ["   ", "🙂🙂🙂", "x" * 20_000])
+def test_bad_questions_get_a_clear_message_in_the_chat(app_url, question):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    kept, chat, _sources = client.predict(question, [], "qwen2.5-coder-0.5b", 4, False, api_name="/chat")
+    content = chat[-1]["content"]  # a string, or Gradio 6's list of content blocks
+    text = content if isinstance(content, str) else " ".join(block.get("text", "") for block in content)
+    assert chat[-1]["role"] == "assistant" and text.startswith("⚠️"), chat[-1]

@@ -44,10 +44,12 @@ def app(tmp_path_factory):
     """The app on a free loopback port; yields (url, log path). Output goes to a file, not an unread pipe."""
     port = _free_port()
     tmp = tmp_path_factory.mktemp("browser-app")
+    shutil.copytree(ROOT / "seeds", tmp / "articles")  # the test adds an article: never to the real seeds/
     env = dict(os.environ, KUTIP_LLM="qwen2.5-coder-0.5b", KUTIP_INDEX_DIR=str(tmp / "index"))
     log = tmp / "app.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--articles", str(tmp / "articles")],
+                                   cwd=ROOT, env=env,
                                    stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 240
@@ -146,3 +148,41 @@ def test_chat_in_a_real_browser(app, browser, tmp_path):
         context.close()
 
     assert not outside, "the page reached beyond loopback:\n" + "\n".join(outside)
+
+
+def test_add_an_article_then_ask_about_it_in_a_real_browser(app, browser, tmp_path):
+    """Without a terminal: paste an article in the Articles tab, see it listed, ask about it, see it cited."""
+    from playwright.sync_api import expect
+
+    url, log = app
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="networkidle")
+        page.get_by_role("tab", name="Articles").click()
+        page.locator("#paste-title").get_by_label("Title of a pasted article").fill("Festival layang-layang Sanur")
+        page.locator("#paste-body").get_by_label("Article text").fill(
+            "Festival layang-layang internasional di pantai Sanur, Bali, diikuti 1.200 peserta dari 14 negara. "
+            "Panitia menyebut layang-layang terbesar berukuran 200 meter.")
+        page.locator("#add-pasted").click()
+        expect(page.locator("#articles-status")).to_contain_text("added festival-layang-layang-sanur.txt",
+                                                                 timeout=ANSWER_TIMEOUT_MS)
+        expect(page.locator("#articles")).to_contain_text("Festival layang-layang Sanur")
+
+        page.locator("#paste-title").get_by_label("Title of a pasted article").fill("Festival layang-layang Sanur")
+        page.locator("#add-pasted").click()  # the same title again: refused, nothing changes
+        expect(page.locator("#articles-status")).to_contain_text("already an article", timeout=60_000)
+
+        page.get_by_role("tab", name="Ask").click()
+        question = page.locator("#question").get_by_label("Question")
+        question.fill("Berapa peserta festival layang-layang di Sanur?")
+        question.press("Enter")
+        sources = page.locator("#sources")
+        expect(sources.locator("details blockquote", has_text="1.200 peserta")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        expect(sources).to_contain_text("Festival layang-layang Sanur")
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "screenshot-failed.png"), full_page=True)
+        print("app log:\n" + log.read_text())
+        raise
+    finally:
+        context.close()

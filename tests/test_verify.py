@@ -99,3 +99,33 @@ def test_supporting_span_is_the_sentence_that_shares_the_answers_facts():
     s, e = supporting_span("They met in Amur [1].", 1, passage)
     assert passage[s:e] == "Putin dan Kim bertemu di wilayah Amur."
     assert supporting_span("Nothing shared [1].", 1, passage) is None
+
+
+def test_citations_of_passages_that_do_not_hold_the_claim_are_pruned():
+    from qa.verify import check_answer
+
+    passages = ["Pinjaman sebesar $20 miliar didukung aset Rusia.", "Trump bersiap menjadi panglima tertinggi.",
+                "Korea Utara mengirim 10.000 kontainer."]
+    checked = check_answer("$20 miliar [1, 2, 3].", passages)
+    assert checked.ok and checked.text == "$20 miliar [1]." and checked.citations == [1]
+    both = check_answer("A loan of $20 miliar [1] and 10.000 kontainer [3].", passages)
+    assert both.citations == [1, 3]
+    unclear = check_answer("Aid was promised [1, 2].", passages)  # no passage holds it better: all kept
+    assert unclear.citations == [1, 2]
+
+
+def test_possessive_names_are_the_name():
+    assert missing_question_terms("Which of Ukraine's aspirations would Trump's team set aside?",
+                                  ["Trump mengesampingkan aspirasi keanggotaan Ukraina di NATO."]) == []
+
+
+def test_other_figures_for_the_same_thing_are_found():
+    from qa.verify import other_figures
+
+    passages = ["Diperkirakan hingga 12.000 tentara Korea Utara telah dikerahkan.",
+                "Kim Jong-un telah mengerahkan setidaknya 10.000 tentara ke Rusia.",
+                "Pyongyang mengirimkan lebih dari 10.000 kontainer dan 2023 unit."]
+    assert other_figures("How many North Korean troops were deployed?", "12,000 [1]", passages) == [(2, "10.000 tentara")]
+    assert other_figures("Berapa tentara yang dikerahkan?", "10.000 tentara [2]", passages) == [(1, "12.000 tentara")]
+    assert other_figures("Who deployed the troops?", "Kim Jong-un [2]", passages) == []  # not a how-many question
+    assert other_figures("How many containers?", "10.000 [3]", passages) == []  # nothing else counts containers
