@@ -76,6 +76,7 @@ class Collection:
         self._lock = threading.Lock()
         print(f"indexing {settings.articles_dir} …", file=sys.stderr, flush=True)
         self.retriever, report = open_retriever(settings, progress=_console_progress)
+        self.embedder = self.retriever.embedder  # loaded once, reused by every re-index
         print(report.summary(), file=sys.stderr, flush=True)
         for problem in report.problems:
             print(f"warning: {problem}", file=sys.stderr, flush=True)
@@ -92,9 +93,12 @@ class Collection:
         with self._lock:
             message, undo = edit()
             try:
-                self.retriever, report = open_retriever(self.settings, progress=progress)
+                self.retriever, report = open_retriever(self.settings, progress=progress, embedder=self.embedder)
             except Exception:
-                undo()
+                try:
+                    undo()
+                except Exception as undo_error:  # keep the first error; say the second
+                    print(f"error: could not undo the change: {undo_error}", file=sys.stderr, flush=True)
                 raise
         return f"{message} {report.summary()}"
 
@@ -113,13 +117,16 @@ def build_app(settings: Settings):
     from qa.generate import load_generator
     from qa.ingest import ArticleError
     from qa.models import ModelFileError
+    from qa.retrieve import SentenceFocus
 
     collection = Collection(settings)
     folder = Path(settings.articles_dir)
 
+    focus = SentenceFocus(collection.embedder, lexical_weight=settings.lexical_weight)  # its cache outlives a request
+
     def assistant_for(model: str) -> Assistant:
         generator = load_generator(model, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)
-        return Assistant(collection.retriever, generator, settings)
+        return Assistant(collection.retriever, generator, settings, focus=focus)
 
     def respond(message: str, chat: list, model: str, k: int, show_all: bool) -> Iterator:
         history = [{"role": m["role"], "content": m["content"]} for m in chat or []]
@@ -136,7 +143,7 @@ def build_app(settings: Settings):
             chat[-1]["content"] = f"⚠️ {exc}"
             yield message, chat, ""
             return
-        label = "" if not final.extractive else "*(quoted from the articles, not generated)* "
+        label = "" if not final.extractive else "(quoted from the articles, not generated) "
         chat[-1]["content"] = label + final.answer
         yield "", chat, sources_html(final, show_all)
 
@@ -153,7 +160,7 @@ def build_app(settings: Settings):
         try:
             message = collection.change(edit, progress=lambda done, total: progress(
                 (done, total), desc="embedding passages", unit="passages") if total else None)
-        except (ArticleError, OSError) as exc:
+        except Exception as exc:  # any failure is shown; the folder and index are as they were
             message = f"⚠️ {exc}"
         return message, collection.rows(), article_choices()
 
@@ -194,7 +201,8 @@ def build_app(settings: Settings):
         with gr.Tab("Ask"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(label="Conversation", height=420, elem_id="chat")
+                    # plain text: answers quote article sentences, and a Markdown image in one would be fetched
+                    chatbot = gr.Chatbot(label="Conversation", height=420, elem_id="chat", render_markdown=False)
                     question = gr.Textbox(label="Question", placeholder="Ask in English or Bahasa Indonesia",
                                           max_length=settings.max_question_chars, elem_id="question")
                     with gr.Row():
@@ -227,8 +235,9 @@ def build_app(settings: Settings):
                                             elem_id="remove-choice")
                     remove_button = gr.Button("Remove article", variant="stop", elem_id="remove")
         inputs = [question, chatbot, model, k, show_all]
-        question.submit(respond, inputs, [question, chatbot, sources], api_name="chat")
-        send.click(respond, inputs, [question, chatbot, sources], api_name=False)
+        # chat and API share one queue: one generation at a time, in order of arrival
+        question.submit(respond, inputs, [question, chatbot, sources], api_name="chat", concurrency_id="llm")
+        send.click(respond, inputs, [question, chatbot, sources], api_name=False, concurrency_id="llm")
         clear.click(lambda: ([], ""), None, [chatbot, sources], api_name=False)
         outputs = [status, table, to_remove]
         upload_button.click(upload, [upload_file], outputs, api_name=False, concurrency_id="articles")
@@ -237,8 +246,9 @@ def build_app(settings: Settings):
         api_question = gr.Textbox(visible=False)
         api_history = gr.JSON(visible=False)
         api_result = gr.JSON(visible=False)
-        gr.Button(visible=False).click(ask_json, [api_question, api_history], api_result, api_name="ask")
-    app.queue(default_concurrency_limit=1)  # one model, one generation at a time; requests wait in order
+        gr.Button(visible=False).click(ask_json, [api_question, api_history], api_result, api_name="ask",
+                                       concurrency_id="llm")
+    app.queue(default_concurrency_limit=1)
     return app
 
 

@@ -19,7 +19,7 @@ from qa.generate import Generator, Usage, collect, load_generator
 from qa.language import Language, detect_language
 from qa.retrieve import RetrievedPassage, Retriever, SentenceFocus, open_retriever
 from qa.settings import Settings
-from qa.verify import check_answer, missing_question_terms, other_figures, parse_model_output
+from qa.verify import check_answer, missing_question_terms, other_figures, parse_model_output, strip_markers
 
 _REFERS_BACK = re.compile(
     r"\b(that|it|its|they|them|their|this|these|those|he|she|him|her|his|there|then|itu|tersebut|ini|"
@@ -75,11 +75,12 @@ class Answer:
 
 
 class Assistant:
-    def __init__(self, retriever: Retriever, generator: Generator, settings: Settings | None = None) -> None:
+    def __init__(self, retriever: Retriever, generator: Generator, settings: Settings | None = None,
+                 focus: SentenceFocus | None = None) -> None:
         self.retriever = retriever
         self.generator = generator
         self.settings = settings or retriever.settings
-        self.focus = SentenceFocus(retriever.embedder, lexical_weight=self.settings.lexical_weight)
+        self.focus = focus or SentenceFocus(retriever.embedder, lexical_weight=self.settings.lexical_weight)
 
     @classmethod
     def from_folder(cls, articles_dir: str | Path = "seeds", settings: Settings | None = None,
@@ -205,7 +206,7 @@ class Assistant:
         best = self.focus.select(standalone, [r for n, r in enumerate(retrieved, 1) if n in by_number], 1, language)[0]
         n = [c.n for c in given][best.n - 1]
         s, e = best.spans[0]
-        quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{best.passage.passage.text[s:e]}” [{n}]"
+        quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{strip_markers(best.passage.passage.text[s:e])}” [{n}]"
         return build(quote, [n], extractive=True, problems=checked.dropped + checked.problems)
 
 

@@ -93,36 +93,51 @@ _MONTHS = {name: f"month{number}" for number, names in {
     9: ("september",), 10: ("october", "oktober"), 11: ("november", "nopember"), 12: ("december", "desember"),
 }.items() for name in names}
 _NUMBER_WORD = re.compile(
-    r"\b(?:(?:\d+|" + "|".join(sorted({*_EN_UNITS, *_EN_TENS, *_ID_UNITS, *_ID_SPECIAL, *_SCALES, "belas", "puluh",
-                                       "and"}, key=len, reverse=True)) + r")\b[\s-]*)+", re.IGNORECASE)
+    r"\b(?:(?:\d+(?:[.,]\d+)?|" + "|".join(sorted({*_EN_UNITS, *_EN_TENS, *_ID_UNITS, *_ID_SPECIAL, *_SCALES, "belas", "puluh",
+                                       "and", "dan"}, key=len, reverse=True)) + r")\b[\s-]*)+", re.IGNORECASE)
 
 
-def _words_to_number(phrase: str) -> int | None:
-    """12 thousand, twelve thousand, dua belas ribu -> 12000; None if the phrase is not a number."""
-    words = [w for w in re.split(r"[\s-]+", phrase.lower()) if w and w != "and"]
-    if not words or len(words) == 1 and (words[0].isdigit() or words[0] == "one"):
-        return None  # a lone "one" is mostly a pronoun
-    total, current, seen_any = 0, 0, False
-    for word in words:
-        if word.isdigit():
-            current += int(word)
+def _words_to_number(phrase: str) -> int | float | None:
+    """12 thousand, twelve thousand, dua belas ribu, 1.5 million -> 12000, 12000, 12000, 1500000; None if
+    the phrase is not one number (two figures side by side are never added up)."""
+    words = [w for w in re.split(r"[\s-]+", phrase.lower()) if w]
+    if words and words[-1] in ("and", "dan"):
+        words = words[:-1]
+    if not words or len(words) == 1 and (_is_figure(words[0]) or words[0] == "one"):
+        return None  # a lone figure is already digits; a lone "one" is mostly a pronoun
+    if sum(_is_figure(w) for w in words) > 1:
+        return None
+    total, current, unit = 0.0, 0.0, 0.0
+    for position, word in enumerate(words):
+        if word in ("and", "dan"):
+            if position == 0 or words[position - 1] not in _SCALES:
+                return None  # "10,000 and 12,000": two numbers, not one
+            continue
+        if _is_figure(word):
+            unit = float(word.replace(",", "."))
+            current += unit
         elif word in _EN_UNITS or word in _ID_UNITS:
-            current += _EN_UNITS.get(word, _ID_UNITS.get(word, 0))
+            unit = _EN_UNITS.get(word, _ID_UNITS.get(word, 0))
+            current += unit
         elif word in _EN_TENS:
-            current += _EN_TENS[word]
+            unit = _EN_TENS[word]
+            current += unit
         elif word in _ID_SPECIAL:
             value = _ID_SPECIAL[word]
             if value >= 1000:
-                total += (current or 1) * value if current else value
+                total += (current or 1) * value
                 current = 0
             elif value == 100:
                 current = current * 100 if current else 100
             else:
                 current += value
-        elif word == "belas":
-            current = (current or 1) + 10
-        elif word == "puluh":
-            current = (current or 1) * 10
+            unit = 0
+        elif word == "belas":  # dua belas = 12: acts on the last unit only
+            current += 10
+            unit = 0
+        elif word == "puluh":  # dua ratus dua puluh = 220
+            current += unit * 9 if unit else 10
+            unit = 0
         elif word in _SCALES:
             scale = _SCALES[word]
             if scale == 100:
@@ -130,10 +145,15 @@ def _words_to_number(phrase: str) -> int | None:
             else:
                 total += (current or 1) * scale
                 current = 0
+            unit = 0
         else:
             return None
-        seen_any = True
-    return total + current if seen_any else None
+    value = total + current
+    return int(value) if value == int(value) else value
+
+
+def _is_figure(word: str) -> bool:
+    return re.fullmatch(r"\d+(?:[.,]\d+)?", word) is not None
 
 
 def normalise_for_match(text: str) -> str:
@@ -260,7 +280,7 @@ def summarise(results: Sequence[ItemResult]) -> dict:
             "first_token_p50": _percentile([r.first_token_ms for r in generated], 50),
             "first_token_p95": _percentile([r.first_token_ms for r in generated], 95),
         },
-        "prompt_tokens_mean": round(statistics.mean(r.prompt_tokens for r in results), 1) if results else None,
+        "prompt_tokens_mean": round(statistics.mean(r.prompt_tokens for r in generated), 1) if generated else None,
     }
 
 

@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from embeddings import Embedder
+from qa.files import fsync_dir
 from qa.ingest import Article, article_id_for, load_folder, sha256_file, sha256_text
 from qa.language import search_terms
 
@@ -329,7 +330,7 @@ def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage
         pointer.write_text(version.name + "\n", "utf-8")
         _fsync_file(pointer)
         os.replace(pointer, index_dir / "CURRENT")
-        _fsync_dir(index_dir)
+        fsync_dir(index_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -393,14 +394,6 @@ def _check_file(path: Path, expected: dict) -> None:
 def _fsync_file(path: Path) -> None:
     with open(path, "rb+") as stream:
         os.fsync(stream.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _quiet_bm25s():

@@ -78,11 +78,12 @@ class Retriever:
         return results
 
 
-def open_retriever(settings: Settings, rebuild: bool = False,
-                   progress: ProgressCallback | None = None) -> tuple[Retriever, UpdateReport]:
+def open_retriever(settings: Settings, rebuild: bool = False, progress: ProgressCallback | None = None,
+                   embedder: Embedder | None = None) -> tuple[Retriever, UpdateReport]:
     """A retriever over the articles folder of ``settings``, its index synced first (only new text is
-    embedded); the report says what the sync did."""
-    embedder = get_embedder(settings.embedder, threads=settings.threads)
+    embedded); the report says what the sync did. ``embedder``: one already loaded, to reuse."""
+    if embedder is None or embedder.name != settings.embedder:
+        embedder = get_embedder(settings.embedder, threads=settings.threads)
     index, report = sync_index(
         settings.articles_dir, settings.index_dir, embedder, index_kind=settings.index_kind,
         passage_max_words=settings.passage_max_words, max_article_bytes=settings.max_article_bytes,
@@ -117,13 +118,14 @@ class SentenceFocus:
     def _embed(self, sentences: list[str]):
         import numpy as np
 
-        missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
+        known = {s: self._vectors.get(s) for s in dict.fromkeys(sentences)}  # a local view: safe if shared
+        missing = [s for s, vector in known.items() if vector is None]
         if missing:
             if len(self._vectors) + len(missing) > self._cache_size:
-                self._vectors.clear()
+                self._vectors = {}
             for sentence, vector in zip(missing, self.embedder.embed_passages(missing)):
-                self._vectors[sentence] = vector
-        return np.vstack([self._vectors[s] for s in sentences])
+                known[sentence] = self._vectors[sentence] = vector
+        return np.vstack([known[s] for s in sentences])
 
     def _score(self, wanted: set[str], sentence: str, language: str, similarity: float) -> float:
         held = set(search_terms(sentence, language))  # type: ignore[arg-type]

@@ -78,13 +78,22 @@ def parse_model_output(raw: str) -> tuple[list[int] | None, str]:
     return evidence, answer
 
 
-_PASSAGE_REFERENCE = re.compile(r"\(?\b(?:from |see |in )?(?:passages?|bagian|paragraf)\s+(\d+(?:\s*(?:,|and|dan)\s*\d+)*)\)?",
-                                re.IGNORECASE)
+_REFERENCE_NUMBERS = r"(\d+(?:\s*(?:,|and|dan)\s*\d+)*)"
+# only forms that plainly point at a passage: "(Passage 2)", "(from passage 2)", "from passages 1 and 3"
+_PASSAGE_REFERENCE = re.compile(
+    r"\((?:(?:from|see|in|dari|lihat)\s+)?(?:passages?|bagian)\s+" + _REFERENCE_NUMBERS + r"\)"
+    r"|\b(?:from|see|dari|lihat)\s+(?:passages?|bagian)\s+" + _REFERENCE_NUMBERS, re.IGNORECASE)
 
 
 def normalise_references(answer: str) -> str:
     """Turn the ways a model names a passage in words ("(Passage 2)", "from passages 1 and 3") into markers."""
-    return _PASSAGE_REFERENCE.sub(lambda m: "[" + ", ".join(re.findall(r"\d+", m.group(1))) + "]", answer)
+    return _PASSAGE_REFERENCE.sub(
+        lambda m: "[" + ", ".join(re.findall(r"\d+", m.group(1) or m.group(2))) + "]", answer)
+
+
+def strip_markers(text: str) -> str:
+    """Text quoted from an article, without anything that would read as a citation marker."""
+    return re.sub(r"\s{2,}", " ", _MARKER.sub("", text)).strip()
 
 
 def markers(text: str) -> list[tuple[int, int, list[int]]]:
@@ -242,17 +251,25 @@ def other_figures(question: str, answer: str, passages: Sequence[str | None]) ->
     units = set()
     for n in cited:
         for match in _figure_pattern().finditer(passages[n - 1] or ""):
-            if normalise_number(match.group("number")) in answered:
+            if normalise_number(match.group("number")) in answered and _counts_things(match):
                 units.add(match.group("unit").lower())
     found: list[tuple[int, str]] = []
     seen = set(answered)
     for n, text in enumerate(passages, start=1):
         for match in _figure_pattern().finditer(text or ""):
             value = normalise_number(match.group("number"))
-            if match.group("unit").lower() in units and value not in seen:
+            if match.group("unit").lower() in units and value not in seen and _counts_things(match):
                 seen.add(value)
                 found.append((n, f"{match.group('number')} {match.group('unit')}"))
     return found
+
+
+def _counts_things(match: re.Match) -> bool:
+    """12.000 tentara, not 23 Desember, 2024 the or 3.000 yang."""
+    unit = match.group("unit").lower()
+    number = normalise_number(match.group("number"))
+    year = number.isdigit() and len(number) == 4 and 1900 <= int(number) <= 2100
+    return not year and unit not in _MONTH_OF and unit not in NOT_NAMES
 
 
 def _figure_pattern() -> re.Pattern:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -44,3 +50,36 @@ def articles_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def retrieval_questions() -> list[dict]:
     return read_jsonl(DATA / "retrieval_questions.jsonl")
+
+
+def start_app(folder: Path, articles: Path | None = None) -> tuple[subprocess.Popen, str, Path]:
+    """app.py as a process on a free loopback port with the 0.5B model and an index in ``folder``; returns
+    (process, url, log file) once the page answers. Output goes to a file, never to an unread pipe."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, KUTIP_LLM="qwen2.5-coder-0.5b", KUTIP_INDEX_DIR=str(folder / "index"))
+    command = [sys.executable, "app.py", "--port", str(port)] + (["--articles", str(articles)] if articles else [])
+    log = folder / "app.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail("the app exited:\n" + log.read_text())
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return process, url, log
+        except OSError:
+            time.sleep(1)
+    process.kill()
+    pytest.fail("the app did not start in time:\n" + log.read_text())
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()

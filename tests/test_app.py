@@ -1,50 +1,22 @@
 """The real Gradio app, started as a process on loopback, asked through its named API endpoint."""
 
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
 
-from conftest import ROOT
+from conftest import start_app, stop_app
 
 
 APP_PROCESS: dict = {}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    port = _free_port()
-    env = dict(os.environ, KUTIP_LLM="qwen2.5-coder-0.5b",
-               KUTIP_INDEX_DIR=str(tmp_path_factory.mktemp("app-index")))
-    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("the app exited:\n" + process.stdout.read())
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(1)
-    else:
-        process.kill()
-        pytest.fail("the app did not start in time")
+    process, url, _ = start_app(tmp_path_factory.mktemp("app"))
     APP_PROCESS["pid"] = process.pid
     yield url
-    process.terminate()
-    process.wait(timeout=30)
+    stop_app(process)
 
 
 def test_page_is_served_on_loopback(app_url):

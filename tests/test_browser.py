@@ -11,16 +11,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, start_app, stop_app
 
 CHROMIUM = os.environ.get("KUTIP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,40 +28,14 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    """The app on a free loopback port; yields (url, log path). Output goes to a file, not an unread pipe."""
-    port = _free_port()
+    """The app on a free loopback port over a copy of the seeds (the test adds an article); (url, log)."""
     tmp = tmp_path_factory.mktemp("browser-app")
-    shutil.copytree(ROOT / "seeds", tmp / "articles")  # the test adds an article: never to the real seeds/
-    env = dict(os.environ, KUTIP_LLM="qwen2.5-coder-0.5b", KUTIP_INDEX_DIR=str(tmp / "index"))
-    log = tmp / "app.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--articles", str(tmp / "articles")],
-                                   cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("the app exited:\n" + log.read_text())
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(1)
-    else:
-        process.kill()
-        pytest.fail("the app did not start in time:\n" + log.read_text())
+    shutil.copytree(ROOT / "seeds", tmp / "articles")
+    process, url, log = start_app(tmp, articles=tmp / "articles")
     yield url, log
-    process.terminate()
-    process.wait(timeout=30)
+    stop_app(process)
 
 
 @pytest.fixture(scope="module")

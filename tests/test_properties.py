@@ -34,8 +34,15 @@ def test_passages_point_at_their_text(text, max_words):
         assert passage.text and len(passage.text.split()) <= max_words
 
 
-@settings(max_examples=300)
-@given(TEXT, st.lists(st.one_of(st.none(), TEXT), max_size=5), st.one_of(st.none(), st.lists(st.integers(-3, 9))))
+ANSWERS = st.lists(st.sampled_from(["[1]", "[2, 7]", "[0]", "[99]", "[1,2,3]", "(Passage 3)", "from passages 1 and 2",
+                                    "12.000", "10,000", "Korea Utara", "Jake Sullivan", "Desember", "2021", "tentara",
+                                    ".", " ", "\n", "NONE"]), max_size=30).map(" ".join)
+PASSAGES = st.lists(st.one_of(st.none(), NEWSY, st.just("Korea Utara mengirim 12.000 tentara pada Desember.")),
+                    min_size=1, max_size=5)
+
+
+@settings(max_examples=400)
+@given(st.one_of(TEXT, ANSWERS), PASSAGES, st.one_of(st.none(), st.lists(st.integers(-3, 9))))
 def test_verification_never_raises_and_cites_only_shown_passages(answer, passages, evidence):
     checked = check_answer(answer, passages, evidence)
     assert all(1 <= n <= len(passages) and passages[n - 1] is not None for n in checked.citations)
