@@ -120,13 +120,13 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     text = re.sub(r"\s+([.,;!?])", r"\1", _MARKER.sub(keep_valid, normalise_references(answer))).strip()
     text = re.sub(r"[ \t]{2,}", " ", text)
 
-    text = prune_citations(text, passages)
     cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
     if not cited and evidence:
         valid_evidence = [n for n in dict.fromkeys(evidence) if exists(n)]
         if valid_evidence and text:
             text = f"{text.rstrip()} [{', '.join(map(str, valid_evidence))}]"
-            cited = valid_evidence
+    text = prune_citations(text, passages)
+    cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
     if not text:
         return CheckedAnswer("", [], ["the answer is empty"], dropped)
     if not cited:

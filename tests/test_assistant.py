@@ -8,9 +8,11 @@ from qa.generate import ScriptedGenerator, load_generator
 from qa.retrieve import Retriever
 from qa.settings import Settings
 
-from conftest import DATA, read_jsonl
+from qa.evaluate import DEFAULT_GOLD, answer_is_correct, load_gold
 
-GOLD = read_jsonl(DATA / "answer_gold.jsonl")
+# a spread of the gold set: EN/ID factual, paraphrase, follow-ups, both articles, conflicting, unanswerable
+IDS = ["g03", "g04", "g06", "g08", "g09", "g11", "g26", "g28", "g31", "g36", "g39", "g44", "g48", "g50", "g54", "g57"]
+GOLD = [item for item in load_gold(DEFAULT_GOLD) if item.id in IDS]
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +30,9 @@ def scripted(seeds_index, e5, *outputs):
     return Assistant(Retriever(seeds_index, e5, Settings()), ScriptedGenerator(outputs))
 
 
-def _contains(text, alternatives):
-    return any(a.lower() in text.lower() for a in alternatives)
-
-
 @pytest.fixture(scope="module")
 def gold_answers(assistant):
-    return [(item, assistant.ask(item["question"], item["history"])) for item in GOLD]
+    return [(item, assistant.ask(item.question, list(item.history))) for item in GOLD]
 
 
 def test_every_answer_is_grounded_or_an_abstention(gold_answers):
@@ -43,7 +41,7 @@ def test_every_answer_is_grounded_or_an_abstention(gold_answers):
         if answer.abstained:
             assert answer.citations == []
             continue
-        assert answer.citations, item["question"]
+        assert answer.citations, item.question
         for citation in answer.citations:
             assert given[citation.passage] == citation.text
             assert f"[{citation.n}" in answer.answer or f", {citation.n}" in answer.answer
@@ -54,26 +52,26 @@ def test_every_answer_is_grounded_or_an_abstention(gold_answers):
 
 def test_unanswerable_questions_abstain_in_the_questions_language(gold_answers):
     for item, answer in gold_answers:
-        if item["kind"] == "unanswerable":
-            assert answer.abstained, (item["question"], answer.answer)
-            expected = "tidak" if "Apa" in item["question"] else "don't say"
-            assert expected in answer.answer
+        if item.kind == "unanswerable":
+            assert answer.abstained, (item.question, answer.answer)
+            assert answer.answer == {"en": "The articles don't say.", "id": "Artikel-artikel ini tidak menyebutkannya."}[
+                item.language]
 
 
 def test_answerable_questions_are_answered_and_cite_support(gold_answers):
-    answerable = [(i, a) for i, a in gold_answers if i["kind"] != "unanswerable"]
-    assert not any(a.abstained for _, a in answerable)
-    correct = sum(all(_contains(a.answer, alts) for alts in i["must"]) for i, a in answerable)
-    supported = sum(bool({c.passage for c in a.citations} & set(i["passages"])) for i, a in answerable)
-    # measured with the 0.5B model: 7/9 correct, 8/9 citing a supporting passage
-    assert correct >= 6 and supported >= 7, (correct, supported)
+    answerable = [(i, a) for i, a in gold_answers if i.answerable]
+    assert sum(a.abstained for _, a in answerable) <= 1
+    correct = sum(answer_is_correct(a.answer, i) and not a.abstained for i, a in answerable)
+    supported = sum(bool({c.passage for c in a.citations} & set(i.passages)) for i, a in answerable)
+    # measured with the 0.5B model on these 12: 8/12 correct, 11/12 citing a supporting passage
+    assert correct >= 6 and supported >= 9, (correct, supported)
 
 
 def test_follow_up_is_rewritten_before_retrieval(gold_answers):
     for item, answer in gold_answers:
-        if item["kind"] == "followup":
-            assert answer.standalone_question != item["question"]
-            assert set(item["passages"]) & {p.passage for p in answer.passages}
+        if item.kind == "followup":
+            assert answer.standalone_question != item.question
+            assert set(item.passages) & {p.passage for p in answer.passages}
 
 
 def test_timings_and_token_counts_are_reported(gold_answers):

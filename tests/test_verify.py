@@ -129,3 +129,11 @@ def test_other_figures_for_the_same_thing_are_found():
     assert other_figures("Berapa tentara yang dikerahkan?", "10.000 tentara [2]", passages) == [(1, "12.000 tentara")]
     assert other_figures("Who deployed the troops?", "Kim Jong-un [2]", passages) == []  # not a how-many question
     assert other_figures("How many containers?", "10.000 [3]", passages) == []  # nothing else counts containers
+
+
+def test_evidence_given_without_markers_is_pruned_too():
+    from qa.verify import check_answer
+
+    passages = ["Korea Utara mengirim 10.000 kontainer.", "Diperkirakan hingga 12.000 tentara dikerahkan."]
+    checked = check_answer("12.000", passages, evidence=[1, 2])
+    assert checked.ok and checked.text == "12.000 [2]" and checked.citations == [2]
