@@ -221,8 +221,14 @@ def supporting_span(answer: str, n: int, passage: str) -> tuple[int, int] | None
     """Offsets in ``passage`` of the sentence that best supports what the answer cites as [n]: the one that
     shares the most words and numbers with the answer's sentences carrying that marker. None if none shares
     any."""
-    claims = [answer[s:e] for s, e in sentence_spans(answer)
-              if any(n in numbers for _, _, numbers in markers(answer[s:e]))] or [answer]
+    claims, previous = [], ""
+    for s, e in sentence_spans(answer):
+        sentence = answer[s:e]
+        words = _MARKER.sub(" ", sentence).strip(" .,;:!?")
+        if any(n in numbers for _, _, numbers in markers(sentence)):
+            claims.append(sentence if words else previous)  # "… itu. [1]": the marker closes the sentence before
+        previous = sentence if words else previous
+    claims = [c for c in claims if c] or [answer]
     wanted = _overlap_terms(_MARKER.sub(" ", " ".join(claims)))
     best, best_score = None, 0
     for s, e in sentence_spans(passage):

@@ -93,6 +93,7 @@ def test_chat_in_a_real_browser(app, browser, tmp_path):
         extractive = "Quoted, not generated" in panel
         assert "New York Times" in answer or extractive, answer
         assert sources.locator("details blockquote", has_text="New York Times").count() >= 1, panel
+        assert sources.locator("details blockquote mark").count() >= 1, "no supporting sentence is highlighted"
         summaries = sources.locator("details > summary").all_inner_texts()
         assert any(re.match(r"\[\d+\] .+ — paragraph \d+", s) and s.rstrip().endswith("· cited")
                    for s in summaries), summaries

@@ -137,3 +137,11 @@ def test_evidence_given_without_markers_is_pruned_too():
     passages = ["Korea Utara mengirim 10.000 kontainer.", "Diperkirakan hingga 12.000 tentara dikerahkan."]
     checked = check_answer("12.000", passages, evidence=[1, 2])
     assert checked.ok and checked.text == "12.000 [2]" and checked.citations == [2]
+
+
+def test_a_marker_after_the_full_stop_belongs_to_the_sentence_before():
+    from qa.verify import supporting_span
+
+    passage = "Putin dan Kim bertemu di wilayah Amur. Pada tanggal 23 Desember, The New York Times melaporkan hal itu."
+    s, e = supporting_span("The New York Times melaporkan hal itu. [1]", 1, passage)
+    assert passage[s:e].startswith("Pada tanggal 23 Desember")
