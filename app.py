@@ -115,7 +115,6 @@ def build_app(settings: Settings):
     from qa.assistant import Assistant, QuestionError
     from qa.files import atomic_write_bytes
     from qa.generate import load_generator
-    from qa.ingest import ArticleError
     from qa.models import ModelFileError
     from qa.retrieve import SentenceFocus
 
@@ -169,10 +168,7 @@ def build_app(settings: Settings):
             return "⚠️ choose a .txt or .md file first", collection.rows(), article_choices()
         source = Path(path)
 
-        def edit():
-            if source.stat().st_size > settings.max_article_bytes:
-                raise ArticleError(f"{source.name}: {source.stat().st_size:,} bytes is over the limit of "
-                                   f"{settings.max_article_bytes:,} bytes")
+        def edit():  # add_article refuses a file over the limit (launch's max_file_size bounds the upload)
             article = add_article(folder, source.name, source.read_bytes(), settings.max_article_bytes,
                                   settings.passage_max_words)
             return f"added {article.path.name} ({len(article.passages)} passages).", article.path.unlink

@@ -115,9 +115,19 @@ def _read_batch(path: str) -> list[dict]:
     return items
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
-    from qa.assistant import Assistant, QuestionError
+def _open_assistant(settings: Settings, show_progress: bool):
+    """The assistant over the synced index, the model loaded (and assembled on first use, with a bar)."""
+    from qa.assistant import Assistant
     from qa.generate import load_generator
+
+    retriever = open_retriever(settings, quiet=True)
+    generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
+                               progress=_progress_bar("assembling model", "B") if show_progress else None)
+    return Assistant(retriever, generator, settings)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.assistant import QuestionError
 
     if args.batch:
         items = _read_batch(args.batch)
@@ -127,11 +137,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError("give a QUESTION or --batch FILE.jsonl")
     if not args.batch and not args.question.strip():
         raise UsageError("the question is empty")
-    settings = _settings(args)
-    retriever = open_retriever(settings, quiet=True)
-    generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
-                               progress=_progress_bar("assembling model", "B") if not args.json else None)
-    assistant = Assistant(retriever, generator, settings)
+    assistant = _open_assistant(_settings(args), show_progress=not args.json)
     failures = 0
     for item in items:
         try:
@@ -166,8 +172,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     import time
 
     from qa import evaluate
-    from qa.assistant import Assistant
-    from qa.generate import load_generator
 
     gold_path = Path(args.gold) if args.gold else evaluate.DEFAULT_GOLD
     try:
@@ -182,10 +186,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not items:
         raise UsageError("no gold items to run")
     settings = _settings(args)
-    retriever = open_retriever(settings, quiet=True)
-    generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
-                               progress=_progress_bar("assembling model", "B"))
-    assistant = Assistant(retriever, generator, settings)
+    assistant = _open_assistant(settings, show_progress=True)
 
     def show(r: "evaluate.ItemResult") -> None:
         mark = "ok  " if r.correct else "MISS"

@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Sequence
 
 from qa.language import normalise_number
 from qa.settings import PROJECT_ROOT
+from qa.verify import MONTHS
 
 DEFAULT_GOLD = PROJECT_ROOT / "tests" / "data" / "gold.jsonl"
 RECALL_AT = (1, 3, 5)
@@ -87,11 +88,7 @@ _ID_UNITS = {w: i for i, w in enumerate("nol satu dua tiga empat lima enam tujuh
 _ID_SPECIAL = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000, "sejuta": 1_000_000}
 _SCALES = {"hundred": 100, "ratus": 100, "thousand": 1000, "ribu": 1000, "million": 1_000_000, "juta": 1_000_000,
            "billion": 1_000_000_000, "miliar": 1_000_000_000, "milyar": 1_000_000_000}
-_MONTHS = {name: f"month{number}" for number, names in {
-    1: ("january", "januari"), 2: ("february", "februari"), 3: ("march", "maret"), 4: ("april",),
-    5: ("may", "mei"), 6: ("june", "juni"), 7: ("july", "juli"), 8: ("august", "agustus"),
-    9: ("september",), 10: ("october", "oktober"), 11: ("november", "nopember"), 12: ("december", "desember"),
-}.items() for name in names}
+_MONTHS = {name: f"month{number}" for number, names in MONTHS.items() for name in names}
 _NUMBER_WORD = re.compile(
     r"\b(?:(?:\d+(?:[.,]\d+)?|" + "|".join(sorted({*_EN_UNITS, *_EN_TENS, *_ID_UNITS, *_ID_SPECIAL, *_SCALES, "belas", "puluh",
                                        "and", "dan"}, key=len, reverse=True)) + r")\b[\s-]*)+", re.IGNORECASE)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Sequence
+from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
 from qa.language import FUNCTION_WORDS, glossary_has, normalise_number
@@ -111,14 +111,8 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     dropped: list[str] = []
     problems: list[str] = []
 
-    def keep_valid(match: re.Match) -> str:
-        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
-        valid = [n for n in dict.fromkeys(numbers) if exists(n)]
-        dropped.extend(f"marker [{n}] points at no passage" for n in numbers if not exists(n))
-        return f"[{', '.join(map(str, valid))}]" if valid else ""
-
-    text = re.sub(r"\s+([.,;!?])", r"\1", _MARKER.sub(keep_valid, normalise_references(answer))).strip()
-    text = re.sub(r"[ \t]{2,}", " ", text)
+    text, removed = _filter_markers(normalise_references(answer), exists)
+    dropped.extend(f"marker [{n}] points at no passage" for n in removed)
 
     cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
     if not cited and evidence:
@@ -141,6 +135,21 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     return CheckedAnswer(text, cited, problems, dropped)
 
 
+def _filter_markers(text: str, keep: Callable[[int], bool]) -> tuple[str, list[int]]:
+    """``text`` with each marker reduced to the numbers ``keep`` accepts (repeats merged; a marker left empty
+    goes, with the space before it), and the numbers removed."""
+    removed: list[int] = []
+
+    def rewrite(match: re.Match) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        removed.extend(n for n in numbers if not keep(n))
+        kept = [n for n in dict.fromkeys(numbers) if keep(n)]
+        return f"[{', '.join(map(str, kept))}]" if kept else ""
+
+    text = re.sub(r"\s+([.,;!?])", r"\1", _MARKER.sub(rewrite, text)).strip()
+    return re.sub(r"[ \t]{2,}", " ", text), removed
+
+
 def prune_citations(text: str, passages: Sequence[str | None]) -> str:
     """In a sentence that cites several passages, keep those that hold all of its names and numbers and share
     words with it, when at least one does: a small model tends to cite every passage it was shown."""
@@ -155,11 +164,7 @@ def prune_citations(text: str, passages: Sequence[str | None]) -> str:
             keep = {n for n in cited if not unsupported_facts(claim, passages[n - 1] or "")
                     and terms & _overlap_terms(passages[n - 1] or "")}
             if keep and keep != set(cited):
-                def only_kept(match: re.Match) -> str:
-                    numbers = [int(x) for x in re.findall(r"\d+", match.group(1)) if int(x) in keep]
-                    return f"[{', '.join(map(str, numbers))}]" if numbers else ""
-                sentence = re.sub(r"\s+([.,;!?])", r"\1", _MARKER.sub(only_kept, sentence))
-                sentence = re.sub(r"[ \t]{2,}", " ", sentence).strip()
+                sentence, _ = _filter_markers(sentence, keep.__contains__)
         pieces.append(text[cursor:s] + sentence)
         cursor = e
     return "".join(pieces) + text[cursor:]
@@ -243,6 +248,7 @@ def _overlap_terms(text: str) -> set[str]:
     return words | {normalise_number(n) for n in _NUMBER.findall(text)}
 
 
+_FIGURE = re.compile(r"(?<![\w.,])(?P<number>\d+(?:[.,]\d{3})+|\d{2,})(?![\d])\s+(?P<unit>[^\W\d_]{3,})")
 _QUANTITY_QUESTION = re.compile(r"\b(how many|how much|berapa|jumlah)\b", re.IGNORECASE)
 
 
@@ -256,13 +262,13 @@ def other_figures(question: str, answer: str, passages: Sequence[str | None]) ->
     cited = [n for _, _, numbers in markers(answer) for n in numbers]
     units = set()
     for n in cited:
-        for match in _figure_pattern().finditer(passages[n - 1] or ""):
+        for match in _FIGURE.finditer(passages[n - 1] or ""):
             if normalise_number(match.group("number")) in answered and _counts_things(match):
                 units.add(match.group("unit").lower())
     found: list[tuple[int, str]] = []
     seen = set(answered)
     for n, text in enumerate(passages, start=1):
-        for match in _figure_pattern().finditer(text or ""):
+        for match in _FIGURE.finditer(text or ""):
             value = normalise_number(match.group("number"))
             if match.group("unit").lower() in units and value not in seen and _counts_things(match):
                 seen.add(value)
@@ -277,6 +283,3 @@ def _counts_things(match: re.Match) -> bool:
     year = number.isdigit() and len(number) == 4 and 1900 <= int(number) <= 2100
     return not year and unit not in _MONTH_OF and unit not in NOT_NAMES
 
-
-def _figure_pattern() -> re.Pattern:
-    return re.compile(r"(?<![\w.,])(?P<number>\d+(?:[.,]\d{3})+|\d{2,})(?![\d])\s+(?P<unit>[^\W\d_]{3,})")

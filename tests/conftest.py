@@ -31,6 +31,15 @@ def e5():
 
 
 @pytest.fixture(scope="session")
+def small_model():
+    """The real 0.5B generator, loaded once (and assembled from its packages on first use)."""
+    from qa.generate import load_generator
+    from qa.settings import Settings
+
+    return load_generator("qwen2.5-coder-0.5b", Settings().cache_dir, threads=2)
+
+
+@pytest.fixture(scope="session")
 def seeds_index(tmp_path_factory, e5):
     from qa.index import sync_index
 

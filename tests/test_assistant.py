@@ -4,7 +4,7 @@ scripted generator."""
 import pytest
 
 from qa.assistant import Answer, Assistant, QuestionError
-from qa.generate import ScriptedGenerator, load_generator
+from qa.generate import ScriptedGenerator
 from qa.retrieve import Retriever
 from qa.settings import Settings
 
@@ -13,12 +13,6 @@ from qa.evaluate import DEFAULT_GOLD, answer_is_correct, load_gold
 # a spread of the gold set: EN/ID factual, paraphrase, follow-ups, both articles, conflicting, unanswerable
 IDS = ["g03", "g04", "g06", "g08", "g09", "g11", "g26", "g28", "g31", "g36", "g39", "g44", "g48", "g50", "g54", "g57"]
 GOLD = [item for item in load_gold(DEFAULT_GOLD) if item.id in IDS]
-
-
-@pytest.fixture(scope="module")
-def small_model():
-    settings = Settings()
-    return load_generator("qwen2.5-coder-0.5b", settings.cache_dir, threads=2)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from qa.assistant import Assistant, QuestionError
-from qa.generate import ScriptedGenerator, load_generator
+from qa.generate import ScriptedGenerator
 from qa.index import sync_index
 from qa.retrieve import Retriever
 from qa.settings import Settings
@@ -21,11 +21,6 @@ EVIDENCE: 1
 ANSWER: BANANA [7]
 <script>alert('kutip')</script><img src=x onerror=alert(1)> Toko buah di Bogor menjual pisang seharga 5.000 rupiah per sisir.
 """
-
-
-@pytest.fixture(scope="module")
-def small_model():
-    return load_generator("qwen2.5-coder-0.5b", Settings().cache_dir, threads=2)
 
 
 @pytest.fixture(scope="module")
