@@ -47,6 +47,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         index_dir=getattr(args, "index", None),
         embedder=getattr(args, "embedder", None),
         index_kind=getattr(args, "index_kind", None),
+        vector_store=getattr(args, "vector_store", None),
         k=getattr(args, "k", None),
         llm=getattr(args, "model", None),
         threads=getattr(args, "threads", None),
@@ -218,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--index", type=Path, help="index folder (default: .kutip/index)")
         p.add_argument("--embedder", help="e5-small (default) or sentence-transformers:<name or path>")
         p.add_argument("--index-kind", choices=["flat", "hnsw", "ivf"], help="FAISS index kind (default flat)")
+        p.add_argument("--vector-store", help="faiss (default) or milvus:<Milvus Lite file or server URI> "
+                                              "(env KUTIP_VECTOR_STORE)")
 
     p = commands.add_parser("index", help="build or update the index of the articles folder")
     common(p)
@@ -236,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?")
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
     p.add_argument("--batch", metavar="FILE.jsonl", help='questions, one {"question", "history"} per line ("-" for stdin)')
-    p.add_argument("--model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b or a GGUF path")
+    p.add_argument("--model", "--llm", dest="model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b, a GGUF "
+                   "path or openai:<base URL> (env KUTIP_LLM)")
     p.add_argument("--k", type=int, help="passages given to the model (default 4)")
     p.add_argument("--threads", type=int, help="CPU threads for the model (default 2)")
     p.set_defaults(run=cmd_ask)
@@ -244,7 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("eval", help="run a gold set through the pipeline and report quality and latency")
     common(p)
     p.add_argument("gold", nargs="?", help="gold set (.jsonl; default tests/data/gold.jsonl)")
-    p.add_argument("--model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b or a GGUF path")
+    p.add_argument("--model", "--llm", dest="model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b, a GGUF "
+                   "path or openai:<base URL> (env KUTIP_LLM)")
     p.add_argument("--k", type=int, help="passages given to the model (default 4)")
     p.add_argument("--threads", type=int, help="CPU threads for the model (default 2)")
     p.add_argument("--ids", help="only these item ids, comma-separated")

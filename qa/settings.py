@@ -29,6 +29,7 @@ class Settings:
     # embedding and index
     embedder: str = "e5-small"
     index_kind: str = "flat"  # flat | hnsw | ivf
+    vector_store: str = "faiss"  # faiss (in the index folder) | milvus:<Milvus Lite file or server URI>
     passage_max_words: int = 120  # long paragraphs are windowed on sentences under this budget
     max_article_bytes: int = 5_000_000
 
@@ -44,7 +45,11 @@ class Settings:
     lexical_weight: float = 0.1  # weight of question-term coverage against dense similarity for sentences
 
     # generation
-    llm: str = "qwen2.5-coder-1.5b"
+    llm: str = "qwen2.5-coder-1.5b"  # a model name, a GGUF path, or openai:<base URL of a chat-completions server>
+    llm_model: str = ""  # the model name sent to an openai: server (default: the first it lists)
+    llm_api_key: str = ""  # sent as a bearer token to an openai: server
+    llm_timeout: float = 120.0  # seconds an openai: server may stay silent before the request fails
+    llm_retries: int = 3  # tries again on connection errors and 429/5xx, with exponential backoff
     threads: int = 2
     n_ctx: int = 4096
     max_answer_tokens: int = 200
