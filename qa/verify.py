@@ -123,6 +123,8 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
     if not text:
         return CheckedAnswer("", [], ["the answer is empty"], dropped)
+    if not any(ch.isalnum() for ch in _MARKER.sub(" ", text)):  # "[2]" alone points, it does not answer
+        return CheckedAnswer(text, cited, ["the answer has no words, only markers"], dropped)
     if not cited:
         return CheckedAnswer(text, [], ["the answer cites no passage"], dropped)
 

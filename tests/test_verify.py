@@ -145,3 +145,8 @@ def test_a_marker_after_the_full_stop_belongs_to_the_sentence_before():
     passage = "Putin dan Kim bertemu di wilayah Amur. Pada tanggal 23 Desember, The New York Times melaporkan hal itu."
     s, e = supporting_span("The New York Times melaporkan hal itu. [1]", 1, passage)
     assert passage[s:e].startswith("Pada tanggal 23 Desember")
+
+
+def test_an_answer_of_markers_alone_fails():
+    checked = check_answer("[2]", [P1, P2], evidence=[1, 2])
+    assert not checked.ok and checked.problems == ["the answer has no words, only markers"]
