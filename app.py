@@ -114,7 +114,7 @@ def build_app(settings: Settings):
     from qa.articles import add_article, add_pasted_article, remove_article
     from qa.assistant import Assistant, QuestionError
     from qa.files import atomic_write_bytes
-    from qa.generate import load_generator
+    from qa.generate import GeneratorError, generator_from_settings
     from qa.models import ModelFileError
     from qa.retrieve import SentenceFocus
 
@@ -124,7 +124,7 @@ def build_app(settings: Settings):
     focus = SentenceFocus(collection.embedder, lexical_weight=settings.lexical_weight)  # its cache outlives a request
 
     def assistant_for(model: str) -> Assistant:
-        generator = load_generator(model, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)
+        generator = generator_from_settings(settings, model)
         return Assistant(collection.retriever, generator, settings, focus=focus)
 
     def respond(message: str, chat: list, model: str, k: int, show_all: bool) -> Iterator:
@@ -138,7 +138,7 @@ def build_app(settings: Settings):
                     yield "", chat, gr.update()
                 else:
                     final = piece
-        except (QuestionError, ModelFileError) as exc:
+        except (QuestionError, ModelFileError, GeneratorError) as exc:
             chat[-1]["content"] = f"⚠️ {exc}"
             yield message, chat, ""
             return
@@ -149,7 +149,7 @@ def build_app(settings: Settings):
     def ask_json(question: str, history: list | None = None, model: str = settings.llm, k: int = settings.k) -> dict:
         try:
             return assistant_for(model).ask(question, history or [], k=int(k)).to_json()
-        except (QuestionError, ModelFileError) as exc:
+        except (QuestionError, ModelFileError, GeneratorError) as exc:
             return {"question": question, "error": str(exc)}
 
     def article_choices():

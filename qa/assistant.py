@@ -15,7 +15,7 @@ from typing import Iterator, Sequence
 
 
 from qa import prompts
-from qa.generate import Generator, Usage, collect, load_generator
+from qa.generate import Generator, Usage, collect, generator_from_settings
 from qa.language import Language, detect_language
 from qa.retrieve import RetrievedPassage, Retriever, SentenceFocus, open_retriever
 from qa.settings import Settings
@@ -89,8 +89,7 @@ class Assistant:
         settings = (settings or Settings.from_env()).replace(articles_dir=Path(articles_dir), **changes)
         retriever, _ = open_retriever(settings)
         if generator is None:
-            generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads,
-                                       n_ctx=settings.n_ctx)
+            generator = generator_from_settings(settings)
         return cls(retriever, generator, settings)
 
     def ask(self, question: str, history: Sequence[dict] = (), k: int | None = None) -> Answer:
@@ -128,7 +127,8 @@ class Assistant:
             streamed = 0
             for piece in self.generator.stream(
                     prompts.answer_messages(standalone, [(e.n, e.text) for e in evidence], language),
-                    grammar=prompts.answer_grammar(sorted(shown)), max_tokens=self.settings.max_answer_tokens):
+                    grammar=prompts.answer_grammar(sorted(shown)), schema=prompts.answer_schema(sorted(shown)),
+                    max_tokens=self.settings.max_answer_tokens):
                 raw += piece
                 _, draft = parse_model_output(raw) if "ANSWER:" in raw else (None, "")
                 if len(draft) > 5 and len(draft) > streamed:
@@ -167,7 +167,7 @@ class Assistant:
 
     def _rewrite(self, question: str, history: Sequence[dict], usage: Usage) -> str:
         rewritten = collect(self.generator, prompts.rewrite_messages(question, history),
-                            grammar=prompts.REWRITE_GRAMMAR, max_tokens=60)
+                            grammar=prompts.REWRITE_GRAMMAR, max_tokens=60, stop=["\n"])
         _add_usage(usage, self.generator.last_usage)
         rewritten = " ".join(rewritten.split()).strip('"“” ')
         unchanged = rewritten.lower().rstrip("?. ") == question.lower().rstrip("?. ")

@@ -119,11 +119,11 @@ def _read_batch(path: str) -> list[dict]:
 def _open_assistant(settings: Settings, show_progress: bool):
     """The assistant over the synced index, the model loaded (and assembled on first use, with a bar)."""
     from qa.assistant import Assistant
-    from qa.generate import load_generator
+    from qa.generate import generator_from_settings
 
     retriever = open_retriever(settings, quiet=True)
-    generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
-                               progress=_progress_bar("assembling model", "B") if show_progress else None)
+    generator = generator_from_settings(settings, progress=_progress_bar("assembling model", "B") if show_progress
+                                        else None)
     return Assistant(retriever, generator, settings)
 
 
@@ -274,12 +274,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     from embeddings import EmbedderError
     from qa.index import IndexCorruptError, IndexNotFoundError
+    from qa.generate import GeneratorError
     from qa.models import ModelFileError
 
     try:
         return args.run(args)
-    except (UsageError, EmbedderError, IndexCorruptError, IndexNotFoundError, ModelFileError, FileNotFoundError,
-            ValueError) as exc:
+    except (UsageError, EmbedderError, IndexCorruptError, IndexNotFoundError, ModelFileError, GeneratorError,
+            FileNotFoundError, ValueError) as exc:
         _stderr(f"error: {exc}")
         return 2
     except KeyboardInterrupt:

@@ -1,8 +1,9 @@
-"""Text generation with a local GGUF model through llama-cpp-python, loaded once and reused.
+"""Text generation: a local GGUF model through llama-cpp-python (loaded once and reused), or an
+OpenAI-compatible server (``qa.openai_api``), chosen by one string through ``generator_from_settings``.
 
-``Generator`` is the small interface the pipeline uses: stream text for chat messages, optionally
-constrained by a GBNF grammar, at temperature 0. ``ScriptedGenerator`` replays fixed outputs for fast
-unit tests of the logic around the model.
+``Generator`` is the small interface the pipeline uses: stream text for chat messages at temperature 0,
+constrained by a GBNF grammar (local) or the equivalent JSON schema (servers). ``ScriptedGenerator``
+replays fixed outputs for fast unit tests of the logic around the model.
 """
 
 from __future__ import annotations
@@ -12,11 +13,19 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol, Sequence
 
 from qa.models import ModelFileError, model_path
 
+if TYPE_CHECKING:
+    from qa.prompts import JsonOutput
+    from qa.settings import Settings
+
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+
+
+class GeneratorError(RuntimeError):
+    """A generation server that is down, refuses the request or answers garbage; the message says which."""
 
 
 @dataclass
@@ -32,7 +41,8 @@ class Generator(Protocol):
     last_usage: Usage
 
     def stream(self, messages: Sequence[Message], grammar: str | None = None, max_tokens: int = 200,
-               stop: Sequence[str] = ()) -> Iterator[str]:
+               stop: Sequence[str] = (), schema: "JsonOutput | None" = None) -> Iterator[str]:
+        """``grammar`` and ``schema`` describe the same output; each backend uses the form it can enforce."""
         ...
 
 
@@ -63,7 +73,7 @@ class LlamaGenerator:
         return self._grammars[source]
 
     def stream(self, messages: Sequence[Message], grammar: str | None = None, max_tokens: int = 200,
-               stop: Sequence[str] = ()) -> Iterator[str]:
+               stop: Sequence[str] = (), schema: "JsonOutput | None" = None) -> Iterator[str]:
         with self._lock:
             usage = Usage()
             started = time.perf_counter()
@@ -93,7 +103,7 @@ class ScriptedGenerator:
         self.last_usage = Usage()
 
     def stream(self, messages: Sequence[Message], grammar: str | None = None, max_tokens: int = 200,
-               stop: Sequence[str] = ()) -> Iterator[str]:
+               stop: Sequence[str] = (), schema: "JsonOutput | None" = None) -> Iterator[str]:
         self.calls.append(list(messages))
         if not self.outputs:
             raise AssertionError("ScriptedGenerator has no output left for this call")
@@ -130,6 +140,27 @@ def load_generator(name: str, cache_dir: Path, threads: int = 2, n_ctx: int = 40
         return _loaded[key]
 
 
+_servers: dict[tuple, Generator] = {}
+
+
+def generator_from_settings(settings: "Settings", model: str | None = None,
+                            progress: Callable[[int, int], None] | None = None) -> Generator:
+    """The generator ``model`` (default ``settings.llm``) names: ``openai:<base URL>`` for a chat-completions
+    server, else a model name or GGUF path run here. One instance per process for each."""
+    model = model or settings.llm
+    if model.startswith("openai:"):
+        from qa.openai_api import OpenAIGenerator, ServerSettings, parse_spec
+
+        server = ServerSettings(base_url=parse_spec(model), model=settings.llm_model, api_key=settings.llm_api_key,
+                                timeout=settings.llm_timeout, retries=settings.llm_retries)
+        with _loading:
+            if server not in _servers:
+                _servers[server] = OpenAIGenerator(server)
+            return _servers[server]
+    return load_generator(model, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
+                          progress=progress)
+
+
 def collect(generator: Generator, messages: Sequence[Message], grammar: str | None = None,
-            max_tokens: int = 200, stop: Sequence[str] = ()) -> str:
-    return "".join(generator.stream(messages, grammar=grammar, max_tokens=max_tokens, stop=stop))
+            max_tokens: int = 200, stop: Sequence[str] = (), schema: "JsonOutput | None" = None) -> str:
+    return "".join(generator.stream(messages, grammar=grammar, max_tokens=max_tokens, stop=stop, schema=schema))

@@ -5,9 +5,19 @@ Static instructions come first and never change between questions, so llama.cpp 
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from qa.language import Language
+
+
+@dataclass(frozen=True)
+class JsonOutput:
+    """An output constraint for servers that take a JSON schema, and how its JSON reads as the text the
+    GBNF grammar of the same step produces (so one parser serves both backends)."""
+    name: str
+    schema: dict
+    render: Callable[[dict], str]  # must only grow as members complete: it renders partial replies too
 
 ANSWER_SYSTEM = """You answer a question about news articles using only the numbered passages given with it.
 Reply in exactly this form:
@@ -49,6 +59,32 @@ def answer_grammar(passage_numbers: Sequence[int]) -> str:
         f"number ::= {numbers}",
         r'answer ::= "NONE" | [^\n\[ ] [^\n]*',  # words first: a bare "[2]" is no answer
     ])
+
+
+def _render_answer(reply: dict) -> str:
+    evidence = reply.get("evidence")
+    if not isinstance(evidence, list):
+        return ""
+    numbers = ", ".join(str(n) for n in evidence if isinstance(n, int))
+    text = f"EVIDENCE: {numbers or 'NONE'}"
+    answer = reply.get("answer")
+    return text + f"\nANSWER: {answer}" if isinstance(answer, str) else text
+
+
+def answer_schema(passage_numbers: Sequence[int]) -> JsonOutput:
+    """The JSON form of ``answer_grammar``: evidence (passage numbers shown; empty for none), then the answer."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "evidence": {"type": "array", "items": {"type": "integer", "enum": sorted(set(passage_numbers)) or [1]}},
+            # as in the grammar: words first (a bare "[2]" is no answer); no quote or backslash, so the JSON a
+            # pattern-following server writes stays valid
+            "answer": {"type": "string", "pattern": r'^(NONE|[^\["\\\n ][^"\\\n]*)$'},
+        },
+        "required": ["evidence", "answer"],
+        "additionalProperties": False,
+    }
+    return JsonOutput("kutip_answer", schema, _render_answer)
 
 
 def answer_messages(question: str, passages: Sequence[tuple[int, str]], language: Language) -> list[dict]:
