@@ -1,13 +1,16 @@
-"""The passage index on disk: FAISS over normalised vectors, BM25 over words, and a manifest.
+"""The passage index on disk: normalised vectors, BM25 over words, and a manifest; dense search goes
+through a vector store (``qa.vectors``: FAISS by default, or Milvus).
 
 Layout of an index folder::
 
     CURRENT            name of the live version folder (replaced atomically)
-    v-<stamp>/         manifest.json, passages.jsonl, vectors.npy, dense.faiss (hnsw/ivf), bm25/
+    v-<stamp>/         manifest.json, passages.jsonl, vectors.npy, dense.faiss (FAISS hnsw/ivf), bm25/
 
 A new version is written beside the live one and made live by replacing CURRENT, so a process killed
 mid-write leaves the previous index usable. Every file's size and sha256 is in the manifest and checked
-at load, so damage is reported, never searched.
+at load, so damage is reported, never searched. The folder is the source of truth: a Milvus collection
+is brought in line with the live version each time the index is opened (so a process killed after the
+switch is repaired by the next open).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import math
 import os
 import shutil
 import time
@@ -30,11 +32,13 @@ from embeddings import Embedder
 from qa.files import fsync_dir
 from qa.ingest import Article, article_id_for, load_folder, sha256_file, sha256_text
 from qa.language import search_terms
+from qa.vectors import (  # noqa: F401  (INDEX_KINDS and make_faiss_index are used from here too)
+    DENSE_FILE, INDEX_KINDS, FaissStore, StoreSync, VectorStore, VectorStoreError, make_faiss_index,
+    make_vector_store, parse_store_spec)
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-INDEX_KINDS = ("flat", "hnsw", "ivf")
 REBUILD_HINT = "rebuild it with: python -m qa index --rebuild"
 
 ProgressCallback = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
@@ -83,60 +87,40 @@ class UpdateReport:
     rebuilt_because: str | None = None
     written: bool = False
     seconds: float = 0.0
+    store_sync: StoreSync | None = None  # what bringing the vector store in line did
 
     def summary(self) -> str:
+        store = f"; {self.store_sync.summary()}" if self.store_sync and self.store_sync.wrote else ""
         if not self.written:
             return (f"index is up to date: {len(self.unchanged)} articles, nothing embedded "
-                    f"({self.seconds:.1f} s)")
+                    f"({self.seconds:.1f} s){store}")
         parts = [f"{len(self.added)} added", f"{len(self.changed)} changed", f"{len(self.removed)} removed",
                  f"{len(self.unchanged)} unchanged"]
         return (f"index updated: {', '.join(parts)}; {self.embedded} passages embedded, {self.reused} reused "
-                f"({self.seconds:.1f} s)")
-
-
-# ---------------------------------------------------------------- FAISS
-
-def make_faiss_index(vectors: np.ndarray, kind: str = "flat", seed: int = 0):
-    """An inner-product FAISS index over normalised ``vectors``: exact (flat), HNSW or IVF."""
-    import faiss
-
-    if kind not in INDEX_KINDS:
-        raise ValueError(f"unknown index kind {kind!r}: use one of {', '.join(INDEX_KINDS)}")
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    n, dimension = vectors.shape
-    if kind == "flat" or n < 1000:  # approximate search buys nothing on small collections
-        index = faiss.IndexFlatIP(dimension)
-    elif kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 96
-    else:
-        nlist = int(min(4 * math.sqrt(n), n // 39))
-        quantizer = faiss.IndexFlatIP(dimension)
-        index = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
-        rng = np.random.default_rng(seed)
-        sample = vectors[rng.choice(n, size=min(n, nlist * 64), replace=False)]
-        index.train(sample)
-        index.nprobe = max(1, nlist // 16)
-    if n:
-        index.add(vectors)
-    return index
+                f"({self.seconds:.1f} s){store}")
 
 
 # ---------------------------------------------------------------- the index
 
 class PassageIndex:
-    """A loaded index: passages, their vectors, FAISS and BM25 over them."""
+    """A loaded index: passages, their vectors, a vector store and BM25 over them."""
 
-    def __init__(self, directory: Path, manifest: dict, articles: dict[str, StoredArticle],
-                 passages: list[StoredPassage], vectors: np.ndarray, dense, bm25) -> None:
+    def __init__(self, directory: Path, version: Path, manifest: dict, articles: dict[str, StoredArticle],
+                 passages: list[StoredPassage], vectors: np.ndarray, bm25, store: VectorStore | None = None) -> None:
         self.directory = directory
+        self.version = version  # the live version folder
         self.manifest = manifest
         self.articles = articles
         self.passages = passages
         self.vectors = vectors
-        self.dense = dense
         self.bm25 = bm25
+        self.store = store  # None until open_store
+        self.store_sync: StoreSync | None = None
+
+    @property
+    def dense(self):
+        """The FAISS index when FAISS is the store, else None."""
+        return self.store.index if isinstance(self.store, FaissStore) else None
 
     @property
     def embedder_name(self) -> str:
@@ -155,8 +139,9 @@ class PassageIndex:
         query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
         if query.shape[1] != self.dimension:
             raise ValueError(f"query vector has {query.shape[1]} dimensions, the index {self.dimension}")
-        scores, rows = self.dense.search(query, min(n, len(self.passages)))
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+        if self.store is None:
+            raise RuntimeError("the index was loaded without a vector store: call open_store first")
+        return self.store.search(query, min(n, len(self.passages)))
 
     def search_bm25(self, terms: list[str], n: int) -> list[tuple[int, float]]:
         """Passages by BM25 score for ``terms`` (from ``qa.language.search_terms``)."""
@@ -167,8 +152,38 @@ class PassageIndex:
         top = np.argsort(-scores)[: min(n, len(scores))]
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
+    def open_store(self, vector_store: str = "faiss", reset: bool = False) -> StoreSync:
+        """Open the vector store named by ``vector_store`` and bring it in line with this version;
+        ``reset`` empties it first (a rebuild)."""
+        store = make_vector_store(vector_store, self.directory)
+        try:
+            synced = store.sync(self.version, self.manifest, self.passages, self.vectors, reset=reset)
+        except VectorStoreError:
+            store.close()
+            raise
+        except (OSError, RuntimeError) as exc:  # FAISS reading dense.faiss
+            store.close()
+            raise IndexCorruptError(f"the index at {self.directory} is damaged ({exc}); {REBUILD_HINT}") from None
+        if self.store is not None:
+            self.store.close()
+        self.store, self.store_sync = store, synced
+        return synced
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
     @classmethod
-    def load(cls, directory: Path) -> "PassageIndex":
+    def load(cls, directory: Path, vector_store: str = "faiss") -> "PassageIndex":
+        """The live version of the index at ``directory``, its vector store opened and in line."""
+        index = cls.load_local(directory)
+        index.open_store(vector_store)
+        return index
+
+    @classmethod
+    def load_local(cls, directory: Path) -> "PassageIndex":
+        """The live version with every file checked, without a vector store."""
         directory = Path(directory)
         version = _live_version(directory)
         try:
@@ -184,21 +199,13 @@ class PassageIndex:
             if vectors.shape != (len(passages), manifest["dimension"]):
                 raise IndexCorruptError(f"vectors have shape {vectors.shape}, expected "
                                         f"({len(passages)}, {manifest['dimension']})")
-            if manifest["index_kind"] == "flat":
-                dense = make_faiss_index(vectors, "flat")
-            else:
-                import faiss
-
-                dense = faiss.read_index(str(version / "dense.faiss"))
-                if dense.ntotal != len(passages):
-                    raise IndexCorruptError(f"dense.faiss holds {dense.ntotal} vectors, expected {len(passages)}")
             bm25 = _load_bm25(version / "bm25") if passages else None
         except IndexCorruptError as exc:
             raise IndexCorruptError(f"the index at {directory} is damaged: {exc}; {REBUILD_HINT}") from None
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise IndexCorruptError(
                 f"the index at {directory} is damaged ({type(exc).__name__}: {exc}); {REBUILD_HINT}") from None
-        return cls(directory, manifest, articles, passages, vectors, dense, bm25)
+        return cls(directory, version, manifest, articles, passages, vectors, bm25)
 
 
 def sync_index(
@@ -210,12 +217,15 @@ def sync_index(
     max_article_bytes: int = 5_000_000,
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
+    vector_store: str = "faiss",
 ) -> tuple[PassageIndex, UpdateReport]:
-    """Bring the index at ``index_dir`` in line with the articles in ``articles_dir``; return it loaded.
+    """Bring the index at ``index_dir`` in line with the articles in ``articles_dir``; return it loaded,
+    its vector store (``qa.vectors``: ``faiss``, ``milvus:<folder>`` or ``milvus:<URI>``) in line too.
 
     Only passages whose text is new are embedded. A file that cannot be read keeps the passages it had
     in the index. A damaged index, or one built with another embedder or settings, is rebuilt.
     """
+    store_spec = parse_store_spec(vector_store)  # a bad spec fails before any embedding
     started = time.perf_counter()
     report = UpdateReport()
     articles, skipped = load_folder(articles_dir, max_bytes=max_article_bytes, max_words=passage_max_words)
@@ -225,7 +235,7 @@ def sync_index(
     previous: PassageIndex | None = None
     if not rebuild:
         try:
-            previous = PassageIndex.load(index_dir)
+            previous = PassageIndex.load_local(index_dir)
         except IndexNotFoundError:
             pass
         except IndexCorruptError as exc:
@@ -254,7 +264,11 @@ def sync_index(
         else:
             report.removed.append(article_id)
 
-    if previous is not None and not (report.added or report.changed or report.removed):
+    # a version written for Milvus has no dense.faiss: FAISS hnsw/ivf need a new version (nothing re-embedded)
+    needs_dense_file = (previous is not None and store_spec.kind == "faiss" and index_kind != "flat"
+                        and DENSE_FILE not in previous.manifest["files"])
+    if previous is not None and not (report.added or report.changed or report.removed or needs_dense_file):
+        report.store_sync = previous.open_store(vector_store)
         report.seconds = time.perf_counter() - started
         return previous, report
 
@@ -292,17 +306,18 @@ def sync_index(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "articles": [dataclasses.asdict(stored_articles[a]) for a in order],
     }
-    write_index(index_dir, manifest, records, vectors)
+    write_index(index_dir, manifest, records, vectors, vector_store=vector_store)
     report.written = True
-    index = PassageIndex.load(index_dir)
+    index = PassageIndex.load_local(index_dir)
+    report.store_sync = index.open_store(vector_store, reset=rebuild)
     report.seconds = time.perf_counter() - started
     return index, report
 
 
-def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage], vectors: np.ndarray) -> Path:
-    """Write a complete new version beside the live one, then switch CURRENT to it."""
-    import faiss
-
+def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage], vectors: np.ndarray,
+                vector_store: str = "faiss") -> Path:
+    """Write a complete new version beside the live one, then switch CURRENT to it. ``dense.faiss`` is
+    written for FAISS only: another store is brought in line when the new version is opened."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     staging = index_dir / f".staging-{uuid.uuid4().hex[:12]}"
@@ -313,8 +328,8 @@ def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage
                 out.write(json.dumps(dataclasses.asdict(record), ensure_ascii=False) + "\n")
         with open(staging / "vectors.npy", "wb") as out:
             np.save(out, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        if manifest["index_kind"] != "flat":
-            faiss.write_index(make_faiss_index(vectors, manifest["index_kind"]), str(staging / "dense.faiss"))
+        if parse_store_spec(vector_store).kind == "faiss":
+            FaissStore.write(staging, vectors, manifest["index_kind"])
         if records:
             _save_bm25([search_terms(r.text, r.language) for r in records], staging / "bm25")
         manifest = dict(manifest, files={

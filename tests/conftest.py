@@ -92,3 +92,45 @@ def stop_app(process: subprocess.Popen) -> None:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    from embeddings import get_embedder
+
+    return get_embedder("sentence-transformers:all-MiniLM-L6-v2")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """A standalone Milvus Lite gRPC server (``python -m milvus_lite server``) on a free loopback port;
+    yields its URI once it accepts connections, and is killed at the end."""
+    folder = tmp_path_factory.mktemp("milvus-server")
+    port = free_port()
+    log = folder / "server.log"
+    command = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(folder / "data"),
+               "--host", "127.0.0.1", "--port", str(port)]
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail("the Milvus Lite server exited:\n" + log.read_text())
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("the Milvus Lite server did not start in time:\n" + log.read_text())
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait()

@@ -1,0 +1,416 @@
+"""Dense vector search behind one small interface, the backend chosen by a string (``Settings.vector_store``,
+env ``KUTIP_VECTOR_STORE``, ``--vector-store``):
+
+- ``faiss`` (default): FAISS over the vectors of the live index version; ``flat`` is built in memory at load,
+  ``hnsw`` and ``ivf`` are read from ``dense.faiss`` in the version folder.
+- ``milvus:<path>``: Milvus Lite keeping its data in the folder ``<path>`` (relative to the current
+  directory; ``milvus:.kutip/milvus.db`` for example). Milvus Lite runs inside this process and lets one
+  process at a time open a folder.
+- ``milvus:http://host:port`` (or ``https://``, ``tcp://``): a Milvus server or cluster, or a standalone
+  ``milvus-lite server --data-dir DIR --host 127.0.0.1 --port PORT`` that several processes can share.
+
+The local index folder (``qa.index``) stays the source of truth for passages, manifest, BM25 and the
+vectors; a Milvus collection is a copy of the vectors, brought in line each time an index version is
+opened. One collection per index folder, named ``kutip_<first 16 hex digits of the sha256 of the
+resolved index folder path>``, so several kutip indexes can share one server. Its properties hold the live
+version's name (the marker, set last), the embedder, the dimension and the index type. Opening a version
+the collection already holds costs one count; a different marker (a process killed between switching the
+local version and syncing Milvus, or a new version) is repaired by comparing passage ids and sha256;
+another embedder, dimension or index type drops the collection and builds it again.
+
+BM25 stays local (bm25s) with every store and is fused with the dense results as before. Milvus's own
+full-text BM25 is not used: kutip's lexical side depends on term processing done in Python (Sastrawi
+stemming of Indonesian, English questions expanded with Indonesian glossary terms; see
+``qa.language.search_terms``), which Milvus's server-side analyzers do not do, and keeping it local keeps
+hybrid results identical whichever store holds the vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Protocol, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+INDEX_KINDS = ("flat", "hnsw", "ivf")
+DENSE_FILE = "dense.faiss"
+ACCEPTED_SPECS = ("faiss, milvus:<Milvus Lite data folder, e.g. milvus:.kutip/milvus.db> or "
+                  "milvus:http://host:port (a Milvus server)")
+SERVER_SCHEMES = ("http://", "https://", "tcp://")
+
+# FAISS and Milvus get the same graph and search settings, so their recall is comparable.
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 96
+# Milvus fixes nlist when the collection is made, before the size is known (FAISS sizes it per build);
+# nprobe keeps FAISS's share of cells (1/16).
+MILVUS_IVF_NLIST, MILVUS_IVF_NPROBE = 1024, 64
+MILVUS_INDEX_TYPES = {"flat": "FLAT", "hnsw": "HNSW", "ivf": "IVF_FLAT"}
+MILVUS_BATCH = 2000  # rows per insert or delete request: ~3 MB of 384-dim vectors, far under gRPC limits
+MILVUS_CONNECT_TIMEOUT = 10.0  # seconds
+ID_MAX_BYTES = 1024  # passage ids are "<file stem>#<n>"; file names are at most 255 bytes
+
+MARKER, EMBEDDER, DIMENSION, INDEX_TYPE = "kutip.version", "kutip.embedder", "kutip.dimension", "kutip.index_type"
+
+
+class VectorStoreError(ValueError):
+    """A vector store that cannot be used as set (bad spec, server unreachable, folder in use). A
+    ValueError like other bad settings, so every front end reports it as a message, not a traceback."""
+
+
+class PassageRow(Protocol):
+    """What a store needs of a passage (``qa.index.StoredPassage`` is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def article(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class StoreSync:
+    """What bringing a store in line with an index version did."""
+    store: str
+    inserted: int = 0
+    deleted: int = 0
+    rebuilt_because: str | None = None  # the collection was dropped and made again
+
+    @property
+    def wrote(self) -> bool:
+        return bool(self.inserted or self.deleted or self.rebuilt_because)
+
+    def summary(self) -> str:
+        rebuilt = f" (rebuilt: {self.rebuilt_because})" if self.rebuilt_because else ""
+        return f"{self.store}: {self.inserted} rows inserted, {self.deleted} deleted{rebuilt}"
+
+
+class VectorStore(Protocol):
+    description: str
+
+    def sync(self, version: Path, manifest: Mapping[str, Any], passages: Sequence[PassageRow],
+             vectors: np.ndarray, reset: bool = False) -> StoreSync:
+        """Hold exactly ``vectors`` (row i is ``passages[i]``) of the index version in folder ``version``
+        (its manifest gives embedder, dimension and index kind); ``reset`` starts from empty."""
+        ...
+
+    def search(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """The ``n`` best (row, inner product) pairs, best first."""
+        ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    kind: str  # "faiss" or "milvus"
+    target: str = ""  # Milvus: an absolute folder path (Milvus Lite) or a server URI
+
+    @property
+    def is_lite(self) -> bool:
+        return self.kind == "milvus" and not self.target.startswith(SERVER_SCHEMES)
+
+
+def parse_store_spec(spec: str) -> StoreSpec:
+    """``faiss``, ``milvus:<folder>`` or ``milvus:<server URI>``; anything else is a ValueError."""
+    text = (spec or "").strip()
+    if text == "faiss":
+        return StoreSpec("faiss")
+    if text.startswith("milvus:"):
+        target = text[len("milvus:"):].strip()
+        if target.startswith(SERVER_SCHEMES) and target.split("://", 1)[1].strip("/"):
+            return StoreSpec("milvus", target)
+        if target and "://" not in target and not target.startswith("unix:"):
+            return StoreSpec("milvus", str(Path(target).expanduser().resolve()))
+    raise VectorStoreError(f"unknown vector store {spec!r}: use {ACCEPTED_SPECS}")
+
+
+def collection_name(index_dir: Path) -> str:
+    digest = hashlib.sha256(str(Path(index_dir).resolve()).encode("utf-8")).hexdigest()
+    return f"kutip_{digest[:16]}"
+
+
+def make_vector_store(spec: str, index_dir: Path) -> VectorStore:
+    """The store named by ``spec`` for the index folder ``index_dir``; Milvus is connected to here."""
+    parsed = parse_store_spec(spec)
+    if parsed.kind == "faiss":
+        return FaissStore()
+    return MilvusStore(parsed, collection_name(index_dir), index_dir=Path(index_dir))
+
+
+# ---------------------------------------------------------------- FAISS
+
+def make_faiss_index(vectors: np.ndarray, kind: str = "flat", seed: int = 0):
+    """An inner-product FAISS index over normalised ``vectors``: exact (flat), HNSW or IVF."""
+    import faiss
+
+    if kind not in INDEX_KINDS:
+        raise ValueError(f"unknown index kind {kind!r}: use one of {', '.join(INDEX_KINDS)}")
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dimension = vectors.shape
+    if kind == "flat" or n < 1000:  # approximate search buys nothing on small collections
+        index = faiss.IndexFlatIP(dimension)
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    else:
+        nlist = int(min(4 * math.sqrt(n), n // 39))
+        quantizer = faiss.IndexFlatIP(dimension)
+        index = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(seed)
+        sample = vectors[rng.choice(n, size=min(n, nlist * 64), replace=False)]
+        index.train(sample)
+        index.nprobe = max(1, nlist // 16)
+    if n:
+        index.add(vectors)
+    return index
+
+
+class FaissStore:
+    """FAISS over one index version: nothing to sync, the version folder is immutable."""
+
+    description = "faiss"
+
+    def __init__(self) -> None:
+        self.index: Any = None
+
+    @staticmethod
+    def write(folder: Path, vectors: np.ndarray, kind: str) -> None:
+        """The files this store keeps in a new version folder: ``dense.faiss`` for hnsw and ivf."""
+        import faiss
+
+        if kind != "flat":
+            faiss.write_index(make_faiss_index(vectors, kind), str(folder / DENSE_FILE))
+
+    def sync(self, version: Path, manifest: Mapping[str, Any], passages: Sequence[PassageRow],
+             vectors: np.ndarray, reset: bool = False) -> StoreSync:
+        import faiss
+
+        if manifest["index_kind"] == "flat":
+            self.index = make_faiss_index(vectors, "flat")
+        else:
+            if DENSE_FILE not in manifest["files"]:
+                raise RuntimeError(f"{version.name} has no {DENSE_FILE} (it was indexed for Milvus)")
+            self.index = faiss.read_index(str(version / DENSE_FILE))
+            if self.index.ntotal != len(passages):
+                raise RuntimeError(f"{DENSE_FILE} holds {self.index.ntotal} vectors, expected {len(passages)}")
+        return StoreSync(self.description)
+
+    def search(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+        n = min(n, self.count())
+        if n <= 0:
+            return []
+        query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
+        scores, rows = self.index.search(query, n)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def count(self) -> int:
+        return 0 if self.index is None else int(self.index.ntotal)
+
+    def close(self) -> None:
+        self.index = None
+
+
+# ---------------------------------------------------------------- Milvus
+
+class _NoSessionTimestampWarning(logging.Filter):
+    """Milvus Lite sends no session timestamp to query iterators, and pymilvus warns on every iterator;
+    the fallback (a client-side timestamp) is what we want anyway."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "mvccTs" not in record.getMessage()
+
+
+logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(_NoSessionTimestampWarning())
+
+
+class MilvusStore:
+    """One Milvus collection holding the vectors of one index folder (see the module docstring)."""
+
+    def __init__(self, spec: StoreSpec, collection: str, index_dir: Path | None = None) -> None:
+        from pymilvus import MilvusClient
+
+        self.spec = spec
+        self.collection = collection
+        self.index_dir = index_dir
+        self.where = f"Milvus Lite at {spec.target}" if spec.is_lite else f"the Milvus server at {spec.target}"
+        self.description = f"milvus collection {collection} ({self.where})"
+        self._rows: dict[str, int] = {}  # passage id -> row of the synced version
+        self._index_kind = "flat"
+        uri = _start_lite(Path(spec.target)) if spec.is_lite else spec.target
+        try:
+            self.client = MilvusClient(uri=uri, timeout=MILVUS_CONNECT_TIMEOUT)
+        except Exception as exc:  # pymilvus raises MilvusException, and grpc or socket errors at times
+            check = ("check that it is running and listening there (a local one: milvus-lite server "
+                     "--data-dir DIR --host 127.0.0.1 --port PORT), or use faiss or milvus:<folder>")
+            raise VectorStoreError(f"cannot connect to {self.where}: {_reason(exc)}; {check}") from None
+
+    @contextmanager
+    def _calling(self, doing: str) -> Iterator[None]:
+        import grpc
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            yield
+        except (MilvusException, grpc.RpcError, OSError) as exc:
+            raise VectorStoreError(f"{self.where} failed while {doing} (collection {self.collection}): "
+                                   f"{_reason(exc)}; check that it is still running and reachable") from None
+
+    def sync(self, version: Path, manifest: Mapping[str, Any], passages: Sequence[PassageRow],
+             vectors: np.ndarray, reset: bool = False) -> StoreSync:
+        self._rows = {p.id: row for row, p in enumerate(passages)}
+        self._index_kind = str(manifest["index_kind"])
+        wanted = {EMBEDDER: str(manifest["embedder"]), DIMENSION: str(manifest["dimension"]),
+                  INDEX_TYPE: MILVUS_INDEX_TYPES[self._index_kind]}
+        marker = Path(version).name
+        name = self.collection
+        rebuilt: str | None = None
+        held: dict[str, str] = {}
+        with self._calling("opening the collection"):
+            exists = self.client.has_collection(name)
+            if exists:
+                held = self.client.describe_collection(name).get("properties", {})
+                differs = {k: (held.get(k), v) for k, v in wanted.items() if held.get(k) != v}
+                if reset:
+                    rebuilt = "a rebuild was asked for"
+                elif differs:
+                    rebuilt = "built with " + ", ".join(f"{k.split('.')[1]} {old!r}, now {new!r}"
+                                                        for k, (old, new) in differs.items())
+                if rebuilt:
+                    log.info("dropping %s: %s", name, rebuilt)
+                    self.client.drop_collection(name)
+            existing: dict[str, str] = {}
+            repeated: set[str] = set()
+            if not exists or rebuilt:
+                self._create(int(manifest["dimension"]), wanted)
+            else:
+                self.client.load_collection(name)  # a no-op when loaded; a server may have released it
+                if held.get(MARKER) == marker and self.count() == len(passages):
+                    return StoreSync(self.description)
+                existing, repeated = self._held_rows()
+
+        # an id held twice (two processes syncing one server at once) is deleted, then inserted once
+        wanted_sha = {p.id: p.sha256 for p in passages}
+        stale = [pid for pid, sha in existing.items() if pid in repeated or wanted_sha.get(pid) != sha]
+        new = [row for row, p in enumerate(passages) if p.id in repeated or existing.get(p.id) != p.sha256]
+        with self._calling("deleting rows"):
+            for start in range(0, len(stale), MILVUS_BATCH):
+                self.client.delete(name, ids=stale[start : start + MILVUS_BATCH])
+        with self._calling("inserting rows"):
+            for start in range(0, len(new), MILVUS_BATCH):
+                self.client.insert(name, [
+                    {"id": passages[row].id, "article": passages[row].article, "sha256": passages[row].sha256,
+                     "vector": np.asarray(vectors[row], dtype=np.float32)}
+                    for row in new[start : start + MILVUS_BATCH]])
+        with self._calling("recording the index version"):
+            self.client.alter_collection_properties(name, properties={MARKER: marker})  # last: the commit
+        done = StoreSync(self.description, inserted=len(new), deleted=len(stale), rebuilt_because=rebuilt)
+        log.info("%s", done.summary())
+        return done
+
+    def _create(self, dimension: int, properties: dict[str, str]) -> None:
+        from pymilvus import DataType, MilvusClient
+
+        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False,
+                                            description=f"kutip passages of {self.index_dir}")
+        schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=ID_MAX_BYTES)
+        schema.add_field("article", DataType.VARCHAR, max_length=ID_MAX_BYTES)
+        schema.add_field("sha256", DataType.VARCHAR, max_length=64)
+        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
+        index_type = MILVUS_INDEX_TYPES[self._index_kind]
+        build = {"HNSW": {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION},
+                 "IVF_FLAT": {"nlist": MILVUS_IVF_NLIST}}.get(index_type, {})
+        index_params = self.client.prepare_index_params()
+        index_params.add_index(field_name="vector", index_type=index_type, metric_type="IP", params=build)
+        self.client.create_collection(self.collection, schema=schema, consistency_level="Strong",
+                                      properties={**properties, MARKER: ""})
+        # sync=False: the index of an empty collection is ready at once, and waiting asks for a timestamp
+        # that Milvus Lite does not implement (its server then logs an error)
+        self.client.create_index(self.collection, index_params, sync=False)
+        self.client.load_collection(self.collection)
+
+    def _held_rows(self) -> tuple[dict[str, str], set[str]]:
+        """Passage id -> sha256 of every row in the collection, and the ids held more than once."""
+        held: dict[str, str] = {}
+        repeated: set[str] = set()
+        iterator = self.client.query_iterator(self.collection, batch_size=MILVUS_BATCH, filter="",
+                                              output_fields=["id", "sha256"])
+        try:
+            while batch := iterator.next():
+                for row in batch:
+                    if row["id"] in held:
+                        repeated.add(row["id"])
+                    held[row["id"]] = row["sha256"]
+        finally:
+            iterator.close()
+        return held, repeated
+
+    def search(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+        n = min(n, len(self._rows))
+        if n <= 0:
+            return []
+        params: dict[str, Any] = {"metric_type": "IP"}
+        if self._index_kind == "hnsw":
+            params["params"] = {"ef": max(HNSW_EF_SEARCH, n)}
+        elif self._index_kind == "ivf":
+            params["params"] = {"nprobe": MILVUS_IVF_NPROBE}
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        with self._calling("searching"):
+            hits = self.client.search(self.collection, data=[query], limit=n, anns_field="vector",
+                                      output_fields=["id"], search_params=params)[0]
+        found: dict[int, float] = {}  # ids of another version are skipped, an id held twice counted once
+        for hit in hits:
+            row = self._rows.get(hit["id"])
+            if row is not None and row not in found:
+                found[row] = float(hit["distance"])
+        return list(found.items())
+
+    def count(self) -> int:
+        with self._calling("counting rows"):
+            rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"]) if rows else 0
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception as exc:  # closing a connection to a server that went away is not an error
+            log.debug("closing the Milvus client: %s", exc)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "message", "") or exc).strip() or type(exc).__name__
+
+
+def _start_lite(folder: Path) -> str:
+    """The local gRPC address of Milvus Lite serving ``folder`` inside this process (started once)."""
+    from milvus_lite import server_manager_instance
+
+    if folder.exists() and not folder.is_dir():
+        raise VectorStoreError(f"{folder} is a file; Milvus Lite keeps its data in a folder (a single-file "
+                               "database of milvus-lite 2.x cannot be opened): choose another path")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    manager_log = logging.getLogger("milvus_lite.server_manager")
+    was_disabled = manager_log.disabled
+    manager_log.disabled = True  # it logs a failure as a traceback; the error below says it plainly
+    try:
+        uri = server_manager_instance.start_and_get_uri(str(folder))
+    finally:
+        manager_log.disabled = was_disabled
+    if uri is None:
+        raise VectorStoreError(
+            f"cannot open Milvus Lite at {folder}: another process (the app, another python -m qa) may be "
+            "using it, as Milvus Lite lets one process at a time open a folder, or it is not writable. Stop "
+            f"the other process, or serve the folder with: milvus-lite server --data-dir {folder} --host "
+            "127.0.0.1 --port 19530, and use milvus:http://127.0.0.1:19530 from every process")
+    return uri
