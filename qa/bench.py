@@ -3,6 +3,8 @@
 - indexing: passages/s of a full ``sync_index`` of the seeds against the raw embedder on the same passages;
 - search: for synthetic clustered vectors (384 dims, like e5-small) at each size, build time, query latency
   p50/p95 and recall@10 against exact search, for flat, HNSW and IVF;
+- vector stores: the same vectors through kutip's stores, FAISS against Milvus Lite (flat and HNSW): ingest
+  vectors/s, query latency, recall@10 and size on disk;
 - the LLM stage: the whole pipeline per answer against raw llama-cpp-python on the same prompt, grammar and
   output length; time to first token and total with and without prefix reuse; generation tokens/s against the
   memory-bandwidth bound (model bytes read once per token);
@@ -17,6 +19,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -78,6 +81,14 @@ def synthetic_vectors(n: int, seed: int = 0, clusters: int = 1000) -> np.ndarray
     return out
 
 
+def synthetic_queries(vectors: np.ndarray, count: int, seed: int = 1) -> np.ndarray:
+    """``count`` unit vectors near distinct rows of ``vectors``."""
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(len(vectors), size=count, replace=False)
+    queries = vectors[rows] + 0.05 * rng.normal(size=(count, vectors.shape[1])).astype(np.float32)
+    return queries / np.linalg.norm(queries, axis=1, keepdims=True)
+
+
 def bench_search(sizes: list[int], kinds: list[str], queries: int) -> None:
     import faiss
 
@@ -89,10 +100,7 @@ def bench_search(sizes: list[int], kinds: list[str], queries: int) -> None:
           f"{'RSS MB':>7}")
     for n in sizes:
         vectors = synthetic_vectors(n)
-        rng = np.random.default_rng(1)
-        query_rows = rng.choice(n, size=queries, replace=False)
-        query_vectors = vectors[query_rows] + 0.05 * rng.normal(size=(queries, DIMENSION)).astype(np.float32)
-        query_vectors /= np.linalg.norm(query_vectors, axis=1, keepdims=True)
+        query_vectors = synthetic_queries(vectors, queries)
         exact = None
         for kind in ["flat"] + [k for k in kinds if k != "flat"]:
             started = time.perf_counter()
@@ -115,6 +123,90 @@ def bench_search(sizes: list[int], kinds: list[str], queries: int) -> None:
                       flush=True)
             del index
         del vectors
+
+
+class _SyntheticPassage(NamedTuple):
+    id: str
+    article: str
+    sha256: str
+
+
+def _fill_store(name: str, kind: str, folder: Path, vectors: np.ndarray, passages: list[_SyntheticPassage]):
+    """Ingest ``vectors`` into a new store of ``name`` in ``folder`` until all is on disk, then open it again
+    as a reader would; returns (store, ingest s, open s, MB on disk)."""
+    import faiss
+    from milvus_lite import server_manager_instance
+
+    from qa.vectors import DENSE_FILE, FaissStore, make_faiss_index, make_vector_store
+
+    started = time.perf_counter()
+    if name == "faiss":
+        faiss.write_index(make_faiss_index(vectors, kind), str(folder / DENSE_FILE))
+        ingest = time.perf_counter() - started
+        started = time.perf_counter()
+        store = FaissStore()
+        store.index = faiss.read_index(str(folder / DENSE_FILE))
+    else:
+        spec, version = f"milvus:{folder / 'milvus.db'}", folder / "v-bench"
+        manifest = {"embedder": "synthetic", "dimension": vectors.shape[1], "index_kind": kind}
+        store = make_vector_store(spec, folder / "index")
+        store.sync(version, manifest, passages, vectors)
+        store.close()
+        # stopping Milvus Lite flushes the last rows and waits for its background compaction and index builds
+        server_manager_instance.release_server(str(folder / "milvus.db"))
+        ingest = time.perf_counter() - started
+        started = time.perf_counter()
+        store = make_vector_store(spec, folder / "index")
+        if store.sync(version, manifest, passages, vectors).wrote:  # loads the segments and their indexes
+            raise RuntimeError(f"Milvus Lite at {folder} lost rows between closing and opening")
+    opened = time.perf_counter() - started
+    disk_mb = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+    return store, ingest, opened, disk_mb
+
+
+def bench_stores(sizes: list[int], stores: list[str], queries: int) -> None:
+    """FAISS against Milvus Lite (a folder, served inside this process) as kutip's vector store, flat and
+    HNSW, on the synthetic vectors: ingest throughput (until the vectors and the index are on disk), time
+    to open, single-query latency through the store's ``search`` (what the retriever calls), recall@10
+    against exact search, and size on disk."""
+    import faiss
+    from milvus_lite import server_manager_instance
+
+    from qa.vectors import MILVUS_INDEX_TYPES, make_faiss_index
+
+    unknown = set(stores) - {"faiss", "milvus"}
+    if unknown:
+        raise ValueError(f"unknown store(s) {', '.join(sorted(unknown))}: use faiss, milvus")
+    faiss.omp_set_num_threads(2)
+    print(f"vector stores, {DIMENSION} dims, {queries} queries one at a time through the store, recall@10 "
+          "against exact search; milvus is Milvus Lite in a local folder:")
+    print(f"  {'size':>9} {'store':>6} {'index':>8} {'ingest vec/s':>12} {'open s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+          f"{'recall@10':>9} {'disk MB':>8} {'RSS MB':>7}")
+    for n in sizes:
+        vectors = synthetic_vectors(n)
+        query_vectors = synthetic_queries(vectors, queries)
+        _, exact = make_faiss_index(vectors, "flat").search(query_vectors, 10)
+        passages = [_SyntheticPassage(f"s{i}#1", f"s{i}", f"{i:064x}") for i in range(n)]
+        for name in stores:
+            for kind in ("flat", "hnsw"):
+                folder = Path(tempfile.mkdtemp(prefix="kutip-bench-store-"))
+                try:
+                    store, ingest, opened, disk_mb = _fill_store(name, kind, folder, vectors, passages)
+                    latencies, recalls = [], []
+                    for i in range(queries):
+                        started = time.perf_counter()
+                        found = store.search(query_vectors[i], 10)
+                        latencies.append((time.perf_counter() - started) * 1000)
+                        recalls.append(len({row for row, _ in found} & set(exact[i])) / 10)
+                    store.close()
+                    label = MILVUS_INDEX_TYPES[kind] if name == "milvus" else kind
+                    print(f"  {n:>9,} {name:>6} {label:>8} {n / ingest:12,.0f} {opened:7.1f} "
+                          f"{np.percentile(latencies, 50):7.2f} {np.percentile(latencies, 95):7.2f} "
+                          f"{np.mean(recalls):9.3f} {disk_mb:8.1f} {_peak_rss_mb():7.0f}", flush=True)
+                finally:
+                    server_manager_instance.release_server(str(folder / "milvus.db"))  # a no-op for faiss
+                    shutil.rmtree(folder, ignore_errors=True)
+        del vectors, passages
 
 
 def memory_bandwidth_gb_s(size_mb: int = 1024, threads: int = 2, repeats: int = 5) -> float:
@@ -224,6 +316,10 @@ def main(args: argparse.Namespace) -> int:
         print(f"peak memory (max RSS) {_peak_rss_mb():.0f} MB")
         return 0
     kinds = [k for k in str(args.kinds).split(",") if k]
-    bench_search(sizes, kinds, args.queries)
+    if kinds:
+        bench_search(sizes, kinds, args.queries)
+    stores = [s for s in str(getattr(args, "stores", "")).split(",") if s]
+    if stores:
+        bench_stores(sizes, stores, args.queries)
     print(f"peak memory (max RSS) {_peak_rss_mb():.0f} MB")
     return 0

@@ -259,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("bench", help="measure indexing and vector search speed")
     p.add_argument("--sizes", default="10000,100000,1000000", help="synthetic collection sizes")
-    p.add_argument("--kinds", default="flat,hnsw,ivf", help="FAISS index kinds to compare")
+    p.add_argument("--kinds", default="flat,hnsw,ivf", help="FAISS index kinds to compare (empty: skip)")
+    p.add_argument("--stores", default="faiss,milvus", help="vector stores to compare, flat and HNSW each: faiss, "
+                                                            "milvus (Milvus Lite in a temporary folder; empty: skip)")
     p.add_argument("--queries", type=int, default=200, help="queries per size")
     p.add_argument("--copies", type=int, default=20, help="variants of the seeds to index for throughput (0: skip)")
     p.add_argument("--llm-questions", type=int, default=8, help="gold questions for the LLM stage (0: skip)")

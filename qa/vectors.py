@@ -399,7 +399,10 @@ def _start_lite(folder: Path) -> str:
     if folder.exists() and not folder.is_dir():
         raise VectorStoreError(f"{folder} is a file; Milvus Lite keeps its data in a folder (a single-file "
                                "database of milvus-lite 2.x cannot be opened): choose another path")
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VectorStoreError(f"cannot make the folder for Milvus Lite at {folder}: {exc.strerror}") from None
     manager_log = logging.getLogger("milvus_lite.server_manager")
     was_disabled = manager_log.disabled
     manager_log.disabled = True  # it logs a failure as a traceback; the error below says it plainly

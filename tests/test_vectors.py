@@ -140,12 +140,25 @@ def test_a_crash_between_the_local_switch_and_milvus_is_repaired(tmp_path, artic
     assert client.describe_collection(name)["properties"][MARKER] == repaired.version.name
 
 
-def test_faiss_hnsw_after_milvus_writes_its_file_without_embedding(tmp_path, articles_copy, e5):
+def test_milvus_hnsw_then_faiss_hnsw_writes_its_file_without_embedding(tmp_path, articles_copy, e5):
     index_dir = tmp_path / "index"
-    sync_index(articles_copy, index_dir, e5, index_kind="hnsw", vector_store=f"milvus:{tmp_path / 'lite.db'}")
+    milvus_index, _ = sync_index(articles_copy, index_dir, e5, index_kind="hnsw",
+                                 vector_store=f"milvus:{tmp_path / 'lite.db'}")
+    store = milvus_index.store
+    assert store.client.describe_index(store.collection, "vector")["index_type"] == "HNSW"
     assert not any(index_dir.glob("v-*/dense.faiss"))  # no FAISS index when Milvus is the store
     index, report = sync_index(articles_copy, index_dir, e5, index_kind="hnsw")
     assert report.written and report.embedded == 0 and index.dense.ntotal == 26
+    query = e5.embed_query(QUESTION)
+    assert [r for r, _ in milvus_index.search_dense(query, 5)] == [r for r, _ in index.search_dense(query, 5)]
+
+
+def test_rebuild_empties_the_collection_first(tmp_path, articles_copy, index_copy, e5):
+    spec = f"milvus:{tmp_path / 'lite.db'}"
+    sync_index(articles_copy, index_copy, e5, vector_store=spec)
+    index, report = sync_index(articles_copy, index_copy, e5, rebuild=True, vector_store=spec)
+    assert report.store_sync.rebuilt_because == "a rebuild was asked for"
+    assert report.store_sync.inserted == 26 and index.store.count() == 26
 
 
 def test_unreachable_server_is_a_clear_error(index_copy):
