@@ -5,6 +5,8 @@
   p50/p95 and recall@10 against exact search, for flat, HNSW and IVF;
 - vector stores: the same vectors through kutip's stores, FAISS against Milvus Lite (flat and HNSW): ingest
   vectors/s, query latency, recall@10 and size on disk;
+- the remote generator: an OpenAI-compatible server (llama_cpp.server started on loopback) against in-process
+  llama.cpp on the same model and messages, as a ratio;
 - the LLM stage: the whole pipeline per answer against raw llama-cpp-python on the same prompt, grammar and
   output length; time to first token and total with and without prefix reuse; generation tokens/s against the
   memory-bandwidth bound (model bytes read once per token);
@@ -305,10 +307,78 @@ def bench_llm(settings: Settings, questions: int) -> None:
           f"model bounds it at {bound:.1f} tok/s: {tokens_per_s / bound:.0%} of the bound")
 
 
+def bench_remote_llm(settings: Settings, questions: int, server: str | None = None) -> None:
+    """The openai: backend against in-process llama.cpp on the same model file and the same messages.
+
+    ``server``: the base URL of a running server with the same model; by default llama_cpp.server is
+    started on loopback with the settings' model and threads. Two comparisons per question, each after a
+    primer so that both sides reuse only the static prefix: the same unconstrained prompt (the same tokens
+    come out, so the ratio is the cost of the HTTP round trip, JSON events and the server), and the whole
+    pipeline (grammar in-process against JSON schema on the server).
+    """
+    from qa import prompts
+    from qa.assistant import Assistant
+    from qa.evaluate import DEFAULT_GOLD, load_gold
+    from qa.generate import load_generator
+    from qa.models import model_path
+    from qa.openai_api import OpenAIGenerator, ServerSettings, start_llama_server
+    from qa.retrieve import open_retriever
+
+    local = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)
+    process = None
+    if server is None:
+        process, server = start_llama_server(model_path(settings.llm, settings.cache_dir), threads=settings.threads,
+                                             n_ctx=settings.n_ctx)
+    try:
+        remote = OpenAIGenerator(ServerSettings(base_url=server.rstrip("/")))
+        retriever, _ = open_retriever(settings)
+        assistants = {"local": Assistant(retriever, local, settings), "remote": Assistant(retriever, remote, settings)}
+        items = [i for i in load_gold(DEFAULT_GOLD) if i.answerable and not i.history][:questions]
+        primer = prompts.answer_messages("What do the articles say?", [(1, "-")], "en")
+        rows: dict[str, list[tuple[float, float]]] = {"local": [], "remote": [], "local_pipeline": [],
+                                                      "remote_pipeline": []}
+        same_text = 0
+        for item in items:
+            shown = retriever.search(item.question, k=settings.k)
+            messages = prompts.answer_messages(item.question, [(n, r.text) for n, r in enumerate(shown, 1)],
+                                               "id" if item.language == "id" else "en")
+            texts = {}
+            for name, generator in (("local", local), ("remote", remote)):
+                "".join(generator.stream(primer, max_tokens=1))
+                started = time.perf_counter()
+                texts[name] = "".join(generator.stream(messages, max_tokens=settings.max_answer_tokens))
+                rows[name].append((generator.last_usage.first_token_ms or 0.0, (time.perf_counter() - started) * 1000))
+            same_text += texts["local"] == texts["remote"]
+            for name, assistant in assistants.items():
+                "".join(assistant.generator.stream(primer, max_tokens=1))
+                started = time.perf_counter()
+                assistant.ask(item.question)
+                rows[f"{name}_pipeline"].append((0.0, (time.perf_counter() - started) * 1000))
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
+
+    print(f"remote generator (openai:{server}) against in-process llama.cpp, {settings.llm}, {len(items)} gold "
+          "questions, medians:")
+    print(f"  same prompt, no constraint: in-process first token {_median([r[0] for r in rows['local']]):.0f} ms, "
+          f"total {_median([r[1] for r in rows['local']]):.0f} ms; server first token "
+          f"{_median([r[0] for r in rows['remote']]):.0f} ms, total {_median([r[1] for r in rows['remote']]):.0f} ms; "
+          f"identical text {same_text}/{len(items)}")
+    ratio = _median([r[1] / l[1] for r, l in zip(rows["remote"], rows["local"])])
+    print(f"  server / in-process total, same prompt and output: {ratio:.2f}x")
+    ratio = _median([r[1] / l[1] for r, l in zip(rows["remote_pipeline"], rows["local_pipeline"])])
+    print(f"  whole pipeline: in-process {_median([r[1] for r in rows['local_pipeline']]):.0f} ms, server "
+          f"{_median([r[1] for r in rows['remote_pipeline']]):.0f} ms per answer: {ratio:.2f}x "
+          f"(the server's JSON schema against the local grammar: different outputs, different lengths)")
+
+
 def main(args: argparse.Namespace) -> int:
     settings = Settings.from_env().replace(llm=getattr(args, "model", None))
     if args.llm_questions:
         bench_llm(settings, args.llm_questions)
+    if getattr(args, "remote_questions", 0):
+        bench_remote_llm(settings, args.remote_questions, getattr(args, "remote_server", None))
     if args.copies:
         bench_indexing(settings, args.copies)
     sizes = [int(s) for s in str(args.sizes).split(",") if s]

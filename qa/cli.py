@@ -266,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--copies", type=int, default=20, help="variants of the seeds to index for throughput (0: skip)")
     p.add_argument("--llm-questions", type=int, default=8, help="gold questions for the LLM stage (0: skip)")
     p.add_argument("--model", help="generator for the LLM stage (default: the settings' llm)")
+    p.add_argument("--remote-questions", type=int, default=8,
+                   help="gold questions for the server-against-in-process comparison (0: skip)")
+    p.add_argument("--remote-server", help="base URL of a running server with the same model (default: start "
+                                           "llama_cpp.server on loopback)")
     p.set_defaults(run=cmd_bench)
     return parser
 
