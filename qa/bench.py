@@ -341,7 +341,7 @@ def bench_remote_llm(settings: Settings, questions: int, server: str | None = No
         for item in items:
             shown = retriever.search(item.question, k=settings.k)
             messages = prompts.answer_messages(item.question, [(n, r.text) for n, r in enumerate(shown, 1)],
-                                               "id" if item.language == "id" else "en")
+                                               item.language)
             texts = {}
             for name, generator in (("local", local), ("remote", remote)):
                 "".join(generator.stream(primer, max_tokens=1))

@@ -138,11 +138,7 @@ class OpenAIGenerator:
                 if started_streaming:
                     raise GeneratorError(f"the generation server at {self.settings.base_url} broke off the answer "
                                          f"({_describe(exc)})") from None
-                if attempt >= self.settings.retries:
-                    raise GeneratorError(f"the generation server at {self.settings.base_url} is not answering "
-                                         f"({_describe(exc)}, {attempt + 1} tries); start it, or check KUTIP_LLM"
-                                         ) from None
-                time.sleep(self.settings.backoff * 2 ** attempt * (1 + random.random() / 4))
+                self._wait_or_give_up(attempt, exc)
                 attempt += 1
 
     def _request_json(self, method: str, path: str) -> dict:
@@ -160,12 +156,15 @@ class OpenAIGenerator:
             except json.JSONDecodeError:
                 raise GeneratorError(f"{url} answered something that is not JSON: {response.text[:200]!r}") from None
             except (_Retry, httpx.TransportError) as exc:
-                if attempt >= self.settings.retries:
-                    raise GeneratorError(f"the generation server at {self.settings.base_url} is not answering "
-                                         f"({_describe(exc)}, {attempt + 1} tries); start it, or check KUTIP_LLM"
-                                         ) from None
-                time.sleep(self.settings.backoff * 2 ** attempt * (1 + random.random() / 4))
+                self._wait_or_give_up(attempt, exc)
         raise AssertionError("unreachable")
+
+    def _wait_or_give_up(self, attempt: int, exc: Exception) -> None:
+        """After failed try number ``attempt`` (from 0): wait the backoff, or raise when no try is left."""
+        if attempt >= self.settings.retries:
+            raise GeneratorError(f"the generation server at {self.settings.base_url} is not answering "
+                                 f"({_describe(exc)}, {attempt + 1} tries); start it, or check KUTIP_LLM") from None
+        time.sleep(self.settings.backoff * 2 ** attempt * (1 + random.random() / 4))
 
 
 class _Retry(Exception):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from qa.openai_api import free_port  # the tests take it from here too
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
@@ -64,9 +66,7 @@ def retrieval_questions() -> list[dict]:
 def start_app(folder: Path, articles: Path | None = None) -> tuple[subprocess.Popen, str, Path]:
     """app.py as a process on a free loopback port with the 0.5B model and an index in ``folder``; returns
     (process, url, log file) once the page answers. Output goes to a file, never to an unread pipe."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = dict(os.environ, KUTIP_LLM="qwen2.5-coder-0.5b", KUTIP_INDEX_DIR=str(folder / "index"))
     command = [sys.executable, "app.py", "--port", str(port)] + (["--articles", str(articles)] if articles else [])
     log = folder / "app.log"
@@ -99,12 +99,6 @@ def minilm():
     from embeddings import get_embedder
 
     return get_embedder("sentence-transformers:all-MiniLM-L6-v2")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
