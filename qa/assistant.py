@@ -19,7 +19,8 @@ from qa.generate import Generator, Usage, collect, generator_from_settings
 from qa.language import Language, detect_language
 from qa.retrieve import RetrievedPassage, Retriever, SentenceFocus, open_retriever
 from qa.settings import Settings
-from qa.verify import check_answer, missing_question_terms, other_figures, parse_model_output, strip_markers
+from qa.verify import (FigureCheck, check_answer, check_figures, missing_question_terms, parse_model_output,
+                       strip_markers)
 
 _REFERS_BACK = re.compile(
     r"\b(that|it|its|they|them|their|this|these|those|he|she|him|her|his|there|then|itu|tersebut|ini|"
@@ -194,20 +195,34 @@ class Assistant:
         if evidence is None or not (answer_text or evidence):
             return build(abstain, [], abstained=True, problems=["the model found no passage that states the answer"])
         checked = check_answer(answer_text, texts, evidence)
-        if checked.ok:
-            figures = other_figures(standalone, checked.text, texts)
-            if figures:
-                listed = "; ".join(f"{figure} [{n}]" for n, figure in figures)
-                extra = [n for n, _ in figures if n not in checked.citations]
-                return build(f"{checked.text} {prompts.OTHER_FIGURES[language]} {listed}.",
-                             checked.citations + list(dict.fromkeys(extra)), problems=checked.dropped)
-            return build(checked.text, checked.citations, problems=checked.dropped)
-        # the sentence that best matches the question (not the model's pick: its answer failed the checks)
-        best = self.focus.select(standalone, [r for n, r in enumerate(retrieved, 1) if n in by_number], 1, language)[0]
-        n = [c.n for c in given][best.n - 1]
-        s, e = best.spans[0]
-        quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{strip_markers(best.passage.passage.text[s:e])}” [{n}]"
-        return build(quote, [n], extractive=True, problems=checked.dropped + checked.problems)
+        figures = check_figures(standalone, language, checked.text, texts)
+        if checked.ok and not figures.problems:
+            return build(*_with_other_figures(checked.text, checked.citations, figures, language),
+                         problems=checked.dropped)
+        problems = checked.dropped + checked.problems + figures.problems
+        if figures.best:  # a how-many question: quote the sentence that gives the figure asked for
+            best = figures.best[0]
+            s, e = best.sentence
+            n, quoted = best.n, texts[best.n - 1][s:e]
+        else:  # the sentence that best matches the question (not the model's pick: its answer failed the checks)
+            focus = self.focus.select(standalone, [r for n, r in enumerate(retrieved, 1) if n in by_number], 1,
+                                      language)[0]
+            n = [c.n for c in given][focus.n - 1]
+            s, e = focus.spans[0]
+            quoted = focus.passage.passage.text[s:e]
+        quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{strip_markers(quoted)}” [{n}]"
+        return build(*_with_other_figures(quote, [n], figures, language), extractive=True, problems=problems)
+
+
+def _with_other_figures(text: str, citations: list[int], figures: FigureCheck,
+                        language: Language) -> tuple[str, list[int]]:
+    """The answer with the best-matching figures it leaves out, each with its passage."""
+    extra = figures.others(text)
+    if not extra:
+        return text, citations
+    listed = "; ".join(f"{figure} [{n}]" for n, figure in extra)
+    return (f"{text} {prompts.OTHER_FIGURES[language]} {listed}.",
+            citations + [n for n in dict.fromkeys(n for n, _ in extra) if n not in citations])
 
 
 def _citation(n: int, r: RetrievedPassage) -> Citation:

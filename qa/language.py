@@ -97,3 +97,28 @@ def search_terms(text: str, language: Language, translate: bool = False) -> list
         if translate and language == "en":
             terms.extend(_stem_id(w) for w in _english_lookup(token))
     return terms
+
+
+def word_forms(text: str, language: Language) -> list[frozenset[str]]:
+    """For each content word of ``text``, the forms it may take in an article: the word, its Indonesian stem,
+    and for an English word its Indonesian equivalents from the glossary (stemmed)."""
+    forms = []
+    for match in _TERM.finditer(text.lower()):
+        token = match.group(0)
+        if token[0].isdigit() or token in FUNCTION_WORDS or len(token) < 2:
+            continue
+        found = {token, _stem_id(token)}
+        if language == "en":
+            found.update(_stem_id(w) for w in _english_lookup(token))
+        forms.append(frozenset(found))
+    return forms
+
+
+def text_terms(text: str) -> set[str]:
+    """The words of a passage as ``word_forms`` can meet them: each word and its Indonesian stem."""
+    terms: set[str] = set()
+    for match in _TERM.finditer(text.lower()):
+        token = match.group(0)
+        if not token[0].isdigit():
+            terms.update((token, _stem_id(token)))
+    return terms

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from embeddings import Embedder, get_embedder
 from qa.index import PassageIndex, ProgressCallback, StoredArticle, StoredPassage, UpdateReport, sync_index
 from qa.language import Language, detect_language, search_terms
@@ -50,8 +52,10 @@ class Retriever:
             return []
         language = language or detect_language(question)
         n = max(self.settings.candidates, k)
-        dense = self.index.search_dense(self.embedder.embed_query(question), n)
+        query_vector = self.embedder.embed_query(question)
+        dense = self.index.search_dense(query_vector, n)
         sparse = self.index.search_bm25(search_terms(question, language, translate=True), n)
+        feedback = self._cross_language_feedback(query_vector, sparse, language, n)
 
         s = self.settings
         fused: dict[int, float] = {}
@@ -61,6 +65,8 @@ class Retriever:
             same = self.index.passages[row].language == language
             weight = s.bm25_weight_same_language if same else s.bm25_weight_other_language
             fused[row] = fused.get(row, 0.0) + weight / (s.rrf_k + rank + 1)
+        for rank, (row, _) in enumerate(feedback):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (s.rrf_k + rank + 1)
 
         dense_scores = dict(dense)
         sparse_scores = dict(sparse)
@@ -76,6 +82,24 @@ class Retriever:
                 bm25_score=sparse_scores.get(row),
             ))
         return results
+
+    def _cross_language_feedback(self, query_vector: np.ndarray, sparse: list[tuple[int, float]],
+                                 language: Language, n: int) -> list[tuple[int, float]]:
+        """Dense search again with the best lexical match's vector mixed into the question's, when that passage
+        is in the other language (pseudo-relevance feedback). e5 ranks English questions against Indonesian
+        passages poorly (similarities bunched within a few hundredths) but Indonesian passages against each
+        other well; the glossary-translated BM25 match is the bridge. Measured on the gold set (``qa eval``):
+        the English "Who proposed the troop deployment?" gets two passages that answer it in its top 4
+        instead of one, and a distractor naming Jake Sullivan drops out."""
+        weight = self.settings.cross_language_feedback
+        if weight <= 0 or not sparse:
+            return []
+        top = sparse[0][0]
+        if self.index.passages[top].language == language:
+            return []
+        mixed = (1 - weight) * np.asarray(query_vector, dtype=np.float32).reshape(-1) + weight * self.index.vectors[top]
+        norm = float(np.linalg.norm(mixed))
+        return self.index.search_dense(mixed / norm, n) if norm > 0 else []
 
 
 def open_retriever(settings: Settings, rebuild: bool = False, progress: ProgressCallback | None = None,

@@ -39,6 +39,9 @@ class Settings:
     bm25_weight_same_language: float = 1.0
     bm25_weight_other_language: float = 1.0  # English questions reach Indonesian passages via the glossary
     rrf_k: int = 60
+    # share of the best lexical match's vector in a second dense query, when that passage is in the other
+    # language than the question (0 turns it off); see Retriever._cross_language_feedback
+    cross_language_feedback: float = 0.5
     # best-matching sentences of the k passages shown to the model; 0 shows whole passages (measured: 3
     # sentences cut the prompt by ~45% but the 1.5B model then picked wrong answers more often)
     evidence_sentences: int = 0

@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
-from qa.language import FUNCTION_WORDS, glossary_has, normalise_number
+from qa.language import FUNCTION_WORDS, Language, glossary_has, normalise_number, text_terms, word_forms
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
@@ -36,7 +36,8 @@ NAME_ALIASES = {
     "western": ("barat",), "us": ("as", "amerika"), "usa": ("as", "amerika"), "u.s": ("as",),
     "united": ("serikat", "as"), "states": ("serikat", "as"), "america": ("amerika", "as"),
     "american": ("amerika", "as"), "white": ("putih",), "house": ("gedung",), "europe": ("eropa",),
-    "european": ("eropa",), "japan": ("jepang",), "japanese": ("jepang",), "china": ("tiongkok", "cina"),
+    "european": ("eropa",), "korean": ("korea",), "russia": ("rusia",),
+    "russian": ("rusia",), "ukraine": ("ukraina",), "ukrainian": ("ukraina",), "japan": ("jepang",), "japanese": ("jepang",), "china": ("tiongkok", "cina"),
     "chinese": ("tiongkok", "cina"), "germany": ("jerman",), "german": ("jerman",), "france": ("prancis",),
     "french": ("prancis",), "britain": ("inggris",), "british": ("inggris",), "uk": ("inggris",),
 }
@@ -250,38 +251,119 @@ def _overlap_terms(text: str) -> set[str]:
     return words | {normalise_number(n) for n in _NUMBER.findall(text)}
 
 
-_FIGURE = re.compile(r"(?<![\w.,])(?P<number>\d+(?:[.,]\d{3})+|\d{2,})(?![\d])\s+(?P<unit>[^\W\d_]{3,})")
-_QUANTITY_QUESTION = re.compile(r"\b(how many|how much|berapa|jumlah)\b", re.IGNORECASE)
+# ---------------------------------------------------------------- figures: is the number the one asked for?
+
+_QUANTITY_PHRASE = re.compile(
+    r"\b(?:how\s+many|how\s+much|berapa(?:\s+(?:banyak|jumlah|besar))?|jumlah)\b\s*(?P<rest>.*)", re.IGNORECASE)
 
 
-def other_figures(question: str, answer: str, passages: Sequence[str | None]) -> list[tuple[int, str]]:
-    """For a how-many question, figures for the same thing that the cited passages' peers give and the
-    answer leaves out, as (passage number, "10.000 tentara"): articles often disagree on counts, and a small
-    model reports only one of them. The thing counted is the word after the answer's number in its passage."""
-    if not _QUANTITY_QUESTION.search(question):
-        return []
-    answered = {normalise_number(n) for n in _NUMBER.findall(_MARKER.sub(" ", answer))}
-    cited = [n for _, _, numbers in markers(answer) for n in numbers]
-    units = set()
-    for n in cited:
-        for match in _FIGURE.finditer(passages[n - 1] or ""):
-            if normalise_number(match.group("number")) in answered and _counts_things(match):
-                units.add(match.group("unit").lower())
-    found: list[tuple[int, str]] = []
-    seen = set(answered)
+@dataclass(frozen=True)
+class Figure:
+    n: int  # passage number
+    value: str  # normalised: 12.000 -> 12000
+    written: str  # as the passage writes it, with the word after it when that says what it counts
+    sentence: tuple[int, int]  # offsets of its sentence in the passage
+    relevance: int  # how much of the question its sentence covers, 2 more when it counts what is asked
+
+
+def is_quantity_question(question: str) -> bool:
+    return bool(_QUANTITY_PHRASE.search(question))
+
+
+def counted_forms(question: str, language: Language) -> frozenset[str]:
+    """The forms of what a how-many question counts ("How many North Korean troops …" -> troops and its
+    Indonesian equivalents); empty when the question asks for no quantity or does not say what."""
+    match = _QUANTITY_PHRASE.search(question)
+    if not match:
+        return frozenset()
+    for word in _WORD.findall(match.group("rest")):
+        if word[:1].isupper() or word.lower() in FUNCTION_WORDS:  # names qualify the thing counted
+            continue
+        forms = word_forms(word, language)
+        if forms:
+            return forms[0]
+    return frozenset()
+
+
+def passage_figures(question: str, language: Language, passages: Sequence[str | None]) -> list[Figure]:
+    """The counts and amounts the passages give (not years, not dates), each scored by how many of the
+    question's words (in any of their forms) its sentence holds, plus 2 when the word after it (or after the
+    figure before it in the sentence: "1.000 tentara …, lebih dari 3.000") is the thing the question counts."""
+    concepts = [forms | {a for w in forms for a in NAME_ALIASES.get(w, ())} for forms in word_forms(question, language)]
+    counted = counted_forms(question, language)
+    figures = []
     for n, text in enumerate(passages, start=1):
-        for match in _FIGURE.finditer(text or ""):
-            value = normalise_number(match.group("number"))
-            if match.group("unit").lower() in units and value not in seen and _counts_things(match):
-                seen.add(value)
-                found.append((n, f"{match.group('number')} {match.group('unit')}"))
-    return found
+        for s, e in sentence_spans(text or ""):
+            sentence = text[s:e]
+            coverage = sum(1 for forms in concepts if forms & text_terms(sentence))
+            counts = ""
+            for match in _NUMBER.finditer(sentence):
+                if _is_date(sentence, match):
+                    continue
+                unit = _word_after(sentence, match.end())
+                if unit.lower() in NOT_NAMES or unit.lower() in _MONTH_OF:
+                    unit = ""
+                counts = unit or counts
+                asked = bool(counts and counted & text_terms(counts))
+                figures.append(Figure(n, normalise_number(match.group(0)), f"{match.group(0)} {unit}".strip(),
+                                      (s, e), coverage + 2 * asked))
+    return figures
 
 
-def _counts_things(match: re.Match) -> bool:
-    """12.000 tentara, not 23 Desember, 2024 the or 3.000 yang."""
-    unit = match.group("unit").lower()
-    number = normalise_number(match.group("number"))
-    year = number.isdigit() and len(number) == 4 and 1900 <= int(number) <= 2100
-    return not year and unit not in _MONTH_OF and unit not in NOT_NAMES
+def _word_after(text: str, position: int) -> str:
+    following = _WORD.match(text, position + 1) if text[position:position + 1] == " " else None
+    return following.group(0) if following else ""
 
+
+def _is_date(sentence: str, match: re.Match) -> bool:
+    """2024, 24 Desember, December 24, tanggal 23."""
+    value = normalise_number(match.group(0))
+    if value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2100:
+        return True
+    before = _WORD.findall(sentence[max(0, match.start() - 12):match.start()])[-1:]
+    near = [w.lower() for w in before + [_word_after(sentence, match.end())]]
+    return any(w in _MONTH_OF or w == "tanggal" for w in near)
+
+
+@dataclass
+class FigureCheck:
+    problems: list[str]  # empty when the answer gives no figure or one of the best
+    best: list[Figure]  # the figures whose sentences cover the question best (within the margin), best first
+    matched: int = 0  # relevance of the answer's figure (of the best figure when the answer gives none or fails)
+
+    def others(self, answer: str) -> list[tuple[int, str]]:
+        """The figures that match the question at least as well as the answer's and that it leaves out, as
+        (passage number, "10.000 tentara"), one per value: articles often disagree on counts, and a small
+        model reports only one of them."""
+        seen = {normalise_number(n) for n in _NUMBER.findall(_MARKER.sub(" ", answer))}
+        found = []
+        for figure in self.best:
+            if figure.relevance >= self.matched and figure.value not in seen:
+                seen.add(figure.value)
+                found.append((figure.n, figure.written))
+        return found
+
+
+def check_figures(question: str, language: Language, answer: str, passages: Sequence[str | None],
+                  margin: int = 2) -> FigureCheck:
+    """For a how-many question, whether the answer's figure is one the question asks for. A small model
+    often reports a number that counts something else (12.000 troops sent, asked for casualties): the
+    answer fails when each of its figures sits, in the passages it cites, in a sentence that covers the
+    question clearly less (by ``margin``) than the best figure's sentence does."""
+    if not is_quantity_question(question):
+        return FigureCheck([], [])
+    figures = passage_figures(question, language, passages)
+    if not figures:
+        return FigureCheck([], [])
+    top = max(f.relevance for f in figures)
+    best = sorted((f for f in figures if f.relevance > top - margin), key=lambda f: -f.relevance)
+    claim = _MARKER.sub(" ", answer)
+    given = {normalise_number(m.group(0)) for m in _NUMBER.finditer(claim) if not _is_date(claim, m)}
+    cited = {n for _, _, numbers in markers(answer) for n in numbers} or set(range(1, len(passages) + 1))
+    scores = [f.relevance for f in figures if f.value in given and f.n in cited]
+    if not given:
+        return FigureCheck([], best, top)
+    if scores and max(scores) > top - margin:
+        return FigureCheck([], best, max(scores))
+    return FigureCheck([f"{', '.join(sorted(given))} is not the figure the question asks for; passage "
+                        f"[{best[0].n}] gives {best[0].written}"], best, top)

@@ -124,3 +124,24 @@ def test_follow_up_uses_the_rewrite(seeds_index, e5):
         {"role": "assistant", "content": "North Korea [1]."}])
     assert answer.standalone_question == "Which newspaper first reported that North Korea offered the troops?"
     assert "North Korea" in a.generator.calls[0][1]["content"]
+
+
+def test_a_figure_that_counts_something_else_is_replaced_by_the_sentence_that_gives_the_asked_one(seeds_index, e5):
+    question = "How many casualties have North Korean troops suffered?"
+    shown = [p.passage.id for p in Retriever(seeds_index, e5, Settings()).search(question)]
+    deployed = shown.index("000_bf74d578131212df#11") + 1  # "12.000 tentara … telah dikerahkan"
+    a = scripted(seeds_index, e5, f"EVIDENCE: {deployed}\nANSWER: 12,000 [{deployed}]")
+    answer = a.ask(question)
+    assert answer.extractive and "not the figure the question asks for" in " ".join(answer.problems)
+    assert "1.000 korban" in answer.answer and "12.000" not in answer.answer
+    assert {c.passage for c in answer.citations} >= {"000_bf74d578131212df#2"}
+
+
+def test_a_right_figure_gets_the_others_the_articles_give(seeds_index, e5):
+    question = "How many North Korean troops have been deployed to Russia?"
+    shown = [p.passage.id for p in Retriever(seeds_index, e5, Settings()).search(question)]
+    n = shown.index("000_bf74d578131212df#11") + 1
+    a = scripted(seeds_index, e5, f"EVIDENCE: {n}\nANSWER: 12,000 [{n}]")
+    answer = a.ask(question)
+    assert not answer.extractive and answer.answer.startswith(f"12,000 [{n}] The articles also give other figures:")
+    assert "10.000 tentara" in answer.answer

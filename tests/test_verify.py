@@ -119,16 +119,69 @@ def test_possessive_names_are_the_name():
                                   ["Trump mengesampingkan aspirasi keanggotaan Ukraina di NATO."]) == []
 
 
-def test_other_figures_for_the_same_thing_are_found():
-    from qa.verify import other_figures
+FIGURE_PASSAGES = [
+    "Diperkirakan hingga 12.000 tentara Korea Utara telah dikerahkan untuk mendukung pasukan Rusia.",
+    "Ukraina meyakini bahwa pemimpin Korea Utara Kim Jong-un telah mengerahkan setidaknya 10.000 tentara ke Rusia.",
+    "Pyongyang dilaporkan telah mengirimkan lebih dari 10.000 kontainer berisi peluru artileri ke Rusia.",
+    "Menurut AFP pada 24 Desember, Korea Selatan mengklaim bahwa lebih dari 1.000 tentara Korea Utara tewas "
+    "atau terluka, sementara Ukraina mengklaim jumlahnya lebih dari 3.000.",
+]
 
-    passages = ["Diperkirakan hingga 12.000 tentara Korea Utara telah dikerahkan.",
-                "Kim Jong-un telah mengerahkan setidaknya 10.000 tentara ke Rusia.",
-                "Pyongyang mengirimkan lebih dari 10.000 kontainer dan 2023 unit."]
-    assert other_figures("How many North Korean troops were deployed?", "12,000 [1]", passages) == [(2, "10.000 tentara")]
-    assert other_figures("Berapa tentara yang dikerahkan?", "10.000 tentara [2]", passages) == [(1, "12.000 tentara")]
-    assert other_figures("Who deployed the troops?", "Kim Jong-un [2]", passages) == []  # not a how-many question
-    assert other_figures("How many containers?", "10.000 [3]", passages) == []  # nothing else counts containers
+
+def test_figures_are_scored_by_what_their_sentence_says():
+    from qa.verify import passage_figures
+
+    figures = passage_figures("How many containers has North Korea shipped?", "en", FIGURE_PASSAGES)
+    by_value = {f.value: f for f in figures}
+    assert "24" not in by_value  # 24 Desember is a date, not a count
+    assert by_value["10000"].n in (2, 3)
+    best = max(figures, key=lambda f: f.relevance)
+    assert (best.n, best.written) == (3, "10.000 kontainer")
+    # a bare figure after another counts the same thing
+    killed = passage_figures("Berapa tentara yang tewas atau terluka?", "id", FIGURE_PASSAGES)
+    assert {(f.written, f.relevance) for f in killed if f.n == 4} == {("1.000 tentara", 5), ("3.000", 5)}
+
+
+def test_a_figure_that_counts_something_else_fails():
+    from qa.verify import check_figures
+
+    casualties = check_figures("Berapa banyak tentara Korea Utara yang tewas atau terluka?", "id", "12.000 [1]",
+                               FIGURE_PASSAGES)
+    assert casualties.problems and "12000" in casualties.problems[0]
+    assert [(f.n, f.value) for f in casualties.best] == [(4, "1000"), (4, "3000")]
+    right = check_figures("Berapa banyak tentara Korea Utara yang tewas atau terluka?", "id", "1.000 [4]",
+                          FIGURE_PASSAGES)
+    assert not right.problems
+    containers = check_figures("How many containers were shipped?", "en", "12,000 [1]", FIGURE_PASSAGES)
+    assert containers.problems and containers.best[0].written == "10.000 kontainer"
+    # the same value cited from the passage where it counts something else is no defence
+    assert check_figures("How many containers were shipped?", "en", "10,000 [2]", FIGURE_PASSAGES).problems
+    assert not check_figures("How many containers were shipped?", "en", "10,000 [3]", FIGURE_PASSAGES).problems
+
+
+def test_figure_checks_leave_other_questions_and_answers_without_figures_alone():
+    from qa.verify import check_figures
+
+    assert check_figures("Who deployed the troops?", "en", "Kim Jong-un [2]", FIGURE_PASSAGES).best == []
+    words = check_figures("How many troops were deployed?", "en", "More than ten thousand [2]", FIGURE_PASSAGES)
+    assert not words.problems and words.best
+    assert check_figures("How many troops?", "en", "12,000 [1]", ["No figures here.", None]).best == []
+
+
+def test_other_figures_are_the_best_ones_the_answer_leaves_out():
+    from qa.verify import check_figures
+
+    deployed = check_figures("How many North Korean troops were deployed to Russia?", "en", "12,000 [1]",
+                             FIGURE_PASSAGES)
+    assert not deployed.problems
+    assert deployed.others("12,000 [1]") == [(2, "10.000 tentara")]
+    assert deployed.others("12,000 [1] and 10,000 [2]") == []
+    killed = check_figures("Berapa tentara yang tewas atau terluka?", "id", "1.000 [4]", FIGURE_PASSAGES)
+    assert killed.others("1.000 [4]") == [(4, "3.000")]
+    # only figures that match the question at least as well as the answer's
+    quick = check_figures("How many hours would Trump need to end the conflict?", "en", "24 hours [1]",
+                          ["Trump bisa mengakhiri konflik dalam waktu 24 jam.", FIGURE_PASSAGES[0]])
+    assert not quick.problems and quick.others("24 hours [1]") == []
 
 
 def test_evidence_given_without_markers_is_pruned_too():
