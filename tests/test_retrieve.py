@@ -25,6 +25,20 @@ def test_troop_deployment_question_finds_north_koreas_offer(retriever):
     assert "002_b61871bac814194b#1" in [r.passage.id for r in top]
 
 
+def test_cross_language_feedback_brings_the_passages_that_answer_above_a_distractor(seeds_index, e5):
+    answers = {"002_b61871bac814194b#1", "002_b61871bac814194b#3", "002_b61871bac814194b#5"}
+    question = "Who proposed the troop deployment?"
+    with_feedback = [r.passage.id for r in Retriever(seeds_index, e5, Settings()).search(question, k=4)]
+    without = [r.passage.id for r in
+               Retriever(seeds_index, e5, Settings(cross_language_feedback=0)).search(question, k=4)]
+    assert len(answers & set(with_feedback)) == 2 and len(answers & set(without)) == 1
+    assert "000_bf74d578131212df#6" in without and "000_bf74d578131212df#6" not in with_feedback  # Jake Sullivan
+    # an Indonesian question over Indonesian passages is searched as before
+    indonesian = "Siapa yang mengusulkan pengerahan pasukan?"
+    assert [r.passage.id for r in Retriever(seeds_index, e5, Settings()).search(indonesian, k=4)] == \
+        [r.passage.id for r in Retriever(seeds_index, e5, Settings(cross_language_feedback=0)).search(indonesian, k=4)]
+
+
 def test_results_carry_scores_and_metadata_best_first(retriever):
     results = retriever.search("Berapa tentara Korea Utara dikerahkan?", k=5)
     assert len(results) == 5
