@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Iterator, Literal
 
 Language = Literal["en", "id"]
 
@@ -82,16 +82,21 @@ def normalise_number(token: str) -> str:
     return re.sub(r"[.,](?=\d{3}\b)", "", token)
 
 
+def _content_tokens(text: str) -> Iterator[str]:
+    """The lower-cased numbers and words of ``text``, function words and single letters left out."""
+    for match in _TERM.finditer(text.lower()):
+        token = match.group(0)
+        if token[0].isdigit() or (token not in FUNCTION_WORDS and len(token) >= 2):
+            yield token
+
+
 def search_terms(text: str, language: Language, translate: bool = False) -> list[str]:
     """Lower-cased words without function words; Indonesian words stemmed; numbers normalised.
     With ``translate``, English words also bring their Indonesian equivalents from the glossary."""
     terms: list[str] = []
-    for match in _TERM.finditer(text.lower()):
-        token = match.group(0)
+    for token in _content_tokens(text):
         if token[0].isdigit():
             terms.append(normalise_number(token))
-            continue
-        if token in FUNCTION_WORDS or len(token) < 2:
             continue
         terms.append(_stem_id(token) if language == "id" else token)
         if translate and language == "en":
@@ -103,9 +108,8 @@ def word_forms(text: str, language: Language) -> list[frozenset[str]]:
     """For each content word of ``text``, the forms it may take in an article: the word, its Indonesian stem,
     and for an English word its Indonesian equivalents from the glossary (stemmed)."""
     forms = []
-    for match in _TERM.finditer(text.lower()):
-        token = match.group(0)
-        if token[0].isdigit() or token in FUNCTION_WORDS or len(token) < 2:
+    for token in _content_tokens(text):
+        if token[0].isdigit():
             continue
         found = {token, _stem_id(token)}
         if language == "en":

@@ -302,14 +302,7 @@ class _PartialParser:
         if self.partial is None:
             self.partial = result
         self.i += 1
-        while True:
-            self._skip()
-            if self.text[self.i] == "}":
-                self.i += 1
-                return result
-            if self.text[self.i] == ",":
-                self.i += 1
-                continue
+        while not self._at_close("}"):
             if self.text[self.i] != '"':
                 raise ValueError(f"unexpected {self.text[self.i]!r} at {self.i}")
             key, complete = self._string()
@@ -327,19 +320,25 @@ class _PartialParser:
                     raise _End
                 continue
             result[key] = self.value()  # an unfinished nested value raises _End and is left out
+        return result
 
     def _array(self) -> list:
         items: list = []
         self.i += 1
+        while not self._at_close("]"):
+            items.append(self.value())
+        return items
+
+    def _at_close(self, closer: str) -> bool:
+        """Past white space and commas between members; True (and past it) when ``closer`` comes next."""
         while True:
             self._skip()
-            if self.text[self.i] == "]":
+            if self.text[self.i] == closer:
                 self.i += 1
-                return items
-            if self.text[self.i] == ",":
-                self.i += 1
-                continue
-            items.append(self.value())
+                return True
+            if self.text[self.i] != ",":
+                return False
+            self.i += 1
 
     def _string(self) -> tuple[str, bool]:
         """(decoded text so far, whether the closing quote was reached)."""

@@ -62,14 +62,13 @@ class Retriever:
 
         s = self.settings
         fused: dict[int, float] = {}
-        for rank, (row, _) in enumerate(dense):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (s.rrf_k + rank + 1)
+        for ranked in (dense, feedback):
+            for rank, (row, _) in enumerate(ranked):
+                fused[row] = fused.get(row, 0.0) + 1.0 / (s.rrf_k + rank + 1)
         for rank, (row, _) in enumerate(sparse):
             same = self.index.passages[row].language == language
             weight = s.bm25_weight_same_language if same else s.bm25_weight_other_language
             fused[row] = fused.get(row, 0.0) + weight / (s.rrf_k + rank + 1)
-        for rank, (row, _) in enumerate(feedback):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (s.rrf_k + rank + 1)
 
         dense_scores = dict(dense)
         sparse_scores = dict(sparse)

@@ -36,8 +36,9 @@ NAME_ALIASES = {
     "western": ("barat",), "us": ("as", "amerika"), "usa": ("as", "amerika"), "u.s": ("as",),
     "united": ("serikat", "as"), "states": ("serikat", "as"), "america": ("amerika", "as"),
     "american": ("amerika", "as"), "white": ("putih",), "house": ("gedung",), "europe": ("eropa",),
-    "european": ("eropa",), "korean": ("korea",), "russia": ("rusia",),
-    "russian": ("rusia",), "ukraine": ("ukraina",), "ukrainian": ("ukraina",), "japan": ("jepang",), "japanese": ("jepang",), "china": ("tiongkok", "cina"),
+    "european": ("eropa",), "korean": ("korea",), "russia": ("rusia",), "russian": ("rusia",),
+    "ukraine": ("ukraina",), "ukrainian": ("ukraina",), "japan": ("jepang",), "japanese": ("jepang",),
+    "china": ("tiongkok", "cina"),
     "chinese": ("tiongkok", "cina"), "germany": ("jerman",), "german": ("jerman",), "france": ("prancis",),
     "french": ("prancis",), "britain": ("inggris",), "british": ("inggris",), "uk": ("inggris",),
 }
@@ -295,7 +296,8 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
     for n, text in enumerate(passages, start=1):
         for s, e in sentence_spans(text or ""):
             sentence = text[s:e]
-            coverage = sum(1 for forms in concepts if forms & text_terms(sentence))
+            terms = text_terms(sentence)
+            coverage = sum(1 for forms in concepts if forms & terms)
             counts = ""
             for match in _NUMBER.finditer(sentence):
                 if _is_date(sentence, match):
@@ -360,9 +362,9 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
     claim = _MARKER.sub(" ", answer)
     given = {normalise_number(m.group(0)) for m in _NUMBER.finditer(claim) if not _is_date(claim, m)}
     cited = {n for _, _, numbers in markers(answer) for n in numbers} or set(range(1, len(passages) + 1))
-    scores = [f.relevance for f in figures if f.value in given and f.n in cited]
     if not given:
         return FigureCheck([], best, top)
+    scores = [f.relevance for f in figures if f.value in given and f.n in cited]
     if scores and max(scores) > top - margin:
         return FigureCheck([], best, max(scores))
     return FigureCheck([f"{', '.join(sorted(given))} is not the figure the question asks for; passage "
