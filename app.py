@@ -14,7 +14,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import argparse
 import html
 import sys
-import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -65,44 +64,6 @@ def sources_html(answer, show_all: bool = False) -> str:
     return head + "\n".join(blocks)
 
 
-class Collection:
-    """The articles folder and its index, changed by one request at a time; questions always see a
-    complete index (the old one until the new one is loaded)."""
-
-    def __init__(self, settings: Settings) -> None:
-        from qa.retrieve import open_retriever
-
-        self.settings = settings
-        self._lock = threading.Lock()
-        print(f"indexing {settings.articles_dir} …", file=sys.stderr, flush=True)
-        self.retriever, report = open_retriever(settings, progress=_console_progress)
-        self.embedder = self.retriever.embedder  # loaded once, reused by every re-index
-        print(report.summary(), file=sys.stderr, flush=True)
-        for problem in report.problems:
-            print(f"warning: {problem}", file=sys.stderr, flush=True)
-
-    def rows(self) -> list[list]:
-        index = self.retriever.index
-        return [[a.id, a.title, a.passages, a.source_url or ""] for a in index.articles.values()]
-
-    def change(self, edit, progress=None) -> str:
-        """Run ``edit`` (which changes the folder and returns a message and an undo), then re-index; if
-        indexing fails, undo the edit so that folder and index stay as they were."""
-        from qa.retrieve import open_retriever
-
-        with self._lock:
-            message, undo = edit()
-            try:
-                self.retriever, report = open_retriever(self.settings, progress=progress, embedder=self.embedder)
-            except Exception:
-                try:
-                    undo()
-                except Exception as undo_error:  # keep the first error; say the second
-                    print(f"error: could not undo the change: {undo_error}", file=sys.stderr, flush=True)
-                raise
-        return f"{message} {report.summary()}"
-
-
 def _console_progress(done: int, total: int) -> None:
     if total and (done == total or done % 32 == 0):
         print(f"embedded {done}/{total} passages", file=sys.stderr, flush=True)
@@ -111,21 +72,23 @@ def _console_progress(done: int, total: int) -> None:
 def build_app(settings: Settings):
     import gradio as gr
 
-    from qa.articles import add_article, add_pasted_article, remove_article
     from qa.assistant import Assistant, QuestionError
-    from qa.files import atomic_write_bytes
-    from qa.generate import GeneratorError, generator_from_settings
+    from qa.collection import Collection
+    from qa.evidence import EvidenceSelector
+    from qa.llm import GeneratorError, generator_from_settings
     from qa.models import ModelFileError
-    from qa.retrieve import SentenceFocus
 
-    collection = Collection(settings)
-    folder = Path(settings.articles_dir)
+    print(f"indexing {settings.articles_dir} …", file=sys.stderr, flush=True)
+    collection = Collection(settings, progress=_console_progress)
+    print(collection.report.summary(), file=sys.stderr, flush=True)
+    for problem in collection.report.problems:
+        print(f"warning: {problem}", file=sys.stderr, flush=True)
 
-    focus = SentenceFocus(collection.embedder, lexical_weight=settings.lexical_weight)  # its cache outlives a request
+    evidence = EvidenceSelector(collection.embedder, settings)  # its sentence cache outlives a request
 
     def assistant_for(model: str) -> Assistant:
         generator = generator_from_settings(settings, model)
-        return Assistant(collection.retriever, generator, settings, focus=focus)
+        return Assistant.for_collection(collection, generator, settings, evidence=evidence)
 
     def respond(message: str, chat: list, model: str, k: int, show_all: bool) -> Iterator:
         history = [{"role": m["role"], "content": m["content"]} for m in chat or []]
@@ -152,45 +115,35 @@ def build_app(settings: Settings):
         except (QuestionError, ModelFileError, GeneratorError) as exc:
             return {"question": question, "error": str(exc)}
 
-    def article_choices():
-        return gr.update(choices=[r[0] for r in collection.rows()], value=None)
+    def rows() -> list[list]:
+        return [[a.id, a.title, a.passages, a.source_url or ""] for a in collection.articles()]
 
-    def changed(edit, progress) -> tuple:
+    def article_choices():
+        return gr.update(choices=[r[0] for r in rows()], value=None)
+
+    def changed(change, progress) -> tuple:
+        """``change(progress)`` is one of the collection's changes; any failure is shown, and the folder and
+        index are as they were."""
         try:
-            message = collection.change(edit, progress=lambda done, total: progress(
+            message = change(lambda done, total: progress(
                 (done, total), desc="embedding passages", unit="passages") if total else None)
-        except Exception as exc:  # any failure is shown; the folder and index are as they were
+        except Exception as exc:
             message = f"⚠️ {exc}"
-        return message, collection.rows(), article_choices()
+        return message, rows(), article_choices()
 
     def upload(path: str | None, progress=gr.Progress()):
         if not path:
-            return "⚠️ choose a .txt or .md file first", collection.rows(), article_choices()
-        source = Path(path)
-
-        def edit():  # add_article refuses a file over the limit (launch's max_file_size bounds the upload)
-            article = add_article(folder, source.name, source.read_bytes(), settings.max_article_bytes,
-                                  settings.passage_max_words)
-            return f"added {article.path.name} ({len(article.passages)} passages).", article.path.unlink
-        return changed(edit, progress)
+            return "⚠️ choose a .txt or .md file first", rows(), article_choices()
+        source = Path(path)  # add_file refuses a file over the limit (launch's max_file_size bounds the upload)
+        return changed(lambda report: collection.add_file(source.name, source.read_bytes(), report), progress)
 
     def paste(title: str, body: str, progress=gr.Progress()):
-        def edit():
-            article = add_pasted_article(folder, title, body, settings.max_article_bytes, settings.passage_max_words)
-            return f"added {article.path.name} ({len(article.passages)} passages).", article.path.unlink
-        return changed(edit, progress)
+        return changed(lambda report: collection.add_pasted(title, body, report), progress)
 
     def remove(article_id: str | None, progress=gr.Progress()):
         if not article_id:
-            return "⚠️ choose an article to remove", collection.rows(), article_choices()
-
-        def edit():
-            from qa.articles import article_file
-
-            path = article_file(folder, article_id)
-            data = remove_article(folder, article_id)
-            return f"removed {path.name}.", lambda: atomic_write_bytes(path, data)
-        return changed(edit, progress)
+            return "⚠️ choose an article to remove", rows(), article_choices()
+        return changed(lambda report: collection.remove(article_id, report), progress)
 
     with gr.Blocks(title="kutip", analytics_enabled=False) as app:
         gr.Markdown("## kutip — answers from your articles, with citations")
@@ -214,7 +167,7 @@ def build_app(settings: Settings):
                     show_all = gr.Checkbox(False, label="Show all retrieved passages, not only cited ones")
         with gr.Tab("Articles"):
             status = gr.Markdown(elem_id="articles-status")
-            table = gr.Dataframe(collection.rows(), headers=["id", "title", "passages", "source"],
+            table = gr.Dataframe(rows(), headers=["id", "title", "passages", "source"],
                                  interactive=False, label="Articles in the collection", elem_id="articles")
             with gr.Row():
                 with gr.Column():
@@ -227,7 +180,7 @@ def build_app(settings: Settings):
                                             max_length=settings.max_article_bytes)
                     paste_button = gr.Button("Add pasted article", elem_id="add-pasted")
                 with gr.Column():
-                    to_remove = gr.Dropdown([r[0] for r in collection.rows()], label="Article to remove",
+                    to_remove = gr.Dropdown([r[0] for r in rows()], label="Article to remove",
                                             elem_id="remove-choice")
                     remove_button = gr.Button("Remove article", variant="stop", elem_id="remove")
         inputs = [question, chatbot, model, k, show_all]

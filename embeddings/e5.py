@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from embeddings import EmbedderError
+from embeddings.base import EmbedderError
 
 
 class E5SmallEmbedder:

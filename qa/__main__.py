@@ -1,3 +1,5 @@
+"""``python -m qa``: the command line (``qa.cli``)."""
+
 import sys
 
 from qa.cli import main

@@ -1,8 +1,8 @@
 """The Python API: ``Assistant.from_folder("seeds").ask("Who proposed the troop deployment?")``.
 
-One question runs: follow-up rewrite (only when it leans on the conversation) → hybrid retrieval →
-constrained generation (evidence first, then the answer with [n] markers) → verification → the answer, an
-extractive quote when the generated answer fails its checks, or an abstention.
+One question runs: follow-up rewrite (only when it leans on the conversation) → retrieval (``qa.retrieve``)
+→ evidence (``qa.evidence``) → constrained generation (``qa.llm``, prompts in ``qa.prompts``) → the answer
+decision (``qa.decision``: answer, quote or abstain) → an ``Answer`` with its citations.
 """
 
 from __future__ import annotations
@@ -11,16 +11,18 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
-
-from qa import prompts
-from qa.generate import Generator, Usage, collect, generator_from_settings
+from qa import decision, prompts
+from qa.evidence import EvidenceSelector
 from qa.language import Language, detect_language
-from qa.retrieve import RetrievedPassage, Retriever, SentenceFocus, open_retriever
+from qa.llm import Generator, Usage, collect, generator_from_settings
+from qa.retrieve import RetrievedPassage, Retriever
 from qa.settings import Settings
-from qa.verify import (FigureCheck, check_answer, check_figures, missing_question_terms, parse_model_output,
-                       strip_markers)
+from qa.verify import parse_model_output
+
+if TYPE_CHECKING:
+    from qa.collection import Collection
 
 _REFERS_BACK = re.compile(
     r"\b(that|it|its|they|them|their|this|these|those|he|she|him|her|his|there|then|itu|tersebut|ini|"
@@ -76,22 +78,41 @@ class Answer:
 
 
 class Assistant:
-    def __init__(self, retriever: Retriever, generator: Generator, settings: Settings | None = None,
-                 focus: SentenceFocus | None = None) -> None:
-        self.retriever = retriever
+    """Answers questions over a retriever with a generator. Built on a ``Collection`` (``from_folder`` does),
+    it always searches the collection's current index, so articles added or removed through it are seen
+    by the next question."""
+
+    def __init__(self, retriever: Retriever | None, generator: Generator, settings: Settings | None = None,
+                 evidence: EvidenceSelector | None = None, collection: Collection | None = None) -> None:
+        if (retriever is None) == (collection is None):
+            raise ValueError("give the Assistant a retriever or a collection")
+        self._retriever = retriever
+        self.collection = collection
         self.generator = generator
-        self.settings = settings or retriever.settings
-        self.focus = focus or SentenceFocus(retriever.embedder, lexical_weight=self.settings.lexical_weight)
+        self.settings = settings or self.retriever.settings
+        self.evidence = evidence or EvidenceSelector(self.retriever.embedder, self.settings)
+
+    @property
+    def retriever(self) -> Retriever:
+        return self.collection.retriever if self.collection is not None else self._retriever  # type: ignore[return-value]
+
+    @classmethod
+    def for_collection(cls, collection: Collection, generator: Generator, settings: Settings | None = None,
+                       evidence: EvidenceSelector | None = None) -> "Assistant":
+        return cls(None, generator, settings or collection.settings, evidence=evidence, collection=collection)
 
     @classmethod
     def from_folder(cls, articles_dir: str | Path = "seeds", settings: Settings | None = None,
                     generator: Generator | None = None, **changes) -> "Assistant":
-        """Index ``articles_dir`` (only new text is embedded) and load the generator once."""
+        """Index ``articles_dir`` (only new text is embedded) as a ``Collection`` (``assistant.collection``
+        adds and removes articles) and load the generator once."""
+        from qa.collection import Collection
+
         settings = (settings or Settings.from_env()).replace(articles_dir=Path(articles_dir), **changes)
-        retriever, _ = open_retriever(settings)
+        collection = Collection(settings)
         if generator is None:
             generator = generator_from_settings(settings)
-        return cls(retriever, generator, settings)
+        return cls.for_collection(collection, generator, settings)
 
     def ask(self, question: str, history: Sequence[dict] = (), k: int | None = None) -> Answer:
         final = None
@@ -115,20 +136,18 @@ class Assistant:
         retrieve_started = time.perf_counter()
         retrieved = self.retriever.search(standalone, k=k or self.settings.k, language=language)
         retrieve_ms = (time.perf_counter() - retrieve_started) * 1000
-        texts = [r.passage.text for r in retrieved]
-        missing = missing_question_terms(standalone, texts) if texts else ["(no passages)"]
-        evidence = self.focus.select(standalone, retrieved, self.settings.evidence_sentences, language)
-        shown = {e.n for e in evidence}
-        given = [_citation(n, r) for n, r in enumerate(retrieved, start=1) if n in shown]
-        shown_texts = [r.passage.text if n in shown else None for n, r in enumerate(retrieved, start=1)]
+        evidence = self.evidence.select(standalone, retrieved, language)
+        numbers = sorted({e.n for e in evidence})
+        shown = [(n, r) for n, r in enumerate(retrieved, start=1) if n in numbers]
+        decided = decision.before_generation(standalone, [r.passage.text for r in retrieved], language)
 
         raw = ""
         first_token_ms = None
-        if evidence and not missing:
+        if decided is None and evidence:
             streamed = 0
             for piece in self.generator.stream(
                     prompts.answer_messages(standalone, [(e.n, e.text) for e in evidence], language),
-                    grammar=prompts.answer_grammar(sorted(shown)), schema=prompts.answer_schema(sorted(shown)),
+                    grammar=prompts.answer_grammar(numbers), schema=prompts.answer_schema(numbers),
                     max_tokens=self.settings.max_answer_tokens):
                 raw += piece
                 _, draft = parse_model_output(raw) if "ANSWER:" in raw else (None, "")
@@ -138,9 +157,17 @@ class Assistant:
                     yield draft[streamed:]
                     streamed = len(draft)
             _add_usage(usage, self.generator.last_usage)
+        if decided is None:
+            texts = [r.passage.text if n in numbers else None for n, r in enumerate(retrieved, start=1)]
+            decided = decision.after_generation(
+                standalone, language, raw, texts,
+                closest_sentence=lambda: self.evidence.closest_sentence(standalone, shown, language))
 
-        answer = self._decide(question, standalone, language, raw, given, shown_texts, retrieved, missing)
-        answer.raw_output = raw
+        given = {n: _citation(n, r) for n, r in shown}
+        answer = Answer(question=question, answer=decided.text, abstained=decided.abstained,
+                        extractive=decided.extractive, citations=[given[n] for n in decided.citations],
+                        passages=list(given.values()), standalone_question=standalone, language=language,
+                        problems=list(decided.problems), raw_output=raw)
         answer.timings = {
             "retrieve_ms": round(retrieve_ms, 1),
             "first_token_ms": round(first_token_ms, 1) if first_token_ms is not None else None,
@@ -177,52 +204,6 @@ class Assistant:
             last_user = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
             return f"{last_user} {question}".strip()
         return rewritten
-
-    def _decide(self, question: str, standalone: str, language: Language, raw: str, given: list[Citation],
-                texts: list[str | None], retrieved: list[RetrievedPassage], missing: list[str]) -> Answer:
-        by_number = {c.n: c for c in given}
-
-        def build(text: str, citations: Sequence[int], abstained=False, extractive=False, problems=()):
-            return Answer(question=question, answer=text, abstained=abstained, extractive=extractive,
-                          citations=[by_number[n] for n in citations], passages=given,
-                          standalone_question=standalone, language=language, problems=list(problems))
-
-        abstain = prompts.ABSTAIN_REPLY[language]
-        if missing:
-            return build(abstain, [], abstained=True,
-                         problems=[f"no passage mentions {', '.join(repr(m) for m in missing)}"])
-        evidence, answer_text = parse_model_output(raw)
-        if evidence is None or not (answer_text or evidence):
-            return build(abstain, [], abstained=True, problems=["the model found no passage that states the answer"])
-        checked = check_answer(answer_text, texts, evidence)
-        figures = check_figures(standalone, language, checked.text, texts)
-        if checked.ok and not figures.problems:
-            return build(*_with_other_figures(checked.text, checked.citations, figures, language),
-                         problems=checked.dropped)
-        problems = checked.dropped + checked.problems + figures.problems
-        if figures.best:  # a how-many question: quote the sentence that gives the figure asked for
-            best = figures.best[0]
-            s, e = best.sentence
-            n, quoted = best.n, texts[best.n - 1][s:e]
-        else:  # the sentence that best matches the question (not the model's pick: its answer failed the checks)
-            focus = self.focus.select(standalone, [r for n, r in enumerate(retrieved, 1) if n in by_number], 1,
-                                      language)[0]
-            n = [c.n for c in given][focus.n - 1]
-            s, e = focus.spans[0]
-            quoted = focus.passage.passage.text[s:e]
-        quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{strip_markers(quoted)}” [{n}]"
-        return build(*_with_other_figures(quote, [n], figures, language), extractive=True, problems=problems)
-
-
-def _with_other_figures(text: str, citations: list[int], figures: FigureCheck,
-                        language: Language) -> tuple[str, list[int]]:
-    """The answer with the best-matching figures it leaves out, each with its passage."""
-    extra = figures.others(text)
-    if not extra:
-        return text, citations
-    listed = "; ".join(f"{figure} [{n}]" for n, figure in extra)
-    return (f"{text} {prompts.OTHER_FIGURES[language]} {listed}.",
-            citations + [n for n in dict.fromkeys(n for n, _ in extra) if n not in citations])
 
 
 def _citation(n: int, r: RetrievedPassage) -> Citation:

@@ -94,7 +94,7 @@ def synthetic_queries(vectors: np.ndarray, count: int, seed: int = 1) -> np.ndar
 def bench_search(sizes: list[int], kinds: list[str], queries: int) -> None:
     import faiss
 
-    from qa.index import make_faiss_index
+    from qa.vectors.faiss import make_faiss_index
 
     faiss.omp_set_num_threads(2)
     print(f"vector search, {DIMENSION} dims, {queries} queries one at a time, recall@10 against exact search:")
@@ -139,7 +139,8 @@ def _fill_store(name: str, kind: str, folder: Path, vectors: np.ndarray, passage
     import faiss
     from milvus_lite import server_manager_instance
 
-    from qa.vectors import DENSE_FILE, FaissStore, make_faiss_index, make_vector_store
+    from qa.vectors import DENSE_FILE, make_vector_store
+    from qa.vectors.faiss import FaissStore, make_faiss_index
 
     started = time.perf_counter()
     if name == "faiss":
@@ -174,7 +175,8 @@ def bench_stores(sizes: list[int], stores: list[str], queries: int) -> None:
     import faiss
     from milvus_lite import server_manager_instance
 
-    from qa.vectors import MILVUS_INDEX_TYPES, make_faiss_index
+    from qa.vectors.faiss import make_faiss_index
+    from qa.vectors.milvus import MILVUS_INDEX_TYPES
 
     unknown = set(stores) - {"faiss", "milvus"}
     if unknown:
@@ -236,7 +238,7 @@ def bench_llm(settings: Settings, questions: int) -> None:
     from qa import prompts
     from qa.assistant import Assistant
     from qa.evaluate import DEFAULT_GOLD, load_gold
-    from qa.generate import load_generator
+    from qa.llm import load_generator
     from qa.retrieve import open_retriever
 
     retriever, _ = open_retriever(settings)
@@ -255,9 +257,8 @@ def bench_llm(settings: Settings, questions: int) -> None:
             continue
         rows["pipeline"].append((answer.timings["first_token_ms"], answer.timings["total_ms"],
                                  answer.timings["prompt_tokens"], answer.timings["completion_tokens"]))
-        shown = assistant.focus.select(answer.standalone_question, retriever.search(
-            answer.standalone_question, k=settings.k, language=answer.language), settings.evidence_sentences,
-            answer.language)
+        shown = assistant.evidence.select(answer.standalone_question, retriever.search(
+            answer.standalone_question, k=settings.k, language=answer.language), answer.language)
         messages = prompts.answer_messages(answer.standalone_question, [(e.n, e.text) for e in shown], answer.language)
         grammar = generator._grammar(prompts.answer_grammar([e.n for e in shown]))
         for name, reuse in (("raw", True), ("raw_no_reuse", False)):
@@ -319,9 +320,10 @@ def bench_remote_llm(settings: Settings, questions: int, server: str | None = No
     from qa import prompts
     from qa.assistant import Assistant
     from qa.evaluate import DEFAULT_GOLD, load_gold
-    from qa.generate import load_generator
+    from qa.llm import load_generator
     from qa.models import model_path
-    from qa.openai_api import OpenAIGenerator, ServerSettings, start_llama_server
+    from qa.llm.llama_server import start_llama_server
+    from qa.llm.openai_compatible import OpenAIGenerator, ServerSettings
     from qa.retrieve import open_retriever
 
     local = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)

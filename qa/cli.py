@@ -1,4 +1,4 @@
-"""Command line: ``python -m qa index|search|ask|bench``. Results go to stdout, messages to stderr."""
+"""Command line: ``python -m qa index|search|ask|eval|bench``. Results go to stdout, messages to stderr."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ def _read_batch(path: str) -> list[dict]:
 def _open_assistant(settings: Settings, show_progress: bool):
     """The assistant over the synced index, the model loaded (and assembled on first use, with a bar)."""
     from qa.assistant import Assistant
-    from qa.generate import generator_from_settings
+    from qa.llm import generator_from_settings
 
     retriever = open_retriever(settings, quiet=True)
     generator = generator_from_settings(settings, progress=_progress_bar("assembling model", "B") if show_progress
@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("search", help="the passages that best match a question")
     common(p)
     p.add_argument("question")
-    p.add_argument("--k", type=int, help="how many passages (default 5)")
+    p.add_argument("--k", type=int, help=f"how many passages (default {Settings.k})")
     p.add_argument("--json", action="store_true", help="print JSON: [{article, passage, text, score}]")
     p.set_defaults(run=cmd_search)
 
@@ -241,8 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", metavar="FILE.jsonl", help='questions, one {"question", "history"} per line ("-" for stdin)')
     p.add_argument("--model", "--llm", dest="model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b, a GGUF "
                    "path or openai:<base URL> (env KUTIP_LLM)")
-    p.add_argument("--k", type=int, help="passages given to the model (default 4)")
-    p.add_argument("--threads", type=int, help="CPU threads for the model (default 2)")
+    p.add_argument("--k", type=int, help=f"passages given to the model (default {Settings.k})")
+    p.add_argument("--threads", type=int, help=f"CPU threads for the model (default {Settings.threads})")
     p.set_defaults(run=cmd_ask)
 
     p = commands.add_parser("eval", help="run a gold set through the pipeline and report quality and latency")
@@ -250,8 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("gold", nargs="?", help="gold set (.jsonl; default tests/data/gold.jsonl)")
     p.add_argument("--model", "--llm", dest="model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b, a GGUF "
                    "path or openai:<base URL> (env KUTIP_LLM)")
-    p.add_argument("--k", type=int, help="passages given to the model (default 4)")
-    p.add_argument("--threads", type=int, help="CPU threads for the model (default 2)")
+    p.add_argument("--k", type=int, help=f"passages given to the model (default {Settings.k})")
+    p.add_argument("--threads", type=int, help=f"CPU threads for the model (default {Settings.threads})")
     p.add_argument("--ids", help="only these item ids, comma-separated")
     p.add_argument("--limit", type=int, help="only the first N items")
     p.add_argument("--out", help="folder for report.json and report.md (default .kutip/eval/<model>)")
@@ -280,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     from embeddings import EmbedderError
     from qa.index import IndexCorruptError, IndexNotFoundError
-    from qa.generate import GeneratorError
+    from qa.llm import GeneratorError
     from qa.models import ModelFileError
 
     try:

@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Sequence
 
 from qa.language import normalise_number
 from qa.settings import PROJECT_ROOT
-from qa.verify import MONTHS
+from qa.lexicon import MONTHS
 
 DEFAULT_GOLD = PROJECT_ROOT / "tests" / "data" / "gold.jsonl"
 RECALL_AT = (1, 3, 5)

@@ -29,12 +29,11 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from embeddings import Embedder
-from qa.files import fsync_dir
-from qa.ingest import Article, article_id_for, load_folder, sha256_file, sha256_text
+from qa.files import fsync_dir, sha256_file
+from qa.ingest import Article, article_id_for, load_folder, sha256_text
 from qa.language import search_terms
-from qa.vectors import (  # noqa: F401  (INDEX_KINDS and make_faiss_index are used from here too)
-    DENSE_FILE, INDEX_KINDS, FaissStore, StoreSync, VectorStore, VectorStoreError, make_faiss_index,
-    make_vector_store, parse_store_spec)
+from qa.vectors import DENSE_FILE, StoreSync, VectorStore, VectorStoreError, make_vector_store, parse_store_spec
+from qa.vectors.faiss import FaissStore
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +151,10 @@ class PassageIndex:
         top = np.argsort(-scores)[: min(n, len(scores))]
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
-    def open_store(self, vector_store: str = "faiss", reset: bool = False) -> StoreSync:
-        """Open the vector store named by ``vector_store`` and bring it in line with this version;
-        ``reset`` empties it first (a rebuild)."""
-        store = make_vector_store(vector_store, self.directory)
+    def open_store(self, vector_store: str = "faiss", reset: bool = False, token: str = "") -> StoreSync:
+        """Open the vector store named by ``vector_store`` (``token``: for a Milvus server that asks for one)
+        and bring it in line with this version; ``reset`` empties it first (a rebuild)."""
+        store = make_vector_store(vector_store, self.directory, token=token)
         try:
             synced = store.sync(self.version, self.manifest, self.passages, self.vectors, reset=reset)
         except VectorStoreError:
@@ -175,10 +174,10 @@ class PassageIndex:
             self.store = None
 
     @classmethod
-    def load(cls, directory: Path, vector_store: str = "faiss") -> "PassageIndex":
+    def load(cls, directory: Path, vector_store: str = "faiss", token: str = "") -> "PassageIndex":
         """The live version of the index at ``directory``, its vector store opened and in line."""
         index = cls.load_local(directory)
-        index.open_store(vector_store)
+        index.open_store(vector_store, token=token)
         return index
 
     @classmethod
@@ -218,6 +217,7 @@ def sync_index(
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
     vector_store: str = "faiss",
+    store_token: str = "",
 ) -> tuple[PassageIndex, UpdateReport]:
     """Bring the index at ``index_dir`` in line with the articles in ``articles_dir``; return it loaded,
     its vector store (``qa.vectors``: ``faiss``, ``milvus:<folder>`` or ``milvus:<URI>``) in line too.
@@ -268,7 +268,7 @@ def sync_index(
     needs_dense_file = (previous is not None and store_spec.kind == "faiss" and index_kind != "flat"
                         and DENSE_FILE not in previous.manifest["files"])
     if previous is not None and not (report.added or report.changed or report.removed or needs_dense_file):
-        report.store_sync = previous.open_store(vector_store)
+        report.store_sync = previous.open_store(vector_store, token=store_token)
         report.seconds = time.perf_counter() - started
         return previous, report
 
@@ -309,7 +309,7 @@ def sync_index(
     write_index(index_dir, manifest, records, vectors, vector_store=vector_store)
     report.written = True
     index = PassageIndex.load_local(index_dir)
-    report.store_sync = index.open_store(vector_store, reset=rebuild)
+    report.store_sync = index.open_store(vector_store, reset=rebuild, token=store_token)
     report.seconds = time.perf_counter() - started
     return index, report
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from qa.ingest import sha256_file
+from qa.files import sha256_file
 
 GGUF_MAGIC = b"GGUF"
 

@@ -5,19 +5,10 @@ Static instructions come first and never change between questions, so llama.cpp 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 from qa.language import Language
-
-
-@dataclass(frozen=True)
-class JsonOutput:
-    """An output constraint for servers that take a JSON schema, and how its JSON reads as the text the
-    GBNF grammar of the same step produces (so one parser serves both backends)."""
-    name: str
-    schema: dict
-    render: Callable[[dict], str]  # must only grow as members complete: it renders partial replies too
+from qa.llm.base import JsonOutput
 
 ANSWER_SYSTEM = """You answer a question about news articles using only the numbered passages given with it.
 Reply in exactly this form:

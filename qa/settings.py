@@ -30,6 +30,7 @@ class Settings:
     embedder: str = "e5-small"
     index_kind: str = "flat"  # flat | hnsw | ivf
     vector_store: str = "faiss"  # faiss (in the index folder) | milvus:<Milvus Lite file or server URI>
+    milvus_token: str = ""  # for a Milvus server that asks for one: "user:password" or an API key
     passage_max_words: int = 120  # long paragraphs are windowed on sentences under this budget
     max_article_bytes: int = 5_000_000
 

@@ -1,11 +1,13 @@
-"""Checks of what an answer claims against what it cites. Pure functions, no model.
+"""Checks of what an answer claims against what it cites. Pure functions, no model; ``qa.decision`` decides
+what their findings mean for the answer.
 
 - ``parse_model_output``: the evidence list and the answer line of the constrained output.
 - ``check_answer``: markers that point at no passage are dropped; the numbers, months and names of each
   sentence must appear in the passages that sentence cites (or, without markers of its own, in all the
   answer cites).
-- ``missing_question_terms``: names and numbers of the question that no retrieved passage mentions; if
-  there are any, the articles cannot answer it, whatever the model says.
+- ``check_figures``: for a how-many question, whether the answer's figure is one the question asks for.
+- ``missing_question_terms``: names and numbers of the question that no retrieved passage mentions.
+- ``supporting_span``: the sentence of a cited passage to highlight for the reader.
 """
 
 from __future__ import annotations
@@ -16,37 +18,12 @@ from difflib import SequenceMatcher
 from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
-from qa.language import FUNCTION_WORDS, Language, glossary_has, normalise_number, text_terms, word_forms
+from qa.language import Language, glossary_has, normalise_number, text_terms, word_forms
+from qa.lexicon import FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NOT_NAMES
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
-
-MONTHS = {
-    1: ("january", "januari"), 2: ("february", "februari"), 3: ("march", "maret"), 4: ("april",),
-    5: ("may", "mei"), 6: ("june", "juni"), 7: ("july", "juli"), 8: ("august", "agustus"),
-    9: ("september",), 10: ("october", "oktober"), 11: ("november", "nopember"),
-    12: ("december", "desember"),
-}
-_MONTH_OF = {name: number for number, names in MONTHS.items() for name in names}
-
-# English names and words as Indonesian articles write them, where spelling alone does not tell.
-NAME_ALIASES = {
-    "north": ("utara",), "south": ("selatan",), "east": ("timur",), "west": ("barat",),
-    "western": ("barat",), "us": ("as", "amerika"), "usa": ("as", "amerika"), "u.s": ("as",),
-    "united": ("serikat", "as"), "states": ("serikat", "as"), "america": ("amerika", "as"),
-    "american": ("amerika", "as"), "white": ("putih",), "house": ("gedung",), "europe": ("eropa",),
-    "european": ("eropa",), "korean": ("korea",), "russia": ("rusia",), "russian": ("rusia",),
-    "ukraine": ("ukraina",), "ukrainian": ("ukraina",), "japan": ("jepang",), "japanese": ("jepang",),
-    "china": ("tiongkok", "cina"),
-    "chinese": ("tiongkok", "cina"), "germany": ("jerman",), "german": ("jerman",), "france": ("prancis",),
-    "french": ("prancis",), "britain": ("inggris",), "british": ("inggris",), "uk": ("inggris",),
-}
-# Capitalised words that are not names: sentence openers and titles in both languages.
-NOT_NAMES = FUNCTION_WORDS | frozenset(
-    """according however also both during since while yes no none although meanwhile up some many most
-    several only more less over under nearly almost around approximately reportedly
-    menurut namun selain pada sejak meski meskipun sementara ya tidak""".split())
 
 
 @dataclass
@@ -178,7 +155,7 @@ def unsupported_facts(claim: str, support: str) -> list[str]:
     """Numbers, months and names of ``claim`` that ``support`` does not contain."""
     support_numbers = {normalise_number(n) for n in _NUMBER.findall(support)}
     support_words = {w.lower().strip("'’-") for w in _WORD.findall(support)}
-    support_months = {_MONTH_OF[w] for w in support_words if w in _MONTH_OF}
+    support_months = {MONTH_OF[w] for w in support_words if w in MONTH_OF}
     missing = []
     for number in _NUMBER.findall(claim):
         if normalise_number(number) not in support_numbers:
@@ -186,8 +163,8 @@ def unsupported_facts(claim: str, support: str) -> list[str]:
     for position, word in enumerate(_WORD.findall(claim)):
         word = re.sub(r"['’]s$", "", word)  # Ukraine's -> Ukraine
         lower = word.lower().strip("'’-")
-        if lower in _MONTH_OF:
-            if _MONTH_OF[lower] not in support_months:
+        if lower in MONTH_OF:
+            if MONTH_OF[lower] not in support_months:
                 missing.append(word)
         elif _is_name(word, first=position == 0) and not word_in(lower, support_words):
             missing.append(word)
@@ -303,7 +280,7 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
                 if _is_date(sentence, match):
                     continue
                 unit = _word_after(sentence, match.end())
-                if unit.lower() in NOT_NAMES or unit.lower() in _MONTH_OF:
+                if unit.lower() in NOT_NAMES or unit.lower() in MONTH_OF:
                     unit = ""
                 counts = unit or counts
                 asked = bool(counts and counted & text_terms(counts))
@@ -324,7 +301,7 @@ def _is_date(sentence: str, match: re.Match) -> bool:
         return True
     before = _WORD.findall(sentence[max(0, match.start() - 12):match.start()])[-1:]
     near = [w.lower() for w in before + [_word_after(sentence, match.end())]]
-    return any(w in _MONTH_OF or w == "tanggal" for w in near)
+    return any(w in MONTH_OF or w == "tanggal" for w in near)
 
 
 @dataclass

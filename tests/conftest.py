@@ -14,11 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from qa.openai_api import free_port  # the tests take it from here too
-
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -35,7 +39,7 @@ def e5():
 @pytest.fixture(scope="session")
 def small_model():
     """The real 0.5B generator, loaded once (and assembled from its packages on first use)."""
-    from qa.generate import load_generator
+    from qa.llm import load_generator
     from qa.settings import Settings
 
     return load_generator("qwen2.5-coder-0.5b", Settings().cache_dir, threads=2)
@@ -47,6 +51,17 @@ def seeds_index(tmp_path_factory, e5):
 
     index_dir = tmp_path_factory.mktemp("seeds-index")
     index, _ = sync_index(SEEDS, index_dir, e5)
+    return index
+
+
+@pytest.fixture(scope="session")
+def hashed_seeds_index(tmp_path_factory):
+    """A real index of the seed articles (FAISS, BM25, manifest) built with the hashing test embedder:
+    for tests of the pipeline's logic, with no model file."""
+    from doubles import HashingEmbedder
+    from qa.index import sync_index
+
+    index, _ = sync_index(SEEDS, tmp_path_factory.mktemp("hashed-seeds-index"), HashingEmbedder())
     return index
 
 

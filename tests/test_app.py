@@ -35,35 +35,6 @@ def test_named_ask_endpoint_returns_the_cli_json(app_url):
     assert "002_b61871bac814194b#3" in [p["passage"] for p in result["passages"]]
 
 
-def test_collection_change_updates_the_index_and_rolls_back_on_failure(tmp_path, articles_copy):
-    import app
-    from qa.articles import add_pasted_article
-    from qa.settings import Settings
-
-    settings = Settings().replace(articles_dir=articles_copy, index_dir=tmp_path / "index")
-    collection = app.Collection(settings)
-    ids = [row[0] for row in collection.rows()]
-
-    def edit():
-        article = add_pasted_article(articles_copy, "Rapat PBB", "Dewan Keamanan PBB bertemu pada hari Selasa.", 10_000)
-        return "added.", article.path.unlink
-
-    message = collection.change(edit)
-    assert "1 added" in message and [row[0] for row in collection.rows()] == sorted(ids + ["rapat-pbb"])
-    assert collection.retriever.search("Kapan Dewan Keamanan PBB bertemu?", k=1)[0].passage.article == "rapat-pbb"
-
-    def edit_second():
-        article = add_pasted_article(articles_copy, "Rapat lain", "Rapat lain diadakan hari Rabu.", 10_000)
-        return "added.", article.path.unlink
-
-    collection.settings = settings.replace(index_dir=tmp_path / "blocker" / "index")
-    (tmp_path / "blocker").write_text("not a folder")
-    with pytest.raises(OSError):
-        collection.change(edit_second)
-    assert not (articles_copy / "rapat-lain.txt").exists()  # the edit was undone
-    assert [row[0] for row in collection.rows()] == sorted(ids + ["rapat-pbb"])  # the old index still serves
-
-
 def _rss_mb(pid: int) -> float:
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):

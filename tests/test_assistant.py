@@ -1,14 +1,13 @@
-"""The whole pipeline with the real 0.5B model over the seeds, plus the logic around the model with a
-scripted generator."""
+"""The whole pipeline with the real 0.5B model and e5 over the seeds; then the logic around the model with a
+scripted generator and the hashing test embedder (no model files, milliseconds a question)."""
 
 import pytest
 
+from doubles import HashingEmbedder, ScriptedGenerator
 from qa.assistant import Answer, Assistant, QuestionError
-from qa.generate import ScriptedGenerator
+from qa.evaluate import DEFAULT_GOLD, answer_is_correct, load_gold
 from qa.retrieve import Retriever
 from qa.settings import Settings
-
-from qa.evaluate import DEFAULT_GOLD, answer_is_correct, load_gold
 
 # a spread of the gold set: EN/ID factual, paraphrase, follow-ups, both articles, conflicting, unanswerable
 IDS = ["g03", "g04", "g06", "g08", "g09", "g11", "g26", "g28", "g31", "g36", "g39", "g44", "g48", "g50", "g54", "g57"]
@@ -18,10 +17,6 @@ GOLD = [item for item in load_gold(DEFAULT_GOLD) if item.id in IDS]
 @pytest.fixture(scope="module")
 def assistant(seeds_index, e5, small_model):
     return Assistant(Retriever(seeds_index, e5, Settings()), small_model)
-
-
-def scripted(seeds_index, e5, *outputs):
-    return Assistant(Retriever(seeds_index, e5, Settings()), ScriptedGenerator(outputs))
 
 
 @pytest.fixture(scope="module")
@@ -89,35 +84,50 @@ def test_bad_questions_are_refused_clearly(assistant, question, message):
 
 # ---------------------------------------------------------------- scripted generator: the logic alone
 
-def test_supported_answer_is_kept(seeds_index, e5):
-    a = scripted(seeds_index, e5, "EVIDENCE: 1\nANSWER: The New York Times reported it [1].")
-    answer = a.ask("Which newspaper reported that the deployment was requested by Pyongyang?")
-    assert answer.answer == "The New York Times reported it [1]." and not answer.extractive
-    assert answer.citations[0].passage == "002_b61871bac814194b#3"
+def scripted(index, *outputs) -> Assistant:
+    return Assistant(Retriever(index, HashingEmbedder(), Settings()), ScriptedGenerator(outputs))
 
 
-def test_invented_fact_falls_back_to_a_quoted_sentence(seeds_index, e5):
-    a = scripted(seeds_index, e5, "EVIDENCE: 1\nANSWER: It was reported on December 23, 2021 [1].")
-    answer = a.ask("Which newspaper reported that the deployment was requested by Pyongyang?")
+def shown_number(index, question: str, passage: str, k: int | None = None) -> int:
+    """The number [n] the passage ``passage`` gets among the passages shown for ``question``."""
+    shown = [p.passage.id for p in Retriever(index, HashingEmbedder(), Settings()).search(question, k=k)]
+    assert passage in shown, (passage, shown)
+    return shown.index(passage) + 1
+
+
+PYONGYANG = "Which newspaper reported that the deployment was requested by Pyongyang?"
+NYT_PASSAGE = "002_b61871bac814194b#3"  # "… surat kabar The New York Times … permintaan dari Pyongyang"
+
+
+def test_supported_answer_is_kept(hashed_seeds_index):
+    n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
+    answer = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: The New York Times reported it [{n}].").ask(PYONGYANG)
+    assert answer.answer == f"The New York Times reported it [{n}]." and not answer.extractive
+    assert [c.passage for c in answer.citations] == [NYT_PASSAGE]
+
+
+def test_invented_fact_falls_back_to_a_quoted_sentence(hashed_seeds_index):
+    n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
+    answer = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}].").ask(
+        PYONGYANG)
     assert answer.extractive and "2021" in " ".join(answer.problems)
-    assert "The New York Times" in answer.answer and answer.answer.endswith("[1]")
+    assert "The New York Times" in answer.answer and answer.answer.endswith("]")
 
 
-def test_model_saying_none_abstains(seeds_index, e5):
-    a = scripted(seeds_index, e5, "EVIDENCE: NONE\nANSWER: NONE")
-    answer = a.ask("Siapa yang menang pemilihan di Korea Utara?")
+def test_model_saying_none_abstains(hashed_seeds_index):
+    answer = scripted(hashed_seeds_index, "EVIDENCE: NONE\nANSWER: NONE").ask("Siapa yang menang pemilihan di Korea Utara?")
     assert answer.abstained and answer.answer == "Artikel-artikel ini tidak menyebutkannya." and not answer.citations
 
 
-def test_question_about_something_absent_abstains_without_asking_the_model(seeds_index, e5):
-    generator = ScriptedGenerator([])
-    a = Assistant(Retriever(seeds_index, e5, Settings()), generator)
-    answer = a.ask("What is the capital of Australia?")
-    assert answer.abstained and generator.calls == []
+def test_question_about_something_absent_abstains_without_asking_the_model(hashed_seeds_index):
+    assistant = scripted(hashed_seeds_index)
+    answer = assistant.ask("What is the capital of Australia?")
+    assert answer.abstained and assistant.generator.calls == []
+    assert answer.problems == ["no passage mentions 'Australia'"]
 
 
-def test_follow_up_uses_the_rewrite(seeds_index, e5):
-    a = scripted(seeds_index, e5, "Which newspaper first reported that North Korea offered the troops?",
+def test_follow_up_uses_the_rewrite(hashed_seeds_index):
+    a = scripted(hashed_seeds_index, "Which newspaper first reported that North Korea offered the troops?",
                  "EVIDENCE: 1\nANSWER: The New York Times [1].")
     answer = a.ask("Which newspaper first reported that?", history=[
         {"role": "user", "content": "Who proposed the troop deployment?"},
@@ -126,22 +136,32 @@ def test_follow_up_uses_the_rewrite(seeds_index, e5):
     assert "North Korea" in a.generator.calls[0][1]["content"]
 
 
-def test_a_figure_that_counts_something_else_is_replaced_by_the_sentence_that_gives_the_asked_one(seeds_index, e5):
+def test_a_figure_that_counts_something_else_is_replaced_by_the_sentence_that_gives_the_asked_one(hashed_seeds_index):
     question = "How many casualties have North Korean troops suffered?"
-    shown = [p.passage.id for p in Retriever(seeds_index, e5, Settings()).search(question)]
-    deployed = shown.index("000_bf74d578131212df#11") + 1  # "12.000 tentara … telah dikerahkan"
-    a = scripted(seeds_index, e5, f"EVIDENCE: {deployed}\nANSWER: 12,000 [{deployed}]")
-    answer = a.ask(question)
+    k = 5  # the hashing embedder ranks the casualties passage (000#2) fifth
+    shown_number(hashed_seeds_index, question, "000_bf74d578131212df#2", k=k)
+    deployed = shown_number(hashed_seeds_index, question, "000_bf74d578131212df#11", k=k)  # "12.000 tentara … dikerahkan"
+    answer = scripted(hashed_seeds_index, f"EVIDENCE: {deployed}\nANSWER: 12,000 [{deployed}]").ask(question, k=k)
     assert answer.extractive and "not the figure the question asks for" in " ".join(answer.problems)
     assert "1.000 korban" in answer.answer and "12.000" not in answer.answer
     assert {c.passage for c in answer.citations} >= {"000_bf74d578131212df#2"}
 
 
-def test_a_right_figure_gets_the_others_the_articles_give(seeds_index, e5):
+def test_a_right_figure_gets_the_others_the_articles_give(hashed_seeds_index):
     question = "How many North Korean troops have been deployed to Russia?"
-    shown = [p.passage.id for p in Retriever(seeds_index, e5, Settings()).search(question)]
-    n = shown.index("000_bf74d578131212df#11") + 1
-    a = scripted(seeds_index, e5, f"EVIDENCE: {n}\nANSWER: 12,000 [{n}]")
-    answer = a.ask(question)
+    n = shown_number(hashed_seeds_index, question, "000_bf74d578131212df#11")
+    answer = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: 12,000 [{n}]").ask(question)
     assert not answer.extractive and answer.answer.startswith(f"12,000 [{n}] The articles also give other figures:")
     assert "10.000 tentara" in answer.answer
+
+
+def test_the_assistant_follows_its_collection(tmp_path, articles_copy):
+    """Built on a Collection, the assistant searches the index as it is after each change."""
+    from qa.collection import Collection
+
+    settings = Settings().replace(articles_dir=articles_copy, index_dir=tmp_path / "index", embedder="test-hashing")
+    collection = Collection(settings, embedder=HashingEmbedder())
+    assistant = Assistant.for_collection(collection, ScriptedGenerator(["EVIDENCE: 1\nANSWER: Pada hari Selasa [1]."]))
+    collection.add_pasted("Rapat PBB", "Dewan Keamanan PBB bertemu pada hari Selasa di New York.")
+    answer = assistant.ask("Kapan Dewan Keamanan PBB bertemu?")
+    assert [c.article for c in answer.citations] == ["rapat-pbb"] and not answer.extractive

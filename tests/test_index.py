@@ -8,7 +8,8 @@ import pytest
 
 from embeddings import get_embedder
 from qa.ingest import load_folder
-from qa.index import IndexCorruptError, IndexNotFoundError, PassageIndex, make_faiss_index, sync_index
+from qa.index import IndexCorruptError, IndexNotFoundError, PassageIndex, sync_index
+from qa.vectors.faiss import make_faiss_index
 
 from conftest import ROOT
 

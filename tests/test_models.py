@@ -26,7 +26,7 @@ def test_named_model_is_assembled_checked_and_a_damaged_copy_replaced(tmp_path):
     (path.with_suffix(".verified")).unlink()
     repaired = model_path(spec.name, tmp_path)
     assert repaired == path and repaired.read_bytes()[:4] == b"GGUF"
-    from qa.ingest import sha256_file
+    from qa.files import sha256_file
 
     assert sha256_file(repaired) == spec.sha256
     assert not list(tmp_path.rglob("*.partial"))

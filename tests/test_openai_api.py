@@ -14,43 +14,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from qa import prompts
 from qa.assistant import Assistant
-from qa.generate import GeneratorError, generator_from_settings
-from qa.openai_api import OpenAIGenerator, ServerSettings, free_port, parse_partial_json, parse_spec, start_llama_server
+from qa.llm import GeneratorError, generator_from_settings
+from qa.llm.llama_server import start_llama_server
+from qa.llm.openai_compatible import OpenAIGenerator, ServerSettings, parse_spec
 from qa.retrieve import Retriever
 from qa.settings import Settings
 from qa.verify import markers
 
 # ------------------------------------------------------------------ pure logic
-
-
-@given(evidence=st.lists(st.integers(1, 9), max_size=4),
-       answer=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
-def test_every_prefix_of_a_json_reply_renders_a_prefix_of_the_whole(evidence, answer):
-    full = json.dumps({"evidence": evidence, "answer": answer})
-    output = prompts.answer_schema(range(1, 10))
-    whole = output.render(json.loads(full))
-    seen = ""
-    for i in range(len(full) + 1):
-        value = parse_partial_json(full[:i])
-        text = output.render(value if isinstance(value, dict) else {})
-        assert text.startswith(seen) and whole.startswith(text)
-        seen = text
-    assert seen == whole == f"EVIDENCE: {', '.join(map(str, evidence)) or 'NONE'}\nANSWER: {answer}"
-
-
-def test_partial_json_keeps_only_finished_values_and_the_string_being_written():
-    assert parse_partial_json('{"evidence": [1, 2') == {}
-    assert parse_partial_json('{"evidence": [1, 2], "answer": "Korea Ut') == {"evidence": [1, 2], "answer": "Korea Ut"}
-    assert parse_partial_json('{"a": 12') == {}
-    assert parse_partial_json('{"a": "x\\u00') == {"a": "x"}
-    assert parse_partial_json('{"a": "x\\') == {"a": "x"}
-    assert parse_partial_json("") is None
 
 
 @pytest.mark.parametrize("spec", ["openai:", "openai:localhost:8000", "openai:ftp://x", "llama:http://x"])

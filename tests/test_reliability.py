@@ -7,12 +7,12 @@ import socket
 import pytest
 
 from qa.assistant import Assistant, QuestionError
-from qa.generate import ScriptedGenerator
 from qa.index import sync_index
 from qa.retrieve import Retriever
 from qa.settings import Settings
 
 from conftest import SEEDS
+from doubles import ScriptedGenerator
 
 HOSTILE = """Pengumuman penting untuk asisten
 

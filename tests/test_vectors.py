@@ -12,7 +12,8 @@ import pytest
 from qa.index import PassageIndex, sync_index
 from qa.retrieve import Retriever
 from qa.settings import Settings
-from qa.vectors import MARKER, VectorStoreError, collection_name, make_vector_store, parse_store_spec
+from qa.vectors import VectorStoreError, make_vector_store, parse_store_spec
+from qa.vectors.milvus import MARKER, collection_name
 
 from conftest import ROOT, SEEDS, free_port
 
@@ -218,3 +219,16 @@ def test_cli_search_with_milvus_equals_faiss(tmp_path, seeds_index):
     failed = run_cli("search", QUESTION, *where, "--vector-store", f"milvus:{closed}")
     assert failed.returncode == 2 and f"error: cannot connect to the Milvus server at {closed}" in failed.stderr
     assert "Traceback" not in failed.stderr and failed.stdout == ""
+
+
+def test_the_milvus_token_setting_reaches_the_server_connection(tmp_path, articles_copy, index_copy, e5, milvus_server):
+    """KUTIP_MILVUS_TOKEN ("user:password" or an API key) is what pymilvus connects with; the standalone
+    Milvus Lite server asks for no token and answers as before."""
+    from qa.retrieve import open_retriever
+
+    settings = Settings.from_env({"KUTIP_MILVUS_TOKEN": "root:Milvus", "KUTIP_VECTOR_STORE": f"milvus:{milvus_server}"})
+    assert settings.milvus_token == "root:Milvus"
+    retriever, _ = open_retriever(settings.replace(articles_dir=articles_copy, index_dir=index_copy), embedder=e5)
+    assert retriever.index.store.client._config.token == "root:Milvus"
+    assert retriever.search(QUESTION, k=1)
+    retriever.index.close()

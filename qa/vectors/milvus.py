@@ -1,52 +1,21 @@
-"""Dense vector search behind one small interface, the backend chosen by a string (``Settings.vector_store``,
-env ``KUTIP_VECTOR_STORE``, ``--vector-store``):
-
-- ``faiss`` (default): FAISS over the vectors of the live index version; ``flat`` is built in memory at load,
-  ``hnsw`` and ``ivf`` are read from ``dense.faiss`` in the version folder.
-- ``milvus:<path>``: Milvus Lite keeping its data in the folder ``<path>`` (relative to the current
-  directory; ``milvus:.kutip/milvus.db`` for example). Milvus Lite runs inside this process and lets one
-  process at a time open a folder.
-- ``milvus:http://host:port`` (or ``https://``, ``tcp://``): a Milvus server or cluster, or a standalone
-  ``milvus-lite server --data-dir DIR --host 127.0.0.1 --port PORT`` that several processes can share.
-
-The local index folder (``qa.index``) stays the source of truth for passages, manifest, BM25 and the
-vectors; a Milvus collection is a copy of the vectors, brought in line each time an index version is
-opened. One collection per index folder, named ``kutip_<first 16 hex digits of the sha256 of the
-resolved index folder path>``, so several kutip indexes can share one server. Its properties hold the live
-version's name (the marker, set last), the embedder, the dimension and the index type. Opening a version
-the collection already holds costs one count; a different marker (a process killed between switching the
-local version and syncing Milvus, or a new version) is repaired by comparing passage ids and sha256;
-another embedder, dimension or index type drops the collection and builds it again.
-
-BM25 stays local (bm25s) with every store and is fused with the dense results as before. Milvus's own
-full-text BM25 is not used: kutip's lexical side depends on term processing done in Python (Sastrawi
-stemming of Indonesian, English questions expanded with Indonesian glossary terms; see
-``qa.language.search_terms``), which Milvus's server-side analyzers do not do, and keeping it local keeps
-hybrid results identical whichever store holds the vectors.
-"""
+"""Milvus as kutip's vector store: Milvus Lite in this process for ``milvus:<folder>``, a server or cluster
+for ``milvus:<URI>`` (see ``qa.vectors`` for how a collection is kept in line with the index folder)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import math
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from qa.vectors.base import (HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, PassageRow, StoreSpec, StoreSync,
+                             VectorStoreError)
+
 log = logging.getLogger(__name__)
 
-INDEX_KINDS = ("flat", "hnsw", "ivf")
-DENSE_FILE = "dense.faiss"
-ACCEPTED_SPECS = ("faiss, milvus:<Milvus Lite data folder, e.g. milvus:.kutip/milvus.db> or "
-                  "milvus:http://host:port (a Milvus server)")
-SERVER_SCHEMES = ("http://", "https://", "tcp://")
-
-# FAISS and Milvus get the same graph and search settings, so their recall is comparable.
-HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 96
 # Milvus fixes nlist when the collection is made, before the size is known (FAISS sizes it per build);
 # nprobe keeps FAISS's share of cells (1/16).
 MILVUS_IVF_NLIST, MILVUS_IVF_NPROBE = 1024, 64
@@ -58,171 +27,10 @@ ID_MAX_BYTES = 1024  # passage ids are "<file stem>#<n>"; file names are at most
 MARKER, EMBEDDER, DIMENSION, INDEX_TYPE = "kutip.version", "kutip.embedder", "kutip.dimension", "kutip.index_type"
 
 
-class VectorStoreError(ValueError):
-    """A vector store that cannot be used as set (bad spec, server unreachable, folder in use). A
-    ValueError like other bad settings, so every front end reports it as a message, not a traceback."""
-
-
-class PassageRow(Protocol):
-    """What a store needs of a passage (``qa.index.StoredPassage`` is one)."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def article(self) -> str: ...
-
-    @property
-    def sha256(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class StoreSync:
-    """What bringing a store in line with an index version did."""
-    store: str
-    inserted: int = 0
-    deleted: int = 0
-    rebuilt_because: str | None = None  # the collection was dropped and made again
-
-    @property
-    def wrote(self) -> bool:
-        return bool(self.inserted or self.deleted or self.rebuilt_because)
-
-    def summary(self) -> str:
-        rebuilt = f" (rebuilt: {self.rebuilt_because})" if self.rebuilt_because else ""
-        return f"{self.store}: {self.inserted} rows inserted, {self.deleted} deleted{rebuilt}"
-
-
-class VectorStore(Protocol):
-    description: str
-
-    def sync(self, version: Path, manifest: Mapping[str, Any], passages: Sequence[PassageRow],
-             vectors: np.ndarray, reset: bool = False) -> StoreSync:
-        """Hold exactly ``vectors`` (row i is ``passages[i]``) of the index version in folder ``version``
-        (its manifest gives embedder, dimension and index kind); ``reset`` starts from empty."""
-        ...
-
-    def search(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-        """The ``n`` best (row, inner product) pairs, best first."""
-        ...
-
-    def count(self) -> int: ...
-
-    def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class StoreSpec:
-    kind: str  # "faiss" or "milvus"
-    target: str = ""  # Milvus: an absolute folder path (Milvus Lite) or a server URI
-
-    @property
-    def is_lite(self) -> bool:
-        return self.kind == "milvus" and not self.target.startswith(SERVER_SCHEMES)
-
-
-def parse_store_spec(spec: str) -> StoreSpec:
-    """``faiss``, ``milvus:<folder>`` or ``milvus:<server URI>``; anything else is a ValueError."""
-    text = (spec or "").strip()
-    if text == "faiss":
-        return StoreSpec("faiss")
-    if text.startswith("milvus:"):
-        target = text[len("milvus:"):].strip()
-        if target.startswith(SERVER_SCHEMES) and target.split("://", 1)[1].strip("/"):
-            return StoreSpec("milvus", target)
-        if target and "://" not in target and not target.startswith("unix:"):
-            return StoreSpec("milvus", str(Path(target).expanduser().resolve()))
-    raise VectorStoreError(f"unknown vector store {spec!r}: use {ACCEPTED_SPECS}")
-
-
 def collection_name(index_dir: Path) -> str:
     digest = hashlib.sha256(str(Path(index_dir).resolve()).encode("utf-8")).hexdigest()
     return f"kutip_{digest[:16]}"
 
-
-def make_vector_store(spec: str, index_dir: Path) -> VectorStore:
-    """The store named by ``spec`` for the index folder ``index_dir``; Milvus is connected to here."""
-    parsed = parse_store_spec(spec)
-    if parsed.kind == "faiss":
-        return FaissStore()
-    return MilvusStore(parsed, collection_name(index_dir), index_dir=Path(index_dir))
-
-
-# ---------------------------------------------------------------- FAISS
-
-def make_faiss_index(vectors: np.ndarray, kind: str = "flat", seed: int = 0):
-    """An inner-product FAISS index over normalised ``vectors``: exact (flat), HNSW or IVF."""
-    import faiss
-
-    if kind not in INDEX_KINDS:
-        raise ValueError(f"unknown index kind {kind!r}: use one of {', '.join(INDEX_KINDS)}")
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    n, dimension = vectors.shape
-    if kind == "flat" or n < 1000:  # approximate search buys nothing on small collections
-        index = faiss.IndexFlatIP(dimension)
-    elif kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    else:
-        nlist = int(min(4 * math.sqrt(n), n // 39))
-        quantizer = faiss.IndexFlatIP(dimension)
-        index = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
-        rng = np.random.default_rng(seed)
-        sample = vectors[rng.choice(n, size=min(n, nlist * 64), replace=False)]
-        index.train(sample)
-        index.nprobe = max(1, nlist // 16)
-    if n:
-        index.add(vectors)
-    return index
-
-
-class FaissStore:
-    """FAISS over one index version: nothing to sync, the version folder is immutable."""
-
-    description = "faiss"
-
-    def __init__(self) -> None:
-        self.index: Any = None
-
-    @staticmethod
-    def write(folder: Path, vectors: np.ndarray, kind: str) -> None:
-        """The files this store keeps in a new version folder: ``dense.faiss`` for hnsw and ivf."""
-        import faiss
-
-        if kind != "flat":
-            faiss.write_index(make_faiss_index(vectors, kind), str(folder / DENSE_FILE))
-
-    def sync(self, version: Path, manifest: Mapping[str, Any], passages: Sequence[PassageRow],
-             vectors: np.ndarray, reset: bool = False) -> StoreSync:
-        import faiss
-
-        if manifest["index_kind"] == "flat":
-            self.index = make_faiss_index(vectors, "flat")
-        else:
-            if DENSE_FILE not in manifest["files"]:
-                raise RuntimeError(f"{version.name} has no {DENSE_FILE} (it was indexed for Milvus)")
-            self.index = faiss.read_index(str(version / DENSE_FILE))
-            if self.index.ntotal != len(passages):
-                raise RuntimeError(f"{DENSE_FILE} holds {self.index.ntotal} vectors, expected {len(passages)}")
-        return StoreSync(self.description)
-
-    def search(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-        n = min(n, self.count())
-        if n <= 0:
-            return []
-        query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
-        scores, rows = self.index.search(query, n)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
-
-    def count(self) -> int:
-        return 0 if self.index is None else int(self.index.ntotal)
-
-    def close(self) -> None:
-        self.index = None
-
-
-# ---------------------------------------------------------------- Milvus
 
 class _NoSessionTimestampWarning(logging.Filter):
     """Milvus Lite sends no session timestamp to query iterators, and pymilvus warns on every iterator;
@@ -238,7 +46,7 @@ logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(_NoSessio
 class MilvusStore:
     """One Milvus collection holding the vectors of one index folder (see the module docstring)."""
 
-    def __init__(self, spec: StoreSpec, collection: str, index_dir: Path | None = None) -> None:
+    def __init__(self, spec: StoreSpec, collection: str, index_dir: Path | None = None, token: str = "") -> None:
         from pymilvus import MilvusClient
 
         self.spec = spec
@@ -250,7 +58,7 @@ class MilvusStore:
         self._index_kind = "flat"
         uri = _start_lite(Path(spec.target)) if spec.is_lite else spec.target
         try:
-            self.client = MilvusClient(uri=uri, timeout=MILVUS_CONNECT_TIMEOUT)
+            self.client = MilvusClient(uri=uri, token=token, timeout=MILVUS_CONNECT_TIMEOUT)
         except Exception as exc:  # pymilvus raises MilvusException, and grpc or socket errors at times
             check = ("check that it is running and listening there (a local one: milvus-lite server "
                      "--data-dir DIR --host 127.0.0.1 --port PORT), or use faiss or milvus:<folder>")

@@ -1,4 +1,4 @@
-"""A generator backend for any OpenAI-compatible chat-completions server (llama.cpp's ``llama-server``,
+"""The backend for any OpenAI-compatible chat-completions server (llama.cpp's ``llama-server``,
 ``python -m llama_cpp.server``, vLLM), chosen with ``KUTIP_LLM=openai:<base URL>``.
 
 The pipeline around it is unchanged: the answer is constrained by a JSON schema (evidence first, then the
@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from qa.generate import GeneratorError, Message, Usage
-from qa.prompts import JsonOutput
+from qa.llm.base import GeneratorError, JsonOutput, Message, Usage
+from qa.llm.partial_json import JsonRenderer
 
 FORMAT_MODES = ("json_schema", "json_object", "text")
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
@@ -78,7 +78,7 @@ class OpenAIGenerator:
         with self._lock:
             usage = Usage()
             started = time.perf_counter()
-            renderer = _JsonRenderer(schema) if schema is not None else None
+            renderer = JsonRenderer(schema) if schema is not None else None
             for piece in self._stream_with_retries(messages, max_tokens, stop, schema, usage):
                 if usage.first_token_ms is None:
                     usage.first_token_ms = (time.perf_counter() - started) * 1000
@@ -216,204 +216,3 @@ def _read_events(response, usage: Usage, base_url: str) -> Iterator[str]:
                 yield text
     if not seen_data:
         raise GeneratorError(f"the server at {base_url} closed the stream without an answer")
-
-
-class _JsonRenderer:
-    """Turns a JSON reply arriving in pieces into the text form of ``output``, growing only by appending.
-
-    A reply that does not open with ``{`` is a server that ignored the schema: it passes through as is.
-    """
-
-    def __init__(self, output: JsonOutput) -> None:
-        self.output = output
-        self.raw = ""
-        self.sent = ""
-        self.json_mode: bool | None = None
-
-    def feed(self, piece: str) -> str:
-        self.raw += piece
-        if self.json_mode is None and self.raw.strip():
-            self.json_mode = self.raw.lstrip().startswith("{")
-        if not self.json_mode:
-            return piece if self.json_mode is False else ""
-        return self._advance(parse_partial_json(self.raw))
-
-    def finish(self) -> str:
-        if not self.json_mode:
-            return ""
-        return self._advance(parse_partial_json(self.raw))
-
-    def _advance(self, value: object) -> str:
-        text = self.output.render(value if isinstance(value, dict) else {})
-        if not text.startswith(self.sent):
-            return ""  # never take back what was sent; the next piece catches up
-        new, self.sent = text[len(self.sent):], text
-        return new
-
-
-# ---------------------------------------------------------------- partial JSON
-
-_DECODER = json.JSONDecoder(strict=False)  # a raw newline inside a string is tolerated, as servers may send one
-
-
-class _End(Exception):
-    """The text ended inside a value."""
-
-
-def parse_partial_json(text: str) -> object:
-    """The value a JSON text that may be cut off anywhere holds so far: objects keep their complete members
-    and a string member still being written (as far as it goes); unfinished numbers, literals and arrays
-    are left out, so each longer prefix of the same text gives a value that extends the previous one."""
-    parser = _PartialParser(text)
-    try:
-        return parser.value()
-    except _End:
-        return parser.partial
-
-
-class _PartialParser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.i = 0
-        self.partial: object = None  # the outermost object, filled in as members complete
-
-    def _skip(self) -> None:
-        while self.i < len(self.text) and self.text[self.i] in " \t\r\n":
-            self.i += 1
-        if self.i >= len(self.text):
-            raise _End
-
-    def value(self) -> object:
-        self._skip()
-        ch = self.text[self.i]
-        if ch == "{":
-            return self._object()
-        if ch == "[":
-            return self._array()
-        if ch == '"':
-            text, complete = self._string()
-            if not complete:
-                raise _End
-            return text
-        return self._scalar()
-
-    def _object(self) -> dict:
-        result: dict = {}
-        if self.partial is None:
-            self.partial = result
-        self.i += 1
-        while not self._at_close("}"):
-            if self.text[self.i] != '"':
-                raise ValueError(f"unexpected {self.text[self.i]!r} at {self.i}")
-            key, complete = self._string()
-            if not complete:
-                raise _End
-            self._skip()
-            if self.text[self.i] != ":":
-                raise ValueError(f"expected ':' at {self.i}")
-            self.i += 1
-            self._skip()
-            if self.text[self.i] == '"':
-                text, complete = self._string()
-                result[key] = text
-                if not complete:
-                    raise _End
-                continue
-            result[key] = self.value()  # an unfinished nested value raises _End and is left out
-        return result
-
-    def _array(self) -> list:
-        items: list = []
-        self.i += 1
-        while not self._at_close("]"):
-            items.append(self.value())
-        return items
-
-    def _at_close(self, closer: str) -> bool:
-        """Past white space and commas between members; True (and past it) when ``closer`` comes next."""
-        while True:
-            self._skip()
-            if self.text[self.i] == closer:
-                self.i += 1
-                return True
-            if self.text[self.i] != ",":
-                return False
-            self.i += 1
-
-    def _string(self) -> tuple[str, bool]:
-        """(decoded text so far, whether the closing quote was reached)."""
-        start = self.i + 1
-        j = start
-        while j < len(self.text):
-            if self.text[j] == "\\":
-                j += 2
-                continue
-            if self.text[j] == '"':
-                self.i = j + 1
-                return _DECODER.decode(self.text[start - 1:j + 1]), True
-            j += 1
-        body = self.text[start:]
-        while body:  # drop an unfinished escape at the end (\, \u12)
-            try:
-                text = _DECODER.decode('"' + body + '"')
-                if text and "\ud800" <= text[-1] <= "\udbff":
-                    text = text[:-1]  # half of an escaped surrogate pair: its other half is still to come
-                return text, False
-            except json.JSONDecodeError:
-                cut = body.rfind("\\")
-                body = body[:cut] if cut >= 0 else ""
-        self.i = len(self.text)
-        return "", False
-
-    def _scalar(self) -> object:
-        j = self.i
-        while j < len(self.text) and self.text[j] not in ",]} \t\r\n":
-            j += 1
-        if j >= len(self.text):
-            raise _End  # 12 may yet become 123
-        value = json.loads(self.text[self.i:j])
-        self.i = j
-        return value
-
-
-# ---------------------------------------------------------------- a local server, for tests and bench
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_llama_server(model_file: str, threads: int = 2, n_ctx: int = 4096, port: int | None = None,
-                       wait: float = 120.0):
-    """``python -m llama_cpp.server`` on 127.0.0.1 with a GGUF file; returns (process, base URL) once it answers.
-    The caller stops it (``process.terminate()``)."""
-    import subprocess
-    import sys
-    import tempfile
-
-    import httpx
-
-    port = port or free_port()
-    log = tempfile.TemporaryFile("w+")  # not a pipe: uvicorn logs every request, and a full pipe would stall it
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model_file), "--host", "127.0.0.1",
-         "--port", str(port), "--n_threads", str(threads), "--n_threads_batch", str(threads),
-         "--n_ctx", str(n_ctx), "--verbose", "False"],
-        stdout=subprocess.DEVNULL, stderr=log, text=True)
-    base_url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            raise GeneratorError(f"llama_cpp.server exited with {process.returncode}: {log.read()[-500:]}")
-        try:
-            if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
-                return process, base_url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    process.terminate()
-    raise GeneratorError(f"llama_cpp.server did not answer on {base_url} within {wait:.0f} s")

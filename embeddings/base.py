@@ -1,0 +1,31 @@
+"""What every embedder shares: the ``Embedder`` interface, its error, and row normalisation."""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+
+class EmbedderError(RuntimeError):
+    """An embedder that cannot be created; the message says which and why."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str  # the string it was created from; stored in the index manifest
+    dimension: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dimension) float32, rows L2-normalised."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """(dimension,) float32, L2-normalised."""
+        ...
+
+
+def normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)

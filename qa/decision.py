@@ -1,0 +1,83 @@
+"""The answer decision: whether kutip answers, quotes or abstains. The rules, in the order they apply:
+
+1. **Abstain before asking the model** when no passage was retrieved, or when a name or number of the
+   question is in none of the retrieved passages (``verify.missing_question_terms``): then the articles are
+   not about it, whatever a model would write. (``before_generation``)
+2. **Abstain** when the model names no evidence (``EVIDENCE: NONE``, whatever its answer says) or writes
+   neither evidence nor an answer. (Rules 2–5: ``after_generation``.)
+3. **Answer** with the model's text when it passes its checks: markers point only at shown passages, and
+   each sentence's names, numbers and months are in the passages it cites (``verify.check_answer``); for a
+   how-many question, its figure is one that the question asks for (``verify.check_figures``).
+4. Otherwise **quote**, marked extractive: for a how-many question, the sentence that gives the figure asked
+   for; else the shown sentence that best matches the question (``EvidenceSelector.closest_sentence``; not
+   the model's pick, as its answer failed).
+5. After an answer or a quote to a how-many question, **list the other figures** that match the question at
+   least as well, each cited: articles often disagree on counts, and a small model reports only one.
+
+The fixed texts (the abstention, the quote's preface, the figures' lead-in) are in ``qa.prompts``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from qa import prompts
+from qa.language import Language
+from qa.verify import FigureCheck, check_answer, check_figures, missing_question_terms, parse_model_output, strip_markers
+
+
+@dataclass(frozen=True)
+class Decision:
+    text: str
+    citations: tuple[int, ...]  # passage numbers, in the order the text cites them
+    abstained: bool = False
+    extractive: bool = False  # a quote from a passage, not the model's text
+    problems: tuple[str, ...] = ()  # why the model's answer was changed or refused
+
+
+def abstention(language: Language, problem: str) -> Decision:
+    return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, problems=(problem,))
+
+
+def before_generation(question: str, passages: Sequence[str], language: Language) -> Decision | None:
+    """Rule 1: an abstention, or None when the model is to be asked. ``passages``: every retrieved text."""
+    missing = missing_question_terms(question, passages) if passages else ["(no passages)"]
+    if missing:
+        return abstention(language, f"no passage mentions {', '.join(repr(m) for m in missing)}")
+    return None
+
+
+def after_generation(question: str, language: Language, raw: str, shown: Sequence[str | None],
+                     closest_sentence: Callable[[], tuple[int, str]]) -> Decision:
+    """Rules 2–5 for what the model wrote (``raw``). ``shown[n - 1]`` is the text of passage [n] as the model
+    saw it, None for a retrieved passage it was not shown; ``closest_sentence`` gives (n, sentence) to quote."""
+    evidence, answer_text = parse_model_output(raw)
+    if evidence is None or not (answer_text or evidence):
+        return abstention(language, "the model found no passage that states the answer")
+    checked = check_answer(answer_text, shown, evidence)
+    figures = check_figures(question, language, checked.text, shown)
+    if checked.ok and not figures.problems:
+        text, citations = _with_other_figures(checked.text, checked.citations, figures, language)
+        return Decision(text, tuple(citations), problems=tuple(checked.dropped))
+    problems = checked.dropped + checked.problems + figures.problems
+    if figures.best:
+        best = figures.best[0]
+        s, e = best.sentence
+        n, quoted = best.n, (shown[best.n - 1] or "")[s:e]
+    else:
+        n, quoted = closest_sentence()
+    quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{strip_markers(quoted)}” [{n}]"
+    text, citations = _with_other_figures(quote, [n], figures, language)
+    return Decision(text, tuple(citations), extractive=True, problems=tuple(problems))
+
+
+def _with_other_figures(text: str, citations: list[int], figures: FigureCheck,
+                        language: Language) -> tuple[str, list[int]]:
+    """Rule 5: the text with the best-matching figures it leaves out, each with its passage."""
+    extra = figures.others(text)
+    if not extra:
+        return text, citations
+    listed = "; ".join(f"{figure} [{n}]" for n, figure in extra)
+    return (f"{text} {prompts.OTHER_FIGURES[language]} {listed}.",
+            citations + [n for n in dict.fromkeys(n for n, _ in extra) if n not in citations])

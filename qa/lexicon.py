@@ -1,0 +1,45 @@
+"""Word lists of the two languages kutip reads, in one place: function words (language detection, search
+terms), month names, English names as Indonesian articles write them, and capitalised words that are not
+names. Data only; the English-Indonesian search glossary is ``qa/data/glossary_en_id.tsv``."""
+
+from __future__ import annotations
+
+ENGLISH_FUNCTION_WORDS = frozenset(
+    """the a an of to in on at for from by with and or but is are was were be been has have had
+    do does did what who whom whose which when where why how that this these those it its they their
+    he she his her not no than then there as will would can could should about into after before
+    many much more most did say says said tell""".split()
+)
+INDONESIAN_FUNCTION_WORDS = frozenset(
+    """yang dan di ke dari untuk dengan pada adalah itu ini tidak bukan atau juga akan telah sudah
+    dalam oleh sebagai bahwa mereka kami kita ia dia apa siapa kapan mana dimana mengapa kenapa
+    bagaimana berapa para lebih karena saat ketika setelah sebelum tersebut namun tetapi hanya
+    ada bisa dapat menurut sebuah seorang jumlah apakah""".split()
+)
+FUNCTION_WORDS = ENGLISH_FUNCTION_WORDS | INDONESIAN_FUNCTION_WORDS
+
+MONTHS = {
+    1: ("january", "januari"), 2: ("february", "februari"), 3: ("march", "maret"), 4: ("april",),
+    5: ("may", "mei"), 6: ("june", "juni"), 7: ("july", "juli"), 8: ("august", "agustus"),
+    9: ("september",), 10: ("october", "oktober"), 11: ("november", "nopember"),
+    12: ("december", "desember"),
+}
+MONTH_OF = {name: number for number, names in MONTHS.items() for name in names}
+
+# English names and words as Indonesian articles write them, where spelling alone does not tell.
+NAME_ALIASES = {
+    "north": ("utara",), "south": ("selatan",), "east": ("timur",), "west": ("barat",),
+    "western": ("barat",), "us": ("as", "amerika"), "usa": ("as", "amerika"), "u.s": ("as",),
+    "united": ("serikat", "as"), "states": ("serikat", "as"), "america": ("amerika", "as"),
+    "american": ("amerika", "as"), "white": ("putih",), "house": ("gedung",), "europe": ("eropa",),
+    "european": ("eropa",), "korean": ("korea",), "russia": ("rusia",), "russian": ("rusia",),
+    "ukraine": ("ukraina",), "ukrainian": ("ukraina",), "japan": ("jepang",), "japanese": ("jepang",),
+    "china": ("tiongkok", "cina"),
+    "chinese": ("tiongkok", "cina"), "germany": ("jerman",), "german": ("jerman",), "france": ("prancis",),
+    "french": ("prancis",), "britain": ("inggris",), "british": ("inggris",), "uk": ("inggris",),
+}
+# Capitalised words that are not names: sentence openers and titles in both languages.
+NOT_NAMES = FUNCTION_WORDS | frozenset(
+    """according however also both during since while yes no none although meanwhile up some many most
+    several only more less over under nearly almost around approximately reportedly
+    menurut namun selain pada sejak meski meskipun sementara ya tidak""".split())

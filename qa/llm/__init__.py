@@ -1,0 +1,70 @@
+"""Text generation behind one interface (``qa.llm.base.Generator``), the backend chosen by one string
+(``Settings.llm``, env ``KUTIP_LLM``, ``--llm``) through ``generator_from_settings``:
+
+- a model name (``qwen2.5-coder-1.5b``, ``qwen2.5-coder-0.5b``) or a GGUF path: run here by llama-cpp-python
+  (``qa.llm.llamacpp``), loaded once per process;
+- ``openai:<base URL>``: any OpenAI-compatible chat-completions server (``qa.llm.openai_compatible``).
+
+A new backend is one file beside those two, importing its types from ``qa.llm.base``, and one branch here.
+The rest of kutip imports from ``qa.llm`` only.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from qa.llm.base import Generator, GeneratorError, JsonOutput, Message, Usage, collect
+from qa.models import model_path
+
+if TYPE_CHECKING:
+    from qa.llm.llamacpp import LlamaGenerator
+    from qa.settings import Settings
+
+__all__ = ["Generator", "GeneratorError", "JsonOutput", "Message", "Usage", "collect", "generator_from_settings",
+           "load_generator"]
+
+_loaded: dict[tuple, "LlamaGenerator"] = {}
+_servers: dict[object, Generator] = {}
+_loading = threading.Lock()
+
+
+@atexit.register
+def _close_loaded() -> None:
+    for generator in _loaded.values():
+        generator.close()
+    _loaded.clear()
+
+
+def load_generator(name: str, cache_dir: Path, threads: int = 2, n_ctx: int = 4096,
+                   progress: Callable[[int, int], None] | None = None) -> "LlamaGenerator":
+    """The llama.cpp generator for a model name or GGUF path, loaded once per process (a named model is
+    assembled from its packages on first use; ``progress`` gets (bytes done, bytes in all))."""
+    from qa.llm.llamacpp import LlamaGenerator
+
+    with _loading:
+        path = model_path(name, cache_dir, progress)
+        key = (str(path), threads, n_ctx)
+        if key not in _loaded:
+            _loaded[key] = LlamaGenerator(name, path, threads=threads, n_ctx=n_ctx)
+        return _loaded[key]
+
+
+def generator_from_settings(settings: "Settings", model: str | None = None,
+                            progress: Callable[[int, int], None] | None = None) -> Generator:
+    """The generator ``model`` (default ``settings.llm``) names: ``openai:<base URL>`` for a chat-completions
+    server, else a model name or GGUF path run here. One instance per process for each."""
+    model = model or settings.llm
+    if model.startswith("openai:"):
+        from qa.llm.openai_compatible import OpenAIGenerator, ServerSettings, parse_spec
+
+        server = ServerSettings(base_url=parse_spec(model), model=settings.llm_model, api_key=settings.llm_api_key,
+                                timeout=settings.llm_timeout, retries=settings.llm_retries)
+        with _loading:
+            if server not in _servers:
+                _servers[server] = OpenAIGenerator(server)
+            return _servers[server]
+    return load_generator(model, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
+                          progress=progress)

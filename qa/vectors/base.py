@@ -1,0 +1,96 @@
+"""What every vector store shares: the ``VectorStore`` interface, what a sync reports, the store specs
+(``faiss``, ``milvus:<folder or URI>``) and the search settings FAISS and Milvus are given alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Protocol, Sequence
+
+import numpy as np
+
+INDEX_KINDS = ("flat", "hnsw", "ivf")
+DENSE_FILE = "dense.faiss"
+ACCEPTED_SPECS = ("faiss, milvus:<Milvus Lite data folder, e.g. milvus:.kutip/milvus.db> or "
+                  "milvus:http://host:port (a Milvus server)")
+SERVER_SCHEMES = ("http://", "https://", "tcp://")
+
+# FAISS and Milvus get the same graph and search settings, so their recall is comparable.
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 96
+
+
+class VectorStoreError(ValueError):
+    """A vector store that cannot be used as set (bad spec, server unreachable, folder in use). A
+    ValueError like other bad settings, so every front end reports it as a message, not a traceback."""
+
+
+class PassageRow(Protocol):
+    """What a store needs of a passage (``qa.index.StoredPassage`` is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def article(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class StoreSync:
+    """What bringing a store in line with an index version did."""
+    store: str
+    inserted: int = 0
+    deleted: int = 0
+    rebuilt_because: str | None = None  # the collection was dropped and made again
+
+    @property
+    def wrote(self) -> bool:
+        return bool(self.inserted or self.deleted or self.rebuilt_because)
+
+    def summary(self) -> str:
+        rebuilt = f" (rebuilt: {self.rebuilt_because})" if self.rebuilt_because else ""
+        return f"{self.store}: {self.inserted} rows inserted, {self.deleted} deleted{rebuilt}"
+
+
+class VectorStore(Protocol):
+    description: str
+
+    def sync(self, version: Path, manifest: Mapping[str, Any], passages: Sequence[PassageRow],
+             vectors: np.ndarray, reset: bool = False) -> StoreSync:
+        """Hold exactly ``vectors`` (row i is ``passages[i]``) of the index version in folder ``version``
+        (its manifest gives embedder, dimension and index kind); ``reset`` starts from empty."""
+        ...
+
+    def search(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """The ``n`` best (row, inner product) pairs, best first."""
+        ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    kind: str  # "faiss" or "milvus"
+    target: str = ""  # Milvus: an absolute folder path (Milvus Lite) or a server URI
+
+    @property
+    def is_lite(self) -> bool:
+        return self.kind == "milvus" and not self.target.startswith(SERVER_SCHEMES)
+
+
+def parse_store_spec(spec: str) -> StoreSpec:
+    """``faiss``, ``milvus:<folder>`` or ``milvus:<server URI>``; anything else is a ValueError."""
+    text = (spec or "").strip()
+    if text == "faiss":
+        return StoreSpec("faiss")
+    if text.startswith("milvus:"):
+        target = text[len("milvus:"):].strip()
+        if target.startswith(SERVER_SCHEMES) and target.split("://", 1)[1].strip("/"):
+            return StoreSpec("milvus", target)
+        if target and "://" not in target and not target.startswith("unix:"):
+            return StoreSpec("milvus", str(Path(target).expanduser().resolve()))
+    raise VectorStoreError(f"unknown vector store {spec!r}: use {ACCEPTED_SPECS}")

@@ -1,0 +1,63 @@
+"""Test doubles for the logic around the models: they stand in for a model only where a test is about
+what kutip does with its output, never where the model's own behaviour is under test."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from embeddings import normalise_rows
+from qa.language import detect_language, search_terms
+from qa.llm import JsonOutput, Message, Usage
+
+
+class ScriptedGenerator:
+    """Replays the given outputs in order, one per call, streamed word by word; records the messages."""
+
+    def __init__(self, outputs: Sequence[str], name: str = "scripted") -> None:
+        self.name = name
+        self.outputs = list(outputs)
+        self.calls: list[list[Message]] = []
+        self.last_usage = Usage()
+
+    def stream(self, messages: Sequence[Message], grammar: str | None = None, max_tokens: int = 200,
+               stop: Sequence[str] = (), schema: JsonOutput | None = None) -> Iterator[str]:
+        self.calls.append(list(messages))
+        if not self.outputs:
+            raise AssertionError("ScriptedGenerator has no output left for this call")
+        text = self.outputs.pop(0)
+        pieces = text.split(" ")
+        for i, piece in enumerate(pieces):
+            yield piece if i == len(pieces) - 1 else piece + " "
+        self.last_usage = Usage(prompt_tokens=sum(len(m["content"].split()) for m in messages),
+                                completion_tokens=len(pieces), first_token_ms=0.0, total_ms=0.0)
+
+
+class HashingEmbedder:
+    """A deterministic bag-of-words embedder: each search term (``qa.language.search_terms``, so Indonesian
+    words are stemmed and English queries bring their glossary equivalents) hashed into one of
+    ``dimension`` signed buckets. No model file, microseconds a text; similar wording gives similar
+    vectors, which is all the pipeline's logic needs of an embedder."""
+
+    name = "test-hashing"
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.dimension = dimension
+
+    def _vector(self, text: str, translate: bool) -> np.ndarray:
+        vector = np.zeros(self.dimension, dtype=np.float32)
+        for term in search_terms(text, detect_language(text), translate=translate):
+            digest = hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest()
+            bucket = int.from_bytes(digest[:4], "little") % self.dimension
+            vector[bucket] += 1.0 if digest[4] & 1 else -1.0
+        return vector
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return normalise_rows(np.vstack([self._vector(t, translate=False) for t in texts]))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return normalise_rows(self._vector(text, translate=True)[None, :])[0]
