@@ -137,8 +137,8 @@ class Assistant:
         retrieved = self.retriever.search(standalone, k=k or self.settings.k, language=language)
         retrieve_ms = (time.perf_counter() - retrieve_started) * 1000
         evidence = self.evidence.select(standalone, retrieved, language)
-        numbers = sorted({e.n for e in evidence})
-        shown = [(n, r) for n, r in enumerate(retrieved, start=1) if n in numbers]
+        shown = sorted({e.n: e.passage for e in evidence}.items())  # (n, passage): [n] in prompt and answer
+        numbers = [n for n, _ in shown]
         decided = decision.before_generation(standalone, [r.passage.text for r in retrieved], language)
 
         raw = ""
@@ -158,7 +158,9 @@ class Assistant:
                     streamed = len(draft)
             _add_usage(usage, self.generator.last_usage)
         if decided is None:
-            texts = [r.passage.text if n in numbers else None for n, r in enumerate(retrieved, start=1)]
+            by_number = dict(shown)
+            texts = [by_number[n].passage.text if n in by_number else None
+                     for n in range(1, max(numbers, default=0) + 1)]
             decided = decision.after_generation(
                 standalone, language, raw, texts,
                 closest_sentence=lambda: self.evidence.closest_sentence(standalone, shown, language))

@@ -78,4 +78,4 @@ class Collection:
                     log.error("the change could not be undone: %s", undo_error)
                 raise
             self.retriever, self.report = retriever, report
-        return f"{message} {self.report.summary()}"
+            return f"{message} {report.summary()}"

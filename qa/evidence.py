@@ -1,9 +1,11 @@
 """What the model sees: the evidence chosen from the retrieved passages, numbered as the answer's markers.
 
-``EvidenceSelector.select`` is the one place that decides it. Today it keeps the passages in retrieval
-order, whole (``Settings.evidence_sentences = 0``, the default) or cut to the sentences that best match the
-question. A reranker goes here: it reorders or drops ``retrieved`` before the passages are numbered and cut.
-``closest_sentence`` picks the sentence to quote when a generated answer fails its checks.
+``EvidenceSelector.select`` is the one place that decides it: which passages, under which numbers (each
+``Evidence.n`` is the [n] of the prompt, the answer's markers and the citations), whole or cut to sentences.
+Today it keeps the retrieved passages in retrieval order, numbered 1…k, whole (``Settings.evidence_sentences
+= 0``, the default) or cut to the sentences that best match the question. A reranker goes in ``select``: it
+reorders or drops ``retrieved`` before the passages are numbered and cut. ``closest_sentence`` picks the
+sentence to quote when a generated answer fails its checks.
 """
 
 from __future__ import annotations

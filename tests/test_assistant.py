@@ -165,3 +165,22 @@ def test_the_assistant_follows_its_collection(tmp_path, articles_copy):
     collection.add_pasted("Rapat PBB", "Dewan Keamanan PBB bertemu pada hari Selasa di New York.")
     answer = assistant.ask("Kapan Dewan Keamanan PBB bertemu?")
     assert [c.article for c in answer.citations] == ["rapat-pbb"] and not answer.extractive
+
+
+def test_the_evidence_selector_numbers_the_passages_the_answer_cites(hashed_seeds_index):
+    """A selector that reorders (as a reranker would) decides the numbers: [1] is its first passage."""
+    from qa.evidence import Evidence, EvidenceSelector
+
+    class Reversing(EvidenceSelector):
+        def select(self, question, retrieved, language):
+            return [Evidence(n=n, passage=r, spans=((0, len(r.passage.text)),), score=0.0)
+                    for n, r in enumerate(reversed(retrieved), start=1)]
+
+    retriever = Retriever(hashed_seeds_index, HashingEmbedder(), Settings())
+    last = retriever.search(PYONGYANG)[-1].passage
+    assistant = Assistant(retriever, ScriptedGenerator([f"EVIDENCE: 1\nANSWER: {last.text.split()[0]} [1]"]),
+                          evidence=Reversing(retriever.embedder))
+    answer = assistant.ask(PYONGYANG)
+    assert answer.passages[0].passage == last.id and answer.passages[0].n == 1
+    assert [c.passage for c in answer.citations] == [last.id]
+    assert "[1] " + last.text in assistant.generator.calls[0][1]["content"]
