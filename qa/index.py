@@ -4,7 +4,10 @@ through a vector store (``qa.vectors``: FAISS by default, or Milvus).
 Layout of an index folder::
 
     CURRENT            name of the live version folder (replaced atomically)
-    v-<stamp>/         manifest.json, passages.jsonl, vectors.npy, dense.faiss (FAISS hnsw/ivf), bm25/
+    v-<stamp>/         manifest.json, passages.jsonl, vectors.npy, terms.jsonl, dense.faiss (FAISS hnsw/ivf), bm25/
+
+A passage's vector and its BM25 terms (Indonesian stemming is slow: ~35 ms a new word with Sastrawi) are
+computed once: a new version takes them from the previous one for every passage whose text is unchanged.
 
 A new version is written beside the live one and made live by replacing CURRENT, so a process killed
 mid-write leaves the previous index usable. Every file's size and sha256 is in the manifest and checked
@@ -31,7 +34,7 @@ import numpy as np
 from embeddings import Embedder
 from qa.files import fsync_dir, sha256_file
 from qa.ingest import Article, article_id_for, load_folder, sha256_text
-from qa.language import search_terms
+from qa.language import TERMS_VERSION, search_terms
 from qa.vectors import DENSE_FILE, StoreSync, VectorStore, VectorStoreError, make_vector_store, parse_store_spec
 from qa.vectors.faiss import FaissStore
 
@@ -287,8 +290,10 @@ def sync_index(
     order = sorted(records_by_article)
     records = [r for article_id in order for r in records_by_article[article_id]]
     reusable: dict[str, np.ndarray] = {}
+    known_terms: dict[tuple[str, str], list[str]] = {}
     if previous is not None:
         reusable = {p.sha256: previous.vectors[i] for i, p in enumerate(previous.passages)}
+        known_terms = _reusable_terms(previous)
     vectors = np.zeros((len(records), embedder.dimension), dtype=np.float32)
     to_embed = [i for i, r in enumerate(records) if r.sha256 not in reusable]
     for i, r in enumerate(records):
@@ -296,6 +301,8 @@ def sync_index(
             vectors[i] = reusable[r.sha256]
     _embed_rows(embedder, records, vectors, to_embed, progress)
     report.embedded, report.reused = len(to_embed), len(records) - len(to_embed)
+    terms = [known if (known := known_terms.get((r.sha256, r.language))) is not None
+             else search_terms(r.text, r.language) for r in records]
 
     manifest = {
         "format": FORMAT_VERSION,
@@ -303,10 +310,11 @@ def sync_index(
         "dimension": embedder.dimension,
         "index_kind": index_kind,
         "passage_max_words": passage_max_words,
+        "terms_version": TERMS_VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "articles": [dataclasses.asdict(stored_articles[a]) for a in order],
     }
-    write_index(index_dir, manifest, records, vectors, vector_store=vector_store)
+    write_index(index_dir, manifest, records, vectors, terms, vector_store=vector_store)
     report.written = True
     index = PassageIndex.load_local(index_dir)
     report.store_sync = index.open_store(vector_store, reset=rebuild, token=store_token)
@@ -315,9 +323,10 @@ def sync_index(
 
 
 def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage], vectors: np.ndarray,
-                vector_store: str = "faiss") -> Path:
-    """Write a complete new version beside the live one, then switch CURRENT to it. ``dense.faiss`` is
-    written for FAISS only: another store is brought in line when the new version is opened."""
+                terms: Sequence[list[str]], vector_store: str = "faiss") -> Path:
+    """Write a complete new version beside the live one, then switch CURRENT to it. ``terms[i]`` are the BM25
+    terms of ``records[i]``. ``dense.faiss`` is written for FAISS only: another store is brought in line
+    when the new version is opened."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     staging = index_dir / f".staging-{uuid.uuid4().hex[:12]}"
@@ -330,8 +339,11 @@ def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage
             np.save(out, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
         if parse_store_spec(vector_store).kind == "faiss":
             FaissStore.write(staging, vectors, manifest["index_kind"])
+        with open(staging / "terms.jsonl", "w", encoding="utf-8") as out:
+            for row in terms:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
         if records:
-            _save_bm25([search_terms(r.text, r.language) for r in records], staging / "bm25")
+            _save_bm25(terms, staging / "bm25")
         manifest = dict(manifest, files={
             str(path.relative_to(staging)): _describe_file(path)
             for path in sorted(staging.rglob("*")) if path.is_file()})
@@ -364,6 +376,18 @@ def _passage_records(article: Article) -> list[StoredPassage]:
     return [StoredPassage(id=p.id, article=p.article, paragraph=p.paragraph, start=p.start, end=p.end,
                           text=p.text, language=p.language, sha256=sha256_text(p.text))
             for p in article.passages]
+
+
+def _reusable_terms(index: PassageIndex) -> dict[tuple[str, str], list[str]]:
+    """(text sha256, language) -> BM25 terms of the passages of ``index``, when they were made by the term
+    pipeline of this version of kutip (an index written before terms were kept has none)."""
+    path = index.version / "terms.jsonl"
+    if index.manifest.get("terms_version") != TERMS_VERSION or "terms.jsonl" not in index.manifest["files"]:
+        return {}
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]  # checksummed at load
+    if len(rows) != len(index.passages):  # not written by write_index: compute them again
+        return {}
+    return {(p.sha256, p.language): row for p, row in zip(index.passages, rows)}
 
 
 def _embed_rows(embedder: Embedder, records: Sequence[StoredPassage], vectors: np.ndarray,

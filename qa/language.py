@@ -80,6 +80,11 @@ def _content_tokens(text: str) -> Iterator[str]:
             yield token
 
 
+# Bump when search_terms gives other terms for the same text (stemmer, function words, tokenising): an index
+# keeps each passage's terms and reuses them only while this number is the one they were made with.
+TERMS_VERSION = 1
+
+
 def search_terms(text: str, language: Language, translate: bool = False) -> list[str]:
     """Lower-cased words without function words; Indonesian words stemmed; numbers normalised.
     With ``translate``, English words also bring their Indonesian equivalents from the glossary."""

@@ -160,3 +160,51 @@ def test_hnsw_index_round_trips_through_disk(tmp_path, articles_copy, e5):
     assert loaded.manifest["index_kind"] == "hnsw" and loaded.dense.ntotal == len(index)
     row, _ = loaded.search_dense(loaded.vectors[1234], 1)[0]
     assert row == 1234
+
+
+def test_bm25_terms_are_kept_and_only_new_text_is_stemmed(tmp_path, articles_copy, monkeypatch):
+    """Each version keeps every passage's BM25 terms (terms.jsonl, checksummed); the next version stems only
+    passages whose text is new, and its BM25 is the same as one built from fresh terms."""
+    import json
+
+    import qa.index
+    from doubles import HashingEmbedder
+    from qa.language import search_terms
+
+    stemmed: list[str] = []
+
+    def counting_search_terms(text, language, translate=False):
+        stemmed.append(text)
+        return search_terms(text, language, translate)
+
+    monkeypatch.setattr(qa.index, "search_terms", counting_search_terms)
+    index_dir = tmp_path / "index"
+    index, _ = sync_index(articles_copy, index_dir, HashingEmbedder())
+    assert len(stemmed) == len(index) == 26 and "terms.jsonl" in index.manifest["files"]
+    kept = [json.loads(line) for line in (index.version / "terms.jsonl").read_text("utf-8").splitlines()]
+    assert kept == [search_terms(p.text, p.language) for p in index.passages]
+
+    stemmed.clear()
+    (articles_copy / "baru.txt").write_text("Berita baru\nSeoul mengumumkan sanksi baru terhadap Pyongyang.\n", "utf-8")
+    index, report = sync_index(articles_copy, index_dir, HashingEmbedder())
+    assert report.added == ["baru"] and stemmed == ["Berita baru", "Seoul mengumumkan sanksi baru terhadap Pyongyang."]
+    rebuilt, _ = sync_index(articles_copy, tmp_path / "fresh", HashingEmbedder())
+    question = search_terms("Siapa yang mengumumkan sanksi terhadap Pyongyang?", "id")
+    assert index.search_bm25(question, 5) == rebuilt.search_bm25(question, 5)
+
+
+def test_terms_made_by_another_term_pipeline_are_made_again(tmp_path, articles_copy, monkeypatch):
+    import json
+
+    import qa.index
+    from doubles import HashingEmbedder
+
+    index_dir = tmp_path / "index"
+    index, _ = sync_index(articles_copy, index_dir, HashingEmbedder())
+    manifest = json.loads((index.version / "manifest.json").read_text("utf-8"))
+    (index.version / "manifest.json").write_text(json.dumps(dict(manifest, terms_version=0)), "utf-8")
+    monkeypatch.setattr(qa.index, "search_terms", lambda text, language, translate=False: ["x"])
+    (articles_copy / "baru.txt").write_text("Berita baru\nSeoul mengumumkan sanksi baru.\n", "utf-8")
+    index, _ = sync_index(articles_copy, index_dir, HashingEmbedder())
+    rows = (index.version / "terms.jsonl").read_text("utf-8").splitlines()
+    assert len(rows) == 28 and set(rows) == {'["x"]'}  # every passage stemmed again, none taken from version 0
