@@ -64,9 +64,9 @@ def sources_html(answer, show_all: bool = False) -> str:
     return head + "\n".join(blocks)
 
 
-def _console_progress(done: int, total: int) -> None:
-    if total and (done == total or done % 32 == 0):
-        print(f"embedded {done}/{total} passages", file=sys.stderr, flush=True)
+def _console_progress(phase: str, done: int, total: int) -> None:
+    if total and (done == total or done % 128 == 0):
+        print(f"{phase}: {done}/{total}", file=sys.stderr, flush=True)
 
 
 def build_app(settings: Settings):
@@ -75,6 +75,7 @@ def build_app(settings: Settings):
     from qa.assistant import Assistant, QuestionError
     from qa.collection import Collection
     from qa.evidence import EvidenceSelector
+    from qa.index import PHASE_UNITS
     from qa.llm import GeneratorError, generator_from_settings
     from qa.models import ModelFileError
 
@@ -125,8 +126,8 @@ def build_app(settings: Settings):
         """``change(progress)`` is one of the collection's changes; any failure is shown, and the folder and
         index are as they were."""
         try:
-            message = change(lambda done, total: progress(
-                (done, total), desc="embedding passages", unit="passages") if total else None)
+            message = change(lambda phase, done, total: progress(
+                (done, total), desc=phase, unit=PHASE_UNITS.get(phase, "item")) if total else None)
         except Exception as exc:
             message = f"⚠️ {exc}"
         return message, rows(), article_choices()

@@ -40,6 +40,20 @@ def _progress_bar(description: str, unit: str = "passage"):
     return update
 
 
+def _phase_bars():
+    """A progress callback for index updates: one bar per phase (reading, embedding, stemming)."""
+    from qa.index import PHASE_UNITS
+
+    bars: dict[str, object] = {}
+
+    def update(phase: str, done: int, total: int) -> None:
+        if phase not in bars:
+            bars[phase] = _progress_bar(phase, PHASE_UNITS.get(phase, "item"))
+        bars[phase](done, total)  # type: ignore[operator]
+
+    return update
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     return settings.replace(
@@ -59,7 +73,7 @@ def open_retriever(settings: Settings, rebuild: bool = False, quiet: bool = Fals
     from qa import retrieve
 
     retriever, report = retrieve.open_retriever(settings, rebuild=rebuild,
-                                                progress=None if quiet else _progress_bar("embedding"))
+                                                progress=None if quiet else _phase_bars())
     for problem in report.problems:
         _stderr(f"warning: {problem}")
     for article_id in report.kept_despite_errors:

@@ -43,7 +43,10 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 REBUILD_HINT = "rebuild it with: python -m qa index --rebuild"
 
-ProgressCallback = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
+# (phase, done, total) for each phase of an update that can take long: "reading" (article files), "embedding"
+# and "stemming" (passages whose text is new)
+ProgressCallback = Callable[[str, int, int], None]
+PHASE_UNITS = {"reading": "file", "embedding": "passage", "stemming": "passage"}
 
 
 class IndexNotFoundError(FileNotFoundError):
@@ -231,7 +234,8 @@ def sync_index(
     store_spec = parse_store_spec(vector_store)  # a bad spec fails before any embedding
     started = time.perf_counter()
     report = UpdateReport()
-    articles, skipped = load_folder(articles_dir, max_bytes=max_article_bytes, max_words=passage_max_words)
+    articles, skipped = load_folder(articles_dir, max_bytes=max_article_bytes, max_words=passage_max_words,
+                                    progress=_phase(progress, "reading"))
     report.problems = [str(s) for s in skipped]
     broken_ids = {article_id_for(s.path) for s in skipped}
 
@@ -299,10 +303,9 @@ def sync_index(
     for i, r in enumerate(records):
         if r.sha256 in reusable:
             vectors[i] = reusable[r.sha256]
-    _embed_rows(embedder, records, vectors, to_embed, progress)
+    _embed_rows(embedder, records, vectors, to_embed, _phase(progress, "embedding"))
     report.embedded, report.reused = len(to_embed), len(records) - len(to_embed)
-    terms = [known if (known := known_terms.get((r.sha256, r.language))) is not None
-             else search_terms(r.text, r.language) for r in records]
+    terms = _terms_rows(records, known_terms, _phase(progress, "stemming"))
 
     manifest = {
         "format": FORMAT_VERSION,
@@ -390,8 +393,24 @@ def _reusable_terms(index: PassageIndex) -> dict[tuple[str, str], list[str]]:
     return {(p.sha256, p.language): row for p, row in zip(index.passages, rows)}
 
 
+def _phase(progress: ProgressCallback | None, phase: str) -> Callable[[int, int], None] | None:
+    return (lambda done, total: progress(phase, done, total)) if progress else None
+
+
+def _terms_rows(records: Sequence[StoredPassage], known: dict[tuple[str, str], list[str]],
+                progress: Callable[[int, int], None] | None) -> list[list[str]]:
+    """The BM25 terms of each record: kept ones where the text is unchanged, else stemmed now."""
+    new = [i for i, r in enumerate(records) if (r.sha256, r.language) not in known]
+    stemmed: dict[int, list[str]] = {}
+    for done, i in enumerate(new, start=1):
+        stemmed[i] = search_terms(records[i].text, records[i].language)
+        if progress and (done % 16 == 0 or done == len(new)):
+            progress(done, len(new))
+    return [stemmed[i] if i in stemmed else known[(r.sha256, r.language)] for i, r in enumerate(records)]
+
+
 def _embed_rows(embedder: Embedder, records: Sequence[StoredPassage], vectors: np.ndarray,
-                rows: list[int], progress: ProgressCallback | None, batch: int = 16) -> None:
+                rows: list[int], progress: Callable[[int, int], None] | None, batch: int = 16) -> None:
     if progress:
         progress(0, len(rows))
     for done in range(0, len(rows), batch):

@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from qa.language import Language, detect_language
 
@@ -155,9 +155,11 @@ class SkippedFile:
 
 
 def load_folder(
-    folder: Path, max_bytes: int = 5_000_000, max_words: int = 120
+    folder: Path, max_bytes: int = 5_000_000, max_words: int = 120,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Article], list[SkippedFile]]:
-    """Every usable article in ``folder`` (sorted by id), and each file that was skipped with the reason."""
+    """Every usable article in ``folder`` (sorted by id), and each file that was skipped with the reason;
+    ``progress`` gets (files read, files in all)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"articles folder {folder} does not exist")
@@ -167,7 +169,9 @@ def load_folder(
     for path in sorted(folder.iterdir()):
         if not path.name.startswith(".") and path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES:
             by_id.setdefault(article_id_for(path), []).append(path)
-    for article_id, paths in by_id.items():
+    for number, (article_id, paths) in enumerate(by_id.items()):
+        if progress and number % 16 == 0:
+            progress(number, len(by_id))
         if len(paths) > 1:  # neither wins silently: both are skipped until one is renamed
             names = " and ".join(p.name for p in paths)
             problems.extend(SkippedFile(p, f"{p.name}: {names} share the article id {article_id!r}; rename one")
@@ -177,6 +181,8 @@ def load_folder(
             articles.append(load_article(paths[0], max_bytes=max_bytes, max_words=max_words))
         except ArticleError as exc:
             problems.append(SkippedFile(paths[0], str(exc)))
+    if progress and by_id:
+        progress(len(by_id), len(by_id))
     return articles, problems
 
 

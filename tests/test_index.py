@@ -208,3 +208,20 @@ def test_terms_made_by_another_term_pipeline_are_made_again(tmp_path, articles_c
     index, _ = sync_index(articles_copy, index_dir, HashingEmbedder())
     rows = (index.version / "terms.jsonl").read_text("utf-8").splitlines()
     assert len(rows) == 28 and set(rows) == {'["x"]'}  # every passage stemmed again, none taken from version 0
+
+
+def test_every_long_phase_reports_progress(tmp_path, articles_copy):
+    from doubles import HashingEmbedder
+
+    seen: list[tuple[str, int, int]] = []
+    sync_index(articles_copy, tmp_path / "index", HashingEmbedder(), progress=lambda *step: seen.append(step))
+    phases = list(dict.fromkeys(phase for phase, _, _ in seen))
+    assert phases == ["reading", "embedding", "stemming"]
+    last = {phase: (done, total) for phase, done, total in seen}
+    assert last == {"reading": (2, 2), "embedding": (26, 26), "stemming": (26, 26)}
+
+    seen.clear()
+    (articles_copy / "baru.txt").write_text("Berita baru\nSeoul mengumumkan sanksi baru.\n", "utf-8")
+    sync_index(articles_copy, tmp_path / "index", HashingEmbedder(), progress=lambda *step: seen.append(step))
+    last = {phase: (done, total) for phase, done, total in seen}
+    assert last["embedding"] == (2, 2) and last["stemming"] == (2, 2)  # only the new passages
