@@ -137,8 +137,8 @@ class Assistant:
         retrieved = self.retriever.search(standalone, k=k or self.settings.k, language=language)
         retrieve_ms = (time.perf_counter() - retrieve_started) * 1000
         evidence = self.evidence.select(standalone, retrieved, language)
-        shown = sorted({e.n: e.passage for e in evidence}.items())  # (n, passage): [n] in prompt and answer
-        numbers = [n for n, _ in shown]
+        shown = dict(sorted((e.n, e.passage) for e in evidence))  # [n] in the prompt and the answer -> passage
+        numbers = list(shown)
         decided = decision.before_generation(standalone, [r.passage.text for r in retrieved], language)
 
         raw = ""
@@ -158,14 +158,12 @@ class Assistant:
                     streamed = len(draft)
             _add_usage(usage, self.generator.last_usage)
         if decided is None:
-            by_number = dict(shown)
-            texts = [by_number[n].passage.text if n in by_number else None
-                     for n in range(1, max(numbers, default=0) + 1)]
+            texts = [shown[n].passage.text if n in shown else None for n in range(1, max(numbers, default=0) + 1)]
             decided = decision.after_generation(
                 standalone, language, raw, texts,
-                closest_sentence=lambda: self.evidence.closest_sentence(standalone, shown, language))
+                closest_sentence=lambda: self.evidence.closest_sentence(standalone, list(shown.items()), language))
 
-        given = {n: _citation(n, r) for n, r in shown}
+        given = {n: _citation(n, r) for n, r in shown.items()}
         answer = Answer(question=question, answer=decided.text, abstained=decided.abstained,
                         extractive=decided.extractive, citations=[given[n] for n in decided.citations],
                         passages=list(given.values()), standalone_question=standalone, language=language,

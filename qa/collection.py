@@ -15,6 +15,7 @@ from typing import Callable
 from embeddings import Embedder
 from qa.articles import add_article, add_pasted_article, article_file, remove_article
 from qa.files import atomic_write_bytes
+from qa.ingest import Article
 from qa.index import ProgressCallback, StoredArticle
 from qa.retrieve import open_retriever
 from qa.settings import Settings
@@ -44,18 +45,12 @@ class Collection:
     def add_file(self, name: str, data: bytes, progress: ProgressCallback | None = None) -> str:
         """Add an uploaded file (``.txt``/``.md``) under ``name``; ArticleError, and nothing changed, when it
         is not a usable article, its name is taken or its text is already in the collection."""
-        def edit():
-            article = add_article(self.folder, name, data, self.settings.max_article_bytes,
-                                  self.settings.passage_max_words)
-            return f"added {article.path.name} ({len(article.passages)} passages).", article.path.unlink
-        return self.change(edit, progress)
+        return self.change(lambda: _added(add_article(self.folder, name, data, self.settings.max_article_bytes,
+                                                      self.settings.passage_max_words)), progress)
 
     def add_pasted(self, title: str, body: str, progress: ProgressCallback | None = None) -> str:
-        def edit():
-            article = add_pasted_article(self.folder, title, body, self.settings.max_article_bytes,
-                                         self.settings.passage_max_words)
-            return f"added {article.path.name} ({len(article.passages)} passages).", article.path.unlink
-        return self.change(edit, progress)
+        return self.change(lambda: _added(add_pasted_article(self.folder, title, body, self.settings.max_article_bytes,
+                                                             self.settings.passage_max_words)), progress)
 
     def remove(self, article_id: str, progress: ProgressCallback | None = None) -> str:
         def edit():
@@ -79,3 +74,8 @@ class Collection:
                 raise
             self.retriever, self.report = retriever, report
             return f"{message} {report.summary()}"
+
+
+def _added(article: Article) -> tuple[str, Callable[[], None]]:
+    """The message and the undo of an article just written into the folder."""
+    return f"added {article.path.name} ({len(article.passages)} passages).", article.path.unlink

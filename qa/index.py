@@ -393,8 +393,16 @@ def _reusable_terms(index: PassageIndex) -> dict[tuple[str, str], list[str]]:
     return {(p.sha256, p.language): row for p, row in zip(index.passages, rows)}
 
 
-def _phase(progress: ProgressCallback | None, phase: str) -> Callable[[int, int], None] | None:
-    return (lambda done, total: progress(phase, done, total)) if progress else None
+def _phase(progress: ProgressCallback | None, phase: str, every: int = 16) -> Callable[[int, int], None] | None:
+    """``progress`` for one phase, told at the start, every ``every`` items and at the end."""
+    if progress is None:
+        return None
+
+    def report(done: int, total: int) -> None:
+        if done % every == 0 or done == total:
+            progress(phase, done, total)
+
+    return report
 
 
 def _terms_rows(records: Sequence[StoredPassage], known: dict[tuple[str, str], list[str]],
@@ -404,7 +412,7 @@ def _terms_rows(records: Sequence[StoredPassage], known: dict[tuple[str, str], l
     stemmed: dict[int, list[str]] = {}
     for done, i in enumerate(new, start=1):
         stemmed[i] = search_terms(records[i].text, records[i].language)
-        if progress and (done % 16 == 0 or done == len(new)):
+        if progress:
             progress(done, len(new))
     return [stemmed[i] if i in stemmed else known[(r.sha256, r.language)] for i, r in enumerate(records)]
 

@@ -170,7 +170,7 @@ def load_folder(
         if not path.name.startswith(".") and path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES:
             by_id.setdefault(article_id_for(path), []).append(path)
     for number, (article_id, paths) in enumerate(by_id.items()):
-        if progress and number % 16 == 0:
+        if progress:
             progress(number, len(by_id))
         if len(paths) > 1:  # neither wins silently: both are skipped until one is renamed
             names = " and ".join(p.name for p in paths)
