@@ -13,6 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse
 import html
+import re
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -53,15 +54,23 @@ def sources_html(answer, show_all: bool = False) -> str:
     shown = answer.passages if show_all else answer.citations
     blocks = []
     for c in shown:
-        source = (f' · <a href="{html.escape(c.source_url, quote=True)}" target="_blank" rel="noopener">source</a>'
-                  if c.source_url else "")
+        origin = ", ".join(html.escape(part) for part in (c.source, c.date) if part)
+        if c.source_url:
+            link = f'<a href="{html.escape(c.source_url, quote=True)}" target="_blank" rel="noopener">{origin or "source"}</a>'
+            origin = link
+        where = f"page {c.page}" if c.page else f"paragraph {c.paragraph}"
         mark = "cited" if c.passage in cited else "retrieved, not cited"
         blocks.append(
-            f"<details {'open' if c.passage in cited else ''}><summary>[{c.n}] {html.escape(c.title)} — paragraph "
-            f"{c.paragraph}{source} · score {c.score:.2f} · {mark}</summary>"
+            f"<details {'open' if c.passage in cited else ''}><summary>[{c.n}] {html.escape(c.title)}"
+            f"{' — ' + origin if origin else ''} · {where} · score {c.score:.2f} · {mark}</summary>"
             f"<blockquote>{_highlighted(c.text, supporting_span(answer.answer, c.n, c.text) if c.passage in cited else None)}"
             f"</blockquote></details>")
     return head + "\n".join(blocks)
+
+
+def _markdown_text(text: str) -> str:
+    """Text shown literally in a Markdown component: file names and messages come from the user's files."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~-])", r"\\\1", html.escape(text, quote=False))
 
 
 def _console_progress(phase: str, done: int, total: int) -> None:
@@ -78,6 +87,7 @@ def build_app(settings: Settings):
     from qa.index import PHASE_UNITS
     from qa.llm import GeneratorError, generator_from_settings
     from qa.models import ModelFileError
+    from qa.readers import ARTICLE_SUFFIXES
 
     print(f"indexing {settings.articles_dir} …", file=sys.stderr, flush=True)
     collection = Collection(settings, progress=_console_progress)
@@ -117,7 +127,8 @@ def build_app(settings: Settings):
             return {"question": question, "error": str(exc)}
 
     def rows() -> list[list]:
-        return [[a.id, a.title, a.passages, a.source_url or ""] for a in collection.articles()]
+        return [[a.id, a.title, a.date or "", a.source or "", a.passages, a.source_url or ""]
+                for a in collection.articles()]
 
     def article_choices():
         return gr.update(choices=[r[0] for r in rows()], value=None)
@@ -132,11 +143,21 @@ def build_app(settings: Settings):
             message = f"⚠️ {exc}"
         return message, rows(), article_choices()
 
-    def upload(path: str | None, progress=gr.Progress()):
-        if not path:
-            return "⚠️ choose a .txt or .md file first", rows(), article_choices()
-        source = Path(path)  # add_file refuses a file over the limit (launch's max_file_size bounds the upload)
-        return changed(lambda report: collection.add_file(source.name, source.read_bytes(), report), progress)
+    def upload(paths: list[str] | None, progress=gr.Progress()):
+        if not paths:
+            return "⚠️ choose one or more files first", rows(), article_choices()
+        # add_files refuses a file over the limit (launch's max_file_size bounds the upload)
+        files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+        results: list = []
+
+        def add(report):
+            found, message = collection.add_files(files, report)
+            results.extend(found)
+            return message
+        message, table_rows, choices = changed(add, progress)
+        lines = [f"- {'✅' if r.status == 'added' else '↩️' if r.status == 'duplicate' else '⚠️'} "
+                 f"{_markdown_text(str(r))}" for r in results]
+        return "\n".join([_markdown_text(message), "", *lines]), table_rows, choices
 
     def paste(title: str, body: str, progress=gr.Progress()):
         return changed(lambda report: collection.add_pasted(title, body, report), progress)
@@ -168,13 +189,14 @@ def build_app(settings: Settings):
                     show_all = gr.Checkbox(False, label="Show all retrieved passages, not only cited ones")
         with gr.Tab("Articles"):
             status = gr.Markdown(elem_id="articles-status")
-            table = gr.Dataframe(rows(), headers=["id", "title", "passages", "source"],
+            table = gr.Dataframe(rows(), headers=["id", "title", "date", "source", "passages", "url"],
                                  interactive=False, label="Articles in the collection", elem_id="articles")
             with gr.Row():
                 with gr.Column():
-                    upload_file = gr.File(label="Add a .txt or .md file", file_types=[".txt", ".md"],
+                    upload_file = gr.File(label=f"Add files ({', '.join(ARTICLE_SUFFIXES)})",
+                                          file_types=list(ARTICLE_SUFFIXES), file_count="multiple",
                                           type="filepath", elem_id="upload")
-                    upload_button = gr.Button("Add file", elem_id="add-file")
+                    upload_button = gr.Button("Add files", elem_id="add-file")
                 with gr.Column():
                     paste_title = gr.Textbox(label="Title of a pasted article", elem_id="paste-title")
                     paste_body = gr.Textbox(label="Article text", lines=6, elem_id="paste-body",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterable, Mapping
 
 from qa.files import atomic_write_bytes, fsync_dir
-from qa.ingest import ARTICLE_SUFFIXES, Article, ArticleError, decode_article, load_folder, parse_article, sha256_text
+from qa.ingest import ARTICLE_SUFFIXES, Article, ArticleError, article_from_bytes, load_folder
 
 MAX_NAME_CHARS = 100
 
@@ -28,7 +30,7 @@ def safe_file_name(name: str) -> str:
     if len(name) > MAX_NAME_CHARS:
         raise ArticleError(f"{name[:40]!r}…: the file name is longer than {MAX_NAME_CHARS} characters")
     if Path(name).suffix.lower() not in ARTICLE_SUFFIXES:
-        raise ArticleError(f"{name}: only {' and '.join(ARTICLE_SUFFIXES)} files can be added")
+        raise ArticleError(f"{name}: only {', '.join(ARTICLE_SUFFIXES)} files can be added")
     return name
 
 
@@ -41,33 +43,109 @@ def file_name_for_title(title: str) -> str:
     return f"{slug}.txt"
 
 
-def add_article(folder: Path, name: str, data: bytes, max_bytes: int, max_words: int = 120) -> Article:
+def add_article(folder: Path, name: str, data: bytes, max_bytes: int, max_words: int = 120,
+                known: Mapping[str, str] | None = None) -> Article:
     """Check an uploaded file and write it into ``folder``; ArticleError (and nothing written) if it is not
-    a usable article, its name is taken, or an article with the same text is already there."""
+    a usable article, its name is taken, or the same article (in any format) is already there.
+    ``known``: content key -> file name of the articles already in the folder (read from it if not given)."""
     folder = Path(folder)
     name = safe_file_name(name)
-    article_id = Path(name).stem
-    taken = [p.name for p in folder.iterdir() if p.is_file() and p.stem == article_id]
+    taken = _taken_name(folder, Path(name).stem)
     if taken:
-        raise ArticleError(f"{name}: there is already an article named {taken[0]}; remove it first or rename the file")
-    text = decode_article(name, data, max_bytes)
-    article = parse_article(article_id, text, path=folder / name, max_words=max_words)
-    existing, _ = load_folder(folder, max_bytes=max_bytes, max_words=max_words)
-    same = next((a for a in existing if a.sha256 == sha256_text(text)), None)
-    if same is not None:
-        raise ArticleError(f"{name}: the same text is already in the collection as {same.path.name}")
+        raise ArticleError(f"{name}: there is already an article named {taken}; remove it first or rename the file")
+    article = article_from_bytes(Path(name).stem, name, data, max_bytes, max_words, path=folder / name)
+    known = known_articles(folder, max_bytes, max_words) if known is None else known
+    if article.content_key in known:
+        raise ArticleError(f"{name}: the same text is already in the collection as {known[article.content_key]}")
     atomic_write_bytes(folder / name, data)
     return article
 
 
-def add_pasted_article(folder: Path, title: str, body: str, max_bytes: int, max_words: int = 120) -> Article:
+@dataclass(frozen=True)
+class AddResult:
+    name: str  # as given
+    status: str  # "added", "duplicate" or "refused"
+    message: str
+    article: Article | None = None  # when added
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}"
+
+
+def add_articles(folder: Path, files: Iterable[tuple[str, bytes | Path]], max_bytes: int, max_words: int = 120,
+                 known: Mapping[str, str] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[AddResult]:
+    """Add many files at once, given as (name, bytes) or (name, path to read); each one is added, skipped as
+    a duplicate (of an article in the folder or earlier in the batch, by content) or refused with the
+    reason. A name already in the folder gets a number (``page-2.html``), so a folder of saved pages with
+    repeated names can be added as it is."""
+    folder = Path(folder)
+    files = list(files)
+    known = dict(known_articles(folder, max_bytes, max_words) if known is None else known)
+    results: list[AddResult] = []
+    for number, (given, data) in enumerate(files):
+        if progress:
+            progress(number, len(files))
+        try:
+            if isinstance(data, Path):
+                data = _read_upto(data, max_bytes)
+            name = _free_name(folder, safe_file_name(Path(given).name))
+            article = article_from_bytes(Path(name).stem, Path(given).name, data, max_bytes, max_words,
+                                         path=folder / name)
+        except ArticleError as exc:
+            results.append(AddResult(given, "refused", str(exc)))
+            continue
+        if article.content_key in known:
+            results.append(AddResult(given, "duplicate", f"the same text is already in the collection as "
+                                                         f"{known[article.content_key]}"))
+            continue
+        atomic_write_bytes(folder / name, data)
+        known[article.content_key] = name
+        renamed = f" as {name}" if name != Path(given).name else ""
+        results.append(AddResult(given, "added", f"added{renamed} ({len(article.passages)} passages)", article))
+    if progress and files:
+        progress(len(files), len(files))
+    return results
+
+
+def _read_upto(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ArticleError(f"{path.name}: {size:,} bytes is over the limit of {max_bytes:,} bytes "
+                               f"(KUTIP_MAX_ARTICLE_BYTES)")
+        return path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"{path.name}: cannot be read ({exc.strerror})") from None
+
+
+def known_articles(folder: Path, max_bytes: int, max_words: int = 120) -> dict[str, str]:
+    """Content key -> file name of every usable article in ``folder``."""
+    articles, _ = load_folder(folder, max_bytes=max_bytes, max_words=max_words)
+    return {a.content_key: a.path.name for a in articles}
+
+
+def _taken_name(folder: Path, article_id: str) -> str | None:
+    return next((p.name for p in folder.iterdir() if p.is_file() and p.stem == article_id), None)
+
+
+def _free_name(folder: Path, name: str) -> str:
+    stem, suffix = Path(name).stem, Path(name).suffix
+    number = 1
+    while _taken_name(folder, stem if number == 1 else f"{stem}-{number}"):
+        number += 1
+    return name if number == 1 else safe_file_name(f"{stem[:MAX_NAME_CHARS - 10]}-{number}{suffix}")
+
+
+def add_pasted_article(folder: Path, title: str, body: str, max_bytes: int, max_words: int = 120,
+                       known: Mapping[str, str] | None = None) -> Article:
     title, body = " ".join(str(title).split()), str(body).strip()
     if not title:
         raise ArticleError("a pasted article needs a title")
     if not body:
         raise ArticleError("the pasted article is empty")
     return add_article(folder, file_name_for_title(title), f"{title}\n\n{body}\n".encode("utf-8"), max_bytes,
-                       max_words)
+                       max_words, known)
 
 
 def article_file(folder: Path, article_id: str) -> Path:

@@ -44,9 +44,14 @@ class Citation:
     paragraph: int
     source_url: str | None
     score: float
+    date: str | None = None
+    source: str | None = None
+    page: int | None = None
 
     def to_json(self) -> dict:
-        return {"n": self.n, "article": self.article, "passage": self.passage, "text": self.text}
+        return {"n": self.n, "article": self.article, "passage": self.passage, "text": self.text,
+                "title": self.title, "date": self.date, "source": self.source, "url": self.source_url,
+                "page": self.page}
 
 
 @dataclass
@@ -209,7 +214,7 @@ class Assistant:
 def _citation(n: int, r: RetrievedPassage) -> Citation:
     return Citation(n=n, article=r.passage.article, passage=r.passage.id, text=r.passage.text,
                     title=r.article.title, paragraph=r.passage.paragraph, source_url=r.article.source_url,
-                    score=r.score)
+                    score=r.score, date=r.article.date, source=r.article.source, page=r.passage.page)
 
 
 def _add_usage(total: Usage, step: Usage) -> None:

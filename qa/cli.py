@@ -1,4 +1,4 @@
-"""Command line: ``python -m qa index|search|ask|eval|bench``. Results go to stdout, messages to stderr."""
+"""Command line: ``python -m qa index|add|search|ask|eval|bench``. Results go to stdout, messages to stderr."""
 
 from __future__ import annotations
 
@@ -90,6 +90,51 @@ def cmd_index(args: argparse.Namespace) -> int:
     index = open_retriever(settings, rebuild=args.rebuild).index
     _stderr(f"{len(index.articles)} articles, {len(index)} passages in {settings.index_dir}")
     return 0
+
+
+def files_to_add(paths: Sequence[Path]) -> tuple[list[tuple[str, Path]], int]:
+    """The files named, and those in the folders named (recursively, hidden ones left out) whose suffix
+    kutip reads; and how many other files the folders held. A named file is always tried, to say why not."""
+    from qa.readers import ARTICLE_SUFFIXES
+
+    found: list[tuple[str, Path]] = []
+    other = 0
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path} does not exist")
+        if path.is_file():
+            found.append((path.name, path))
+            continue
+        for child in sorted(path.rglob("*")):
+            if any(part.startswith(".") for part in child.relative_to(path).parts) or not child.is_file():
+                continue
+            if child.suffix.lower() in ARTICLE_SUFFIXES:
+                found.append((child.name, child))
+            else:
+                other += 1
+    return found, other
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from qa.collection import Collection
+    from qa.readers import ARTICLE_SUFFIXES
+
+    settings = _settings(args)
+    files, other = files_to_add(args.paths)
+    if not files:
+        raise UsageError(f"no article files found (kutip reads {', '.join(ARTICLE_SUFFIXES)})")
+    collection = Collection(settings, progress=_phase_bars())
+    results, message = collection.add_files(files, progress=_phase_bars())
+    for (_, path), r in zip(files, results):  # one result per file, in order
+        if args.json:
+            print(json.dumps({"file": str(path), "status": r.status, "message": r.message,
+                              "article": r.article.id if r.article else None}, ensure_ascii=False))
+        else:
+            print(f"{r.status:9} {path}: {r.message}")
+    if other:
+        _stderr(f"{other} files of other formats in the folders were left out")
+    _stderr(message)
+    return 1 if any(r.status == "refused" for r in results) else 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -229,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--articles", type=Path, help="folder of .txt/.md articles (default: seeds/)")
+        p.add_argument("--articles", type=Path, help="articles folder (default: seeds/)")
         p.add_argument("--index", type=Path, help="index folder (default: .kutip/index)")
         p.add_argument("--embedder", help="e5-small (default) or sentence-transformers:<name or path>")
         p.add_argument("--index-kind", choices=["flat", "hnsw", "ivf"], help="FAISS index kind (default flat)")
@@ -240,6 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--rebuild", action="store_true", help="throw the index away and embed everything again")
     p.set_defaults(run=cmd_index)
+
+    p = commands.add_parser("add", help="add article files (.txt .md .html .pdf .docx; folders recursively) "
+                                        "to the articles folder and index them")
+    common(p)
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    p.add_argument("--json", action="store_true", help="print one JSON object per file: {file, status, message, article}")
+    p.set_defaults(run=cmd_add)
 
     p = commands.add_parser("search", help="the passages that best match a question")
     common(p)

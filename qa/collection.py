@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from embeddings import Embedder
-from qa.articles import add_article, add_pasted_article, article_file, remove_article
+from qa.articles import AddResult, add_article, add_articles, add_pasted_article, article_file, remove_article
 from qa.files import atomic_write_bytes
 from qa.ingest import Article
 from qa.index import ProgressCallback, StoredArticle
@@ -43,14 +43,34 @@ class Collection:
         return list(self.retriever.index.articles.values())
 
     def add_file(self, name: str, data: bytes, progress: ProgressCallback | None = None) -> str:
-        """Add an uploaded file (``.txt``/``.md``) under ``name``; ArticleError, and nothing changed, when it
-        is not a usable article, its name is taken or its text is already in the collection."""
+        """Add an uploaded file (any format of ``qa.readers``) under ``name``; ArticleError, and nothing
+        changed, when it is not a usable article, its name is taken or its text is already in the collection."""
         return self.change(lambda: _added(add_article(self.folder, name, data, self.settings.max_article_bytes,
-                                                      self.settings.passage_max_words)), progress)
+                                                      self.settings.passage_max_words, self._known())), progress)
+
+    def add_files(self, files: list[tuple[str, bytes | Path]],
+                  progress: ProgressCallback | None = None) -> tuple[list[AddResult], str]:
+        """Add many files, given as (name, bytes) or (name, path), with one re-index: each is added, skipped
+        as a duplicate or refused with the reason. Returns the per-file results and what re-indexing did. If re-indexing fails, every file
+        added here is removed again and the error raised."""
+        results: list[AddResult] = []
+
+        def edit():
+            results[:] = add_articles(self.folder, files, self.settings.max_article_bytes,
+                                      self.settings.passage_max_words, self._known(),
+                                      progress=(lambda done, total: progress("checking files", done, total))
+                                      if progress else None)
+            added = [r.article.path for r in results if r.article is not None]
+            return f"{len(added)} of {len(results)} files added.", lambda: [p.unlink(missing_ok=True) for p in added]
+
+        if not files:
+            return [], "no files were given."
+        return results, self.change(edit, progress)
 
     def add_pasted(self, title: str, body: str, progress: ProgressCallback | None = None) -> str:
         return self.change(lambda: _added(add_pasted_article(self.folder, title, body, self.settings.max_article_bytes,
-                                                             self.settings.passage_max_words)), progress)
+                                                             self.settings.passage_max_words, self._known())),
+                           progress)
 
     def remove(self, article_id: str, progress: ProgressCallback | None = None) -> str:
         def edit():
@@ -58,6 +78,14 @@ class Collection:
             data = remove_article(self.folder, article_id)
             return f"removed {path.name}.", lambda: atomic_write_bytes(path, data)
         return self.change(edit, progress)
+
+    def _known(self) -> dict[str, str] | None:
+        """Content key -> file of each indexed article, for spotting a duplicate without reading the folder
+        again; None (read the folder) when the index predates content keys."""
+        stored = self.articles()
+        if any(a.content_key is None for a in stored):
+            return None
+        return {a.content_key: a.file for a in stored}
 
     def change(self, edit: Edit, progress: ProgressCallback | None = None) -> str:
         """Run ``edit``, then re-index; if indexing fails, undo the edit and raise. Returns the edit's

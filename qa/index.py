@@ -46,7 +46,7 @@ REBUILD_HINT = "rebuild it with: python -m qa index --rebuild"
 # (phase, done, total) for each phase of an update that can take long: "reading" (article files), "embedding"
 # and "stemming" (passages whose text is new)
 ProgressCallback = Callable[[str, int, int], None]
-PHASE_UNITS = {"reading": "file", "embedding": "passage", "stemming": "passage"}
+PHASE_UNITS = {"checking files": "file", "reading": "file", "embedding": "passage", "stemming": "passage"}
 
 
 class IndexNotFoundError(FileNotFoundError):
@@ -67,6 +67,7 @@ class StoredPassage:
     text: str
     language: str
     sha256: str
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,18 @@ class StoredArticle:
     file: str
     sha256: str
     passages: int
+    date: str | None = None
+    source: str | None = None
+    author: str | None = None
+    format: str = "text"
+    content_key: str | None = None  # same article in any format (qa.ingest.content_key)
+
+    @classmethod
+    def of(cls, article: Article) -> "StoredArticle":
+        return cls(id=article.id, title=article.title, source_url=article.source_url, file=article.path.name,
+                   sha256=article.sha256, passages=len(article.passages), date=article.date,
+                   source=article.source, author=article.author, format=article.format,
+                   content_key=article.content_key)
 
 
 @dataclass
@@ -262,7 +275,10 @@ def sync_index(
     current = {a.id: a for a in articles}
     for article_id in sorted(set(current) | set(old_articles)):
         if article_id in current and article_id in old_articles:
-            bucket = report.unchanged if current[article_id].sha256 == old_articles[article_id].sha256 else report.changed
+            # new metadata alone (another reader, or an index from before it was kept) makes a new version too;
+            # nothing is embedded again for it
+            same = StoredArticle.of(current[article_id]) == old_articles[article_id]
+            bucket = report.unchanged if same else report.changed
             bucket.append(article_id)
         elif article_id in current:
             report.added.append(article_id)
@@ -283,9 +299,7 @@ def sync_index(
     stored_articles: dict[str, StoredArticle] = {}
     for article in articles:
         records_by_article[article.id] = _passage_records(article)
-        stored_articles[article.id] = StoredArticle(
-            id=article.id, title=article.title, source_url=article.source_url, file=article.path.name,
-            sha256=article.sha256, passages=len(article.passages))
+        stored_articles[article.id] = StoredArticle.of(article)
     for article_id in report.kept_despite_errors:
         assert previous is not None
         records_by_article[article_id] = [p for p in previous.passages if p.article == article_id]
@@ -377,7 +391,7 @@ def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage
 
 def _passage_records(article: Article) -> list[StoredPassage]:
     return [StoredPassage(id=p.id, article=p.article, paragraph=p.paragraph, start=p.start, end=p.end,
-                          text=p.text, language=p.language, sha256=sha256_text(p.text))
+                          text=p.text, language=p.language, sha256=sha256_text(p.text), page=p.page)
             for p in article.passages]
 
 

@@ -1,6 +1,7 @@
 """Articles from files, and passages from articles.
 
-An article is a UTF-8 ``.txt`` or ``.md`` file; its id is the file name without extension. Passages follow
+An article is a file that one of ``qa.readers`` reads (text, Markdown, a saved web page, PDF, Word); its id
+is the file name without extension. Passages follow
 paragraphs: a line broken mid-sentence is joined to the next one, a long paragraph is windowed on sentence
 boundaries. Every passage keeps character offsets into the decoded file text, so that
 ``" ".join(article.text[p.start:p.end].split()) == p.text`` always holds.
@@ -8,15 +9,20 @@ boundaries. Every passage keeps character offsets into the decoded file text, so
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
+from urllib.parse import urlsplit
 
 from qa.language import Language, detect_language
+from qa.readers import ARTICLE_SUFFIXES, ArticleError, Document, read_document
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+__all__ = ["ARTICLE_SUFFIXES", "Article", "ArticleError", "Passage", "SkippedFile", "article_id_for",
+           "content_key", "load_article", "load_folder", "parse_article", "sentence_spans", "sha256_text"]
+
 TITLE_MAX_CHARS = 120
 
 _SOURCE_LINE = re.compile(r"^\s*(?:sumber|source)\s*:\s*(\S+)\s*$", re.IGNORECASE)
@@ -31,10 +37,6 @@ _PARAGRAPH_END = re.compile(r"""[.!?…;"”’)\]]\s*$""")
 _SENTENCE_END = re.compile(r"""[.!?…]+["”’)\]]*(?=\s)""")
 
 
-class ArticleError(ValueError):
-    """An article file that cannot be used; the message names the file and says why."""
-
-
 @dataclass(frozen=True)
 class Passage:
     id: str  # "<article>#<n>", n counting from 1
@@ -44,6 +46,7 @@ class Passage:
     end: int
     text: str  # the file text between the offsets, white space collapsed
     language: Language
+    page: int | None = None  # counting from 1, for formats with pages (PDF)
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,17 @@ class Article:
     path: Path
     title: str
     source_url: str | None
-    text: str
-    sha256: str
+    text: str  # the decoded file, or the text a reader extracted from it
+    sha256: str  # of ``text``
     passages: tuple[Passage, ...]
+    date: str | None = None  # publication date, ISO yyyy-mm-dd, when the file says it
+    source: str | None = None  # site or publisher
+    author: str | None = None
+    format: str = "text"
+
+    @property
+    def content_key(self) -> str:
+        return content_key(self)
 
 
 def sha256_text(text: str) -> str:
@@ -65,40 +76,35 @@ def article_id_for(path: Path) -> str:
     return path.stem
 
 
-def decode_article(name: str, data: bytes, max_bytes: int) -> str:
-    """The text of an article file, or ArticleError saying why it cannot be one."""
-    if len(data) > max_bytes:
-        raise ArticleError(f"{name}: {len(data):,} bytes is over the limit of {max_bytes:,} bytes")
-    if b"\x00" in data:
-        raise ArticleError(f"{name}: binary file (contains NUL bytes), not a text article")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ArticleError(
-            f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
-            "save it as UTF-8 and add it again"
-        ) from None
-    if not text.strip():
-        raise ArticleError(f"{name}: empty article")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
-    if controls > max(10, len(text) // 100):
-        raise ArticleError(f"{name}: looks binary ({controls} control characters), not a text article")
-    return text
-
-
 def load_article(path: Path, max_bytes: int = 5_000_000, max_words: int = 120) -> Article:
     path = Path(path)
     if path.suffix.lower() not in ARTICLE_SUFFIXES:
-        raise ArticleError(f"{path.name}: not an article (expected {' or '.join(ARTICLE_SUFFIXES)})")
+        raise ArticleError(f"{path.name}: not an article (expected {', '.join(ARTICLE_SUFFIXES)})")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"{path.name}: cannot be read ({exc.strerror})") from None
-    text = decode_article(path.name, data, max_bytes)
-    return parse_article(article_id_for(path), text, path=path, max_words=max_words)
+    return article_from_bytes(article_id_for(path), path.name, data, max_bytes, max_words, path=path)
 
 
-def parse_article(article_id: str, text: str, path: Path | None = None, max_words: int = 120) -> Article:
+def article_from_bytes(article_id: str, name: str, data: bytes, max_bytes: int, max_words: int = 120,
+                       path: Path | None = None) -> Article:
+    """The article in a file's bytes (any format ``qa.readers`` reads), or ArticleError."""
+    document = read_document(name, data, max_bytes)
+    return parse_article(article_id, document.text, path=path or Path(name), max_words=max_words,
+                         document=document)
+
+
+def content_key(article: Article) -> str:
+    """The same article's words give the same key in any format or layout: the body's words (the title
+    line left out, as each format gives titles its own way), case-folded, punctuation and spacing ignored."""
+    body = [p.text for p in article.passages if p.paragraph > 1] or [p.text for p in article.passages]
+    return hashlib.sha256(" ".join(re.findall(r"\w+", " ".join(body).casefold())).encode("utf-8")).hexdigest()
+
+
+def parse_article(article_id: str, text: str, path: Path | None = None, max_words: int = 120,
+                  document: Document | None = None) -> Article:
+    """Passages of an article's text; ``document`` (from a reader) adds its metadata and page starts."""
     label = path.name if path else article_id
     lines = list(_lines_with_offsets(text))
     content = [(s, e, line) for s, e, line in lines if line.strip()]
@@ -118,7 +124,8 @@ def parse_article(article_id: str, text: str, path: Path | None = None, max_word
     if not body:
         raise ArticleError(f"{label}: no article text besides boilerplate")
 
-    title = _title_from(body[0][2])
+    title = _title_from(document.title if document and document.title else body[0][2])
+    page_starts = list(document.page_starts) if document else []
     passages = []
     for paragraph_number, (p_start, p_end) in enumerate(_paragraph_spans(text, lines, body), start=1):
         for w_start, w_end in _windows(text, p_start, p_end, max_words):
@@ -132,8 +139,10 @@ def parse_article(article_id: str, text: str, path: Path | None = None, max_word
                     end=w_end,
                     text=passage_text,
                     language=detect_language(passage_text, default="id"),
+                    page=bisect.bisect_right(page_starts, w_start) or None if page_starts else None,
                 )
             )
+    source_url = (document.url if document else None) or source_url
     return Article(
         id=article_id,
         path=path or Path(f"{article_id}.txt"),
@@ -142,7 +151,19 @@ def parse_article(article_id: str, text: str, path: Path | None = None, max_word
         text=text,
         sha256=sha256_text(text),
         passages=tuple(passages),
+        date=document.date if document else None,
+        source=(document.source if document else None) or _site_of(source_url),
+        author=document.author if document else None,
+        format=document.format if document else "text",
     )
+
+
+def _site_of(url: str | None) -> str | None:
+    """The site a URL is on, without "www.": what a reader recognises as the source."""
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ def listing(folder):
 
 
 @pytest.mark.parametrize("name", ["../evil.txt", "a/b.txt", "..\\evil.txt", "/etc/passwd.txt", ".hidden.txt",
-                                  "..", "notes.pdf", "x\x00.txt", "bad\n.txt", "a" * 200 + ".txt", ""])
+                                  "..", "notes.xlsx", "notes.pdf", "x\x00.txt", "bad\n.txt", "a" * 200 + ".txt", ""])
 def test_names_that_could_escape_or_are_not_articles_are_refused(articles_copy, name):
     before = listing(articles_copy)
     with pytest.raises(ArticleError):

@@ -42,7 +42,8 @@ def test_removing_an_article_takes_its_passages_out(collection):
     ("x.txt", b"\xff\xfe\x00binary", "binary file"),
     ("x.txt", "Judul\n\nIsi berita.".encode("cp1252") + b"\xe9\xff", "UTF-8"),
     ("../x.txt", b"Judul\n\nIsi berita.", "folders"),
-    ("x.pdf", b"Judul\n\nIsi berita.", "only .txt and .md"),
+    ("x.pdf", b"Judul\n\nIsi berita.", "the name says .pdf but its content is not PDF"),
+    ("x.xlsx", b"Judul\n\nIsi berita.", "only .txt, .md"),
 ])
 def test_a_refused_file_changes_nothing(collection, name, data, reason):
     before, version = ids(collection), collection.retriever.index.version

@@ -91,7 +91,8 @@ def test_sentence_spans_do_not_split_numbers():
         ("empty.txt", b"  \n\n", "empty"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
         ("only-comments.txt", b"Komentar (0)\n", "boilerplate"),
-        ("notes.pdf", b"%PDF-1.4", "not an article"),
+        ("notes.xlsx", b"PK\x03\x04", "not an article"),
+        ("notes.pdf", b"%PDF-1.4", "truncated"),
     ],
 )
 def test_bad_files_give_a_clear_message_naming_the_file(tmp_path: Path, name, data, reason):

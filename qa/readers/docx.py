@@ -1,0 +1,63 @@
+"""Word files (.docx, python-docx): paragraphs and table cells in document order, title and author from the
+document's properties."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from qa.readers.base import ArticleError, Document, join_paragraphs
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old binary .doc, or a password-protected .docx
+
+
+class DocxReader:
+    format = "docx"
+    suffixes = (".docx",)
+
+    def looks_like(self, data: bytes) -> bool:
+        if data.startswith(_OLE):
+            return True  # refused in read() with the reason
+        if not data.startswith(b"PK\x03\x04"):
+            return False
+        try:
+            return "word/document.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return True  # a damaged .docx: read() says so
+
+    def read(self, name: str, data: bytes) -> Document:
+        import docx
+
+        if data.startswith(_OLE):
+            raise ArticleError(f"{name}: a password-protected or old-format Word file; save it as an "
+                               f"unprotected .docx")
+        try:
+            document = docx.Document(io.BytesIO(data))
+            paragraphs = list(_paragraphs(document))
+            props = document.core_properties
+            title, author = props.title, props.author  # its created date is the file's, not the article's
+        except ArticleError:
+            raise
+        except Exception as exc:  # python-docx raises zip, XML and key errors on damaged files
+            raise ArticleError(f"{name}: the Word file is damaged and cannot be read ({type(exc).__name__})") from None
+        if not any(p.strip() for p in paragraphs):
+            raise ArticleError(f"{name}: the Word file has no text")
+        title = " ".join((title or "").split()) or None
+        text, _ = join_paragraphs(title, paragraphs)
+        return Document(text=text, format=self.format, title=title, author=" ".join((author or "").split()) or None)
+
+
+def _paragraphs(document):
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            yield block.text
+        elif isinstance(block, Table):
+            for row in block.rows:
+                cells = []
+                for cell in row.cells:
+                    if cell.text.strip() and cell.text not in cells:  # merged cells repeat their text
+                        cells.append(cell.text)
+                yield " | ".join(" ".join(c.split()) for c in cells)

@@ -1,0 +1,73 @@
+"""PDF files with a text layer (pypdf). Each page's text is kept apart, so a passage can say its page.
+No OCR: a scanned PDF is refused with that reason."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from qa.readers.base import ArticleError, Document
+
+MIN_TEXT_WORDS = 5
+
+
+class PdfReader:
+    format = "pdf"
+    suffixes = (".pdf",)
+
+    def looks_like(self, data: bytes) -> bool:
+        return b"%PDF-" in data[:1024]
+
+    def read(self, name: str, data: bytes) -> Document:
+        import pypdf
+        from pypdf.errors import PyPdfError
+
+        if b"%%EOF" not in data.rstrip()[-1024:]:
+            raise ArticleError(f"{name}: the PDF is truncated (it has no end-of-file marker); save it again")
+        logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on odd files are not the user's
+        try:
+            reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted and not _opens_without_password(reader):
+                raise ArticleError(f"{name}: the PDF is encrypted with a password; save an unprotected copy")
+            pages = [page.extract_text() or "" for page in reader.pages]
+            info = reader.metadata
+        except ArticleError:
+            raise
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
+            raise ArticleError(f"{name}: the PDF is damaged and cannot be read ({type(exc).__name__})") from None
+        if sum(len(p.split()) for p in pages) < MIN_TEXT_WORDS:
+            raise ArticleError(f"{name}: the PDF has no text layer (a scan?): it needs OCR, which kutip does not do")
+        text, page_starts = _joined(pages)
+        title = _meta(info, "title")
+        if title and title.casefold() not in " ".join(text[:2000].split()).casefold():
+            title = None  # "Microsoft Word - Document1" and the like: the first line is the better title
+        # the file's creation date is when the PDF was made, not when the article appeared: not kept
+        return Document(text=text, format=self.format, title=title, author=_meta(info, "author"),
+                        page_starts=page_starts)
+
+
+def _opens_without_password(reader) -> bool:
+    """Many PDFs are encrypted only to restrict printing or copying, with an empty user password."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # an unsupported cipher, or the cryptography package missing: treat as locked
+        return False
+
+
+def _joined(pages: list[str]) -> tuple[str, tuple[int, ...]]:
+    parts, starts, cursor = [], [], 0
+    for page in pages:
+        page = "\n".join(line.rstrip() for line in page.strip().splitlines())
+        starts.append(cursor)
+        parts.append(page)
+        cursor += len(page) + 2
+    return "\n\n".join(parts), tuple(starts)
+
+
+def _meta(info, field: str) -> str | None:
+    try:
+        value = getattr(info, field, None) if info is not None else None
+    except Exception:  # a damaged info dictionary is not worth refusing the file for
+        return None
+    value = " ".join(str(value).split()) if value else ""
+    return value or None
