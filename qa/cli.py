@@ -132,7 +132,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         else:
             print(f"{r.status:9} {path}: {r.message}")
     if other:
-        _stderr(f"{other} files of other formats in the folders were left out")
+        _stderr(f"left out {other} file(s) of other formats in the folders")
     _stderr(message)
     return 1 if any(r.status == "refused" for r in results) else 0
 

@@ -156,3 +156,48 @@ def test_add_an_article_then_ask_about_it_in_a_real_browser(app, browser, tmp_pa
         raise
     finally:
         context.close()
+
+
+def test_upload_several_files_at_once_then_ask_about_a_saved_page(app, browser, tmp_path):
+    """One upload of a saved web page, a PDF and a scanned PDF: each file's result is shown, the good ones are
+    listed with their site and date, and an answer about the page cites it with its site and date."""
+    from playwright.sync_api import expect
+
+    from documents import JEMBATAN_LOMBOK, PASAR_TERAPUNG, news_page, pdf_bytes, scanned_pdf
+
+    (tmp_path / "pasar-terapung.html").write_bytes(news_page(*PASAR_TERAPUNG))
+    (tmp_path / "jembatan.pdf").write_bytes(pdf_bytes(*JEMBATAN_LOMBOK))
+    (tmp_path / "scan.pdf").write_bytes(scanned_pdf())
+    url, log = app
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="networkidle")
+        page.get_by_role("tab", name="Articles").click()
+        page.locator("#upload input[type=file]").set_input_files(
+            [str(tmp_path / name) for name in ("pasar-terapung.html", "jembatan.pdf", "scan.pdf")])
+        expect(page.locator("#upload")).to_contain_text("scan.pdf", timeout=60_000)
+        page.locator("#add-file").click()
+        status = page.locator("#articles-status")
+        expect(status).to_contain_text("2 of 3 files added", timeout=ANSWER_TIMEOUT_MS)
+        expect(status).to_contain_text("needs OCR")
+        table = page.locator("#articles")
+        expect(table).to_contain_text(PASAR_TERAPUNG[0])
+        expect(table).to_contain_text("2025-10-16")
+        expect(table).to_contain_text(JEMBATAN_LOMBOK[0])
+
+        page.get_by_role("tab", name="Ask").click()
+        question = page.locator("#question").get_by_label("Question")
+        question.fill("Berapa perahu pedagang berjualan di pasar terapung Lok Baintan?")
+        question.press("Enter")
+        sources = page.locator("#sources")
+        cited = sources.locator("details", has_text="350 perahu")
+        expect(cited).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        expect(cited.locator("summary")).to_contain_text("Detiknews, 2025-10-16")
+        page.screenshot(path=str(tmp_path / "upload-and-ask.png"), full_page=True)
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "screenshot-failed.png"), full_page=True)
+        print("app log:\n" + log.read_text())
+        raise
+    finally:
+        context.close()

@@ -62,3 +62,33 @@ def test_corrupted_index_message_then_rebuild(tmp_path, cli_dirs):
     rebuilt = run("index", "--rebuild", *args)
     assert rebuilt.returncode == 0 and "26 passages embedded" in rebuilt.stderr
     shutil.rmtree(index_dir)
+
+
+def test_add_a_folder_of_mixed_formats(tmp_path):
+    import shutil
+
+    from documents import JEMBATAN_LOMBOK, PASAR_TERAPUNG, docx_bytes, index_page, news_page, pdf_bytes, scanned_pdf
+
+    articles = tmp_path / "articles"
+    shutil.copytree(ROOT / "seeds", articles)
+    inbox = tmp_path / "inbox"
+    (inbox / "saved" / "page_files").mkdir(parents=True)
+    (inbox / "saved" / "page.html").write_bytes(news_page(*PASAR_TERAPUNG))
+    (inbox / "saved" / "page_files" / "script.js").write_text("trackPageview()")  # what a browser saves beside
+    (inbox / "jembatan.pdf").write_bytes(pdf_bytes(*JEMBATAN_LOMBOK))
+    (inbox / "jembatan.docx").write_bytes(docx_bytes(*JEMBATAN_LOMBOK))  # the same article again
+    (inbox / "scan.pdf").write_bytes(scanned_pdf())
+    (inbox / "front.html").write_bytes(index_page())
+    (inbox / ".hidden.txt").write_text("Judul\n\nTersembunyi.")
+    dirs = ["--articles", str(articles), "--index", str(tmp_path / "index"), "--embedder", "e5-small"]
+    result = run("add", str(inbox), "--json", *dirs)
+    assert result.returncode == 1, result.stderr  # some files were refused
+    rows = {json.loads(line)["file"].split("inbox/")[1]: json.loads(line) for line in result.stdout.splitlines()}
+    assert {name: row["status"] for name, row in rows.items()} == {
+        "front.html": "refused", "jembatan.docx": "added", "jembatan.pdf": "duplicate", "saved/page.html": "added",
+        "scan.pdf": "refused"}
+    assert "needs OCR" in rows["scan.pdf"]["message"] and "no article text" in rows["front.html"]["message"]
+    assert "left out 1 file(s) of other formats" in result.stderr and "2 of 5 files added." in result.stderr
+    assert sorted(p.name for p in articles.iterdir() if p.suffix != ".txt") == ["jembatan.docx", "page.html"]
+    search = run("search", "perahu pedagang pasar terapung", "--json", "--k", "1", *dirs)
+    assert json.loads(search.stdout)[0]["article"] == "page"

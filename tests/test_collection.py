@@ -69,3 +69,43 @@ def test_a_failed_re_index_undoes_the_change_and_the_old_index_keeps_serving(col
     assert not (collection.folder / "rapat-lain.txt").exists()  # the edit was undone
     assert ids(collection) == before  # the old index still serves
     assert collection.retriever.search("Kapan Dewan Keamanan PBB bertemu?", k=1)[0].passage.article == "rapat-pbb"
+
+
+def test_many_files_at_once_each_added_skipped_or_refused_with_one_re_index(collection):
+    from documents import JEMBATAN_LOMBOK, PASAR_TERAPUNG, news_page, pdf_bytes, scanned_pdf, seed_title_and_paragraphs
+
+    seed = sorted(collection.folder.glob("*.txt"))[0]
+    jembatan_pdf = pdf_bytes(*JEMBATAN_LOMBOK)
+    before, version = ids(collection), collection.retriever.index.version
+    results, message = collection.add_files([
+        ("pasar.html", news_page(*PASAR_TERAPUNG)),
+        ("jembatan.pdf", jembatan_pdf),
+        ("jembatan-lagi.pdf", jembatan_pdf),  # the same article twice in one batch
+        ("seed-as-page.html", news_page(*seed_title_and_paragraphs(seed))),  # already there as .txt
+        (f"{seed.stem}.html", news_page("Judul lain", ["Sebuah artikel lain yang kebetulan memakai nama berkas "
+                                                       "yang sama dengan artikel yang sudah ada di folder ini."])),
+        ("scan.pdf", scanned_pdf()),
+    ])
+    assert [r.status for r in results] == ["added", "added", "duplicate", "duplicate", "added", "refused"]
+    assert "jembatan.pdf" in results[2].message and seed.name in results[3].message
+    assert results[4].message.startswith(f"added as {seed.stem}-2.html")
+    assert "needs OCR" in results[5].message
+    assert message.startswith("3 of 6 files added.") and "3 added" in message
+    assert collection.retriever.index.version != version
+    assert ids(collection) == sorted(before + ["pasar", "jembatan", f"{seed.stem}-2"])
+    pasar = next(a for a in collection.articles() if a.id == "pasar")
+    assert (pasar.title, pasar.date, pasar.source, pasar.format) == (PASAR_TERAPUNG[0], "2025-10-16", "Detiknews", "html")
+    hit = collection.retriever.search("Berapa perahu pedagang di pasar terapung Lok Baintan?", k=1)[0]
+    assert hit.passage.article == "pasar" and hit.article.source == "Detiknews"
+    assert collection.retriever.search("jembatan gantung Sembalun", k=1)[0].passage.page == 1
+
+
+def test_a_batch_whose_re_index_fails_leaves_no_file_behind(collection, tmp_path):
+    from documents import JEMBATAN_LOMBOK, PASAR_TERAPUNG, news_page, pdf_bytes
+
+    before = sorted(p.name for p in collection.folder.iterdir())
+    (tmp_path / "blocker").write_text("not a folder")
+    collection.settings = collection.settings.replace(index_dir=tmp_path / "blocker" / "index")
+    with pytest.raises(OSError):
+        collection.add_files([("pasar.html", news_page(*PASAR_TERAPUNG)), ("j.pdf", pdf_bytes(*JEMBATAN_LOMBOK))])
+    assert sorted(p.name for p in collection.folder.iterdir()) == before
