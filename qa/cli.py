@@ -175,12 +175,12 @@ def _read_batch(path: str) -> list[dict]:
     return items
 
 
-def _open_assistant(settings: Settings, show_progress: bool):
+def _open_assistant(settings: Settings, show_progress: bool, retriever=None):
     """The assistant over the synced index, the model loaded (and assembled on first use, with a bar)."""
     from qa.assistant import Assistant
     from qa.llm import generator_from_settings
 
-    retriever = open_retriever(settings, quiet=True)
+    retriever = retriever or open_retriever(settings, quiet=True)
     generator = generator_from_settings(settings, progress=_progress_bar("assembling model", "B") if show_progress
                                         else None)
     return Assistant(retriever, generator, settings)
@@ -246,15 +246,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not items:
         raise UsageError("no gold items to run")
     settings = _settings(args)
-    assistant = _open_assistant(settings, show_progress=True)
+    if args.articles and not args.index:  # another collection: its own index, the app's is left alone
+        settings = settings.replace(index_dir=evaluate.eval_index_dir(settings.index_dir, settings.articles_dir))
+    retriever = open_retriever(settings, quiet=False)
+    try:
+        items = evaluate.resolve_evidence(items, retriever.index.passages)
+    except evaluate.GoldError as exc:
+        raise UsageError(str(exc)) from None
+    collection = {"articles_dir": str(settings.articles_dir), "articles": len(retriever.index.articles),
+                  "passages": len(retriever.index), "embedder": settings.embedder}
+    if args.retrieval_only:
+        recall = evaluate.retrieval_recall(retriever, items)
+        print(evaluate.recall_markdown(recall, gold_path, collection))
+        return 0
+    assistant = _open_assistant(settings, show_progress=True, retriever=retriever)
 
     def show(r: "evaluate.ItemResult") -> None:
-        mark = "ok  " if r.correct else "MISS"
+        mark = "ok  " if r.strict else "MISS"
         _stderr(f"{mark} {r.id} {r.total_ms / 1000:5.1f} s  {r.question[:60]!r} -> {r.answer[:90]!r}")
 
     started = time.perf_counter()
     results = evaluate.run_eval(assistant, items, on_result=show)
-    report = evaluate.build_report(results, settings.llm, gold_path, time.perf_counter() - started)
+    report = evaluate.build_report(results, settings.llm, gold_path, time.perf_counter() - started, collection)
     out_dir = Path(args.out) if args.out else settings.index_dir.parent / "eval" / Path(settings.llm).name
     json_path, md_path = evaluate.write_report(report, out_dir)
     print(evaluate.report_markdown(report))
@@ -321,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ids", help="only these item ids, comma-separated")
     p.add_argument("--limit", type=int, help="only the first N items")
     p.add_argument("--out", help="folder for report.json and report.md (default .kutip/eval/<model>)")
+    p.add_argument("--retrieval-only", action="store_true",
+                   help="only retrieval recall@1/4/10 per language (no model is loaded)")
     p.set_defaults(run=cmd_eval)
 
     p = commands.add_parser("bench", help="measure indexing and vector search speed")

@@ -3,17 +3,25 @@
 A gold item (one JSON object per line)::
 
     {"id": "g01", "question": str, "language": "en"|"id", "kind": str, "history": [{role, content}, ...],
-     "passages": [ids of the passages that state the answer], "must": [[alternative, ...], ...],
-     "must_not": [str, ...]}
+     "passages": [ids of the passages that state the answer] or "evidence": [verbatim text that states it],
+     "must": [[alternative, ...], ...], "must_not": [str, ...],
+     "qtype": "who"|"how_many"|"yes_no"|..., "articles": [article ids], "answer": "a reference answer"}
 
 ``kind`` "unanswerable" means the articles do not contain the answer: the right reply is an abstention.
-An answer is correct when it contains one alternative of every ``must`` group and nothing of ``must_not``;
-matching forgives form (12.000 = 12,000 = twelve thousand = dua belas ribu; Desember = December) and
-nothing else.
+``evidence`` is resolved to passage ids in the collection the eval runs on (``--articles``), so a gold set
+over another folder survives changes to how articles are split.
+
+Two verdicts per answerable item:
+- *correct* (lenient): it contains one alternative of every ``must`` group and nothing of ``must_not``;
+  matching forgives form (12.000 = 12,000 = twelve thousand = dua belas ribu; Desember = December).
+- *strict*, as a careful reader judges: phrases match at word boundaries on both sides ("nor" is not in
+  "north"); a how-many or how-much answer's first figure is the gold one; a cited passage states the
+  answer; and the answer is in the question's language.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import statistics
@@ -27,7 +35,8 @@ from qa.settings import PROJECT_ROOT
 from qa.lexicon import MONTHS
 
 DEFAULT_GOLD = PROJECT_ROOT / "tests" / "data" / "gold.jsonl"
-RECALL_AT = (1, 3, 5)
+RECALL_AT = (1, 4, 10)
+FIGURE_QTYPES = ("how_many", "how_much")
 KINDS = ("factual", "paraphrase", "followup", "both_articles", "conflicting", "unanswerable")
 
 
@@ -45,6 +54,10 @@ class GoldItem:
     passages: tuple[str, ...] = ()
     must: tuple[tuple[str, ...], ...] = ()
     must_not: tuple[str, ...] = ()
+    qtype: str = ""
+    evidence: tuple[str, ...] = ()
+    articles: tuple[str, ...] = ()
+    reference: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -64,18 +77,43 @@ def load_gold(path: Path) -> list[GoldItem]:
                 id=str(raw["id"]), question=raw["question"], language=raw["language"], kind=raw["kind"],
                 history=tuple(raw.get("history") or ()), passages=tuple(raw.get("passages") or ()),
                 must=tuple(tuple(group) for group in raw.get("must") or ()),
-                must_not=tuple(raw.get("must_not") or ()))
+                must_not=tuple(raw.get("must_not") or ()), qtype=raw.get("qtype") or "",
+                evidence=tuple(raw.get("evidence") or ()), articles=tuple(raw.get("articles") or ()),
+                reference=raw.get("answer") or "")
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise GoldError(f"{where}: not a gold item ({type(exc).__name__}: {exc})") from None
         if item.language not in ("en", "id") or item.kind not in KINDS:
             raise GoldError(f"{where}: language must be en or id and kind one of {', '.join(KINDS)}")
-        if item.answerable and not (item.must and item.passages):
-            raise GoldError(f"{where}: an answerable item needs 'must' and 'passages'")
+        if item.answerable and not (item.must and (item.passages or item.evidence)):
+            raise GoldError(f"{where}: an answerable item needs 'must' and 'passages' or 'evidence'")
         if item.id in seen:
             raise GoldError(f"{where}: id {item.id!r} is used twice")
         seen.add(item.id)
         items.append(item)
     return items
+
+
+def resolve_evidence(items: Sequence[GoldItem], passages: Sequence) -> list[GoldItem]:
+    """Items with ``evidence`` get the ids of the passages that hold it (white space and case aside); a
+    piece of evidence found nowhere is a GoldError naming the item, as the gold set was written for another
+    collection."""
+    texts = [(p.id, p.article, " ".join(p.text.split()).casefold()) for p in passages]
+    resolved = []
+    for item in items:
+        if not item.evidence:
+            resolved.append(item)
+            continue
+        ids: list[str] = []
+        for piece in item.evidence:
+            needle = " ".join(piece.split()).casefold()
+            found = [pid for pid, article, text in texts
+                     if needle in text and (not item.articles or article in item.articles)]
+            if not found:
+                raise GoldError(f"{item.id}: its evidence {piece[:60]!r}… is in no passage of this collection; "
+                                f"run the eval on the articles the gold set was written for (--articles)")
+            ids.extend(pid for pid in found if pid not in ids)
+        resolved.append(dataclasses.replace(item, passages=tuple(ids)))
+    return resolved
 
 
 # ---------------------------------------------------------------- matching answers
@@ -87,7 +125,8 @@ _EN_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty
 _ID_UNITS = {w: i for i, w in enumerate("nol satu dua tiga empat lima enam tujuh delapan sembilan".split())}
 _ID_SPECIAL = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000, "sejuta": 1_000_000}
 _SCALES = {"hundred": 100, "ratus": 100, "thousand": 1000, "ribu": 1000, "million": 1_000_000, "juta": 1_000_000,
-           "billion": 1_000_000_000, "miliar": 1_000_000_000, "milyar": 1_000_000_000}
+           "billion": 1_000_000_000, "miliar": 1_000_000_000, "milyar": 1_000_000_000,
+           "trillion": 1_000_000_000_000, "triliun": 1_000_000_000_000}
 _MONTHS = {name: f"month{number}" for number, names in MONTHS.items() for name in names}
 _NUMBER_WORD = re.compile(
     r"\b(?:(?:\d+(?:[.,]\d+)?|" + "|".join(sorted({*_EN_UNITS, *_EN_TENS, *_ID_UNITS, *_ID_SPECIAL, *_SCALES, "belas", "puluh",
@@ -156,6 +195,8 @@ def _is_figure(word: str) -> bool:
 def normalise_for_match(text: str) -> str:
     """Lower case; thousands separators gone; number words as digits; month names as month<n>."""
     text = text.lower().replace("\u00a0", " ")
+    text = re.sub(r"\b(rp|us\$|usd|idr|\$)(?=\d)", r"\1 ", text)  # Rp80 = Rp 80
+    text = re.sub(r"(\d)\s*(?:%|persen\b|per cent\b|percent\b)", r"\1 percent", text)  # 5% = 5 persen
     text = re.sub(r"\d+(?:[.,]\d{3})+(?!\d)", lambda m: normalise_number(m.group(0)), text)
 
     def words(match: re.Match) -> str:
@@ -170,19 +211,64 @@ def normalise_for_match(text: str) -> str:
     return re.sub(r"\b(month\d+) (\d{1,2})(?!\d)", r"\2 \1", text)  # December 23 = 23 Desember
 
 
-def contains(answer: str, alternative: str) -> bool:
-    """Whether the answer contains the alternative; a number must match whole (12000 is not in 112000)."""
+def contains(answer: str, alternative: str, whole_words: bool = False) -> bool:
+    """Whether the answer contains the alternative; a number must match whole (12000 is not in 112000), and
+    with ``whole_words`` a word too ("nor" is not in "north")."""
     haystack, needle = normalise_for_match(answer), normalise_for_match(alternative).strip()
     if not needle:
         return False
     before = r"(?<![\d\w])" if needle[0].isalnum() else ""
-    after = r"(?![\d])" if needle[-1].isdigit() else ""
+    if needle[-1].isdigit():
+        after = r"(?![\d])"
+    else:
+        after = r"(?!\w)" if whole_words and needle[-1].isalnum() else ""
     return re.search(before + re.escape(needle) + after, haystack) is not None
 
 
-def answer_is_correct(answer: str, item: GoldItem) -> bool:
-    return all(any(contains(answer, alt) for alt in group) for group in item.must) and \
-        not any(contains(answer, bad) for bad in item.must_not)
+def answer_is_correct(answer: str, item: GoldItem, whole_words: bool = False) -> bool:
+    return all(any(contains(answer, alt, whole_words) for alt in group) for group in item.must) and \
+        not any(contains(answer, bad, whole_words) for bad in item.must_not)
+
+
+def lead_figure(answer: str) -> str | None:
+    """The first figure of an answer, normalised; citation markers, years and days of a date left out."""
+    text = normalise_for_match(re.sub(r"\[\d+\]", " ", answer))
+    for match in re.finditer(r"(?<![\w.,/])\d+(?:[.,]\d+)?(?![\w/])", text):
+        value, after = match.group(0), text[match.end():match.end() + 12]
+        if re.match(r"\s*month\d+", after) or re.fullmatch(r"(?:19|20)\d\d", value):
+            continue  # a day of a month, or a year
+        return value
+    return None
+
+
+def lead_figure_is_gold(answer: str, item: GoldItem) -> bool:
+    """For how-many and how-much questions: the answer leads with the figure of the first ``must`` group."""
+    if item.qtype not in FIGURE_QTYPES or not item.must:
+        return True
+    gold = {lead_figure(alt) for alt in item.must[0]} - {None}
+    first = lead_figure(answer)
+    # "trillions", "only one": no figure in digits to compare; the must groups judge those
+    return not gold or first is None or first in gold
+
+
+# frequent Indonesian words that English never uses; for judging an answer's language only
+_INDONESIAN_ONLY = frozenset("""belum maupun telah sudah akan juga bahwa masih tersebut adalah merupakan oleh para
+pada sebagai tidak bukan dalam kepada atau serta namun tetapi sejak hingga setelah sebelum yang dengan untuk
+dari ini itu""".split())
+
+
+def in_language(answer: str, language: str) -> bool:
+    """Whether an answer reads as the question's language; names and figures alone are no evidence."""
+    from qa.lexicon import ENGLISH_FUNCTION_WORDS, INDONESIAN_FUNCTION_WORDS
+
+    words = re.findall(r"[^\W\d_]+", re.sub(r"\[\d+\]", " ", answer).lower())
+    english = sum(w in ENGLISH_FUNCTION_WORDS for w in words)
+    indonesian = sum(w in INDONESIAN_FUNCTION_WORDS for w in words)
+    if language == "en":  # a clause left in Indonesian inside an English answer counts against it
+        only_indonesian = sum((w in INDONESIAN_FUNCTION_WORDS or w in _INDONESIAN_ONLY) and w not in ENGLISH_FUNCTION_WORDS
+                              for w in words)
+        return indonesian - english < 2 and only_indonesian < 3 and not (only_indonesian == 2 and english <= 2)
+    return english - indonesian < 2  # one "as" (Amerika Serikat) or "di" is no sign either way
 
 
 # ---------------------------------------------------------------- running and scoring
@@ -191,16 +277,20 @@ def answer_is_correct(answer: str, item: GoldItem) -> bool:
 class ItemResult:
     id: str
     kind: str
+    qtype: str
     language: str
     question: str
     answer: str
     abstained: bool
     extractive: bool
     correct: bool  # answerable: right answer; unanswerable: abstained
+    strict: bool  # answerable: correct at word boundaries, lead figure, supported by a citation, in language
+    language_ok: bool  # the answer (or abstention) is in the question's language
+    strict_misses: list[str]  # which strict checks failed
     cited: list[str]
     supporting_cited: bool  # the citations include a passage that states the answer
     only_supporting_cited: bool  # and no citation of a passage that does not
-    retrieved_rank: int | None  # rank of the first supporting passage in retrieval (1-based), None if beyond 5
+    retrieved_rank: int | None  # rank of the first supporting passage in retrieval (1-based), None if beyond 10
     total_ms: float
     first_token_ms: float | None
     prompt_tokens: int
@@ -212,15 +302,29 @@ def score_item(item: GoldItem, answer, retrieved_ids: Sequence[str]) -> ItemResu
     supporting = set(item.passages)
     cited = [c.passage for c in answer.citations]
     rank = next((i for i, pid in enumerate(retrieved_ids, start=1) if pid in supporting), None)
+    language_ok = in_language(answer.answer, item.language)
+    supporting_cited = bool(supporting & set(cited))
     if item.answerable:
         correct = not answer.abstained and answer_is_correct(answer.answer, item)
+        checks = {
+            "abstained": not answer.abstained,
+            "missing": all(any(contains(answer.answer, alt, True) for alt in group) for group in item.must),
+            "must_not": not any(contains(answer.answer, bad, True) for bad in item.must_not),
+            "lead figure": lead_figure_is_gold(answer.answer, item),
+            "support not cited": supporting_cited,
+            "language": language_ok,
+        }
+        misses = ["abstained"] if answer.abstained else [name for name, ok in checks.items() if not ok]
     else:
         correct = answer.abstained
+        misses = [] if answer.abstained else ["answered"]
+    strict = not misses
     t = answer.timings
     return ItemResult(
-        id=item.id, kind=item.kind, language=item.language, question=item.question, answer=answer.answer,
-        abstained=answer.abstained, extractive=answer.extractive, correct=correct, cited=cited,
-        supporting_cited=bool(supporting & set(cited)), only_supporting_cited=bool(cited) and set(cited) <= supporting,
+        id=item.id, kind=item.kind, qtype=item.qtype, language=item.language, question=item.question,
+        answer=answer.answer, abstained=answer.abstained, extractive=answer.extractive, correct=correct,
+        strict=strict, language_ok=language_ok, strict_misses=misses, cited=cited,
+        supporting_cited=supporting_cited, only_supporting_cited=bool(cited) and set(cited) <= supporting,
         retrieved_rank=rank, total_ms=t.get("total_ms") or 0.0, first_token_ms=t.get("first_token_ms"),
         prompt_tokens=t.get("prompt_tokens") or 0, completion_tokens=t.get("completion_tokens") or 0,
         problems=list(answer.problems))
@@ -238,6 +342,49 @@ def run_eval(assistant, items: Iterable[GoldItem],
         if on_result:
             on_result(result)
     return results
+
+
+def eval_index_dir(index_dir: Path, articles_dir: Path) -> Path:
+    """Where the eval keeps the index of another articles folder: beside the app's, one per folder."""
+    import hashlib
+
+    resolved = Path(articles_dir).resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+    return Path(index_dir).parent / "eval" / f"index-{resolved.name}-{digest}"
+
+
+def search_question(item: GoldItem) -> str:
+    """The question retrieval sees without the model: a follow-up carries the previous user turn, as the
+    assistant does when its rewrite resolves nothing."""
+    last_user = next((t["content"] for t in reversed(item.history) if t.get("role") == "user"), "")
+    return f"{last_user} {item.question}".strip()
+
+
+def retrieval_recall(retriever, items: Sequence[GoldItem]) -> dict:
+    """Recall@k of the supporting passages per language, and the search time, with no model involved."""
+    answerable = [i for i in items if i.answerable]
+    ranks: dict[str, list[int | None]] = {"en": [], "id": []}
+    times = []
+    for item in answerable:
+        started = time.perf_counter()
+        found = retriever.search(search_question(item), k=max(RECALL_AT))
+        times.append((time.perf_counter() - started) * 1000)
+        supporting = set(item.passages)
+        ranks[item.language].append(next((n for n, r in enumerate(found, 1) if r.passage.id in supporting), None))
+    ranks["all"] = ranks["en"] + ranks["id"]
+    return {"recall": {lang: {f"@{k}": _ratio(sum(r is not None and r <= k for r in rs), len(rs)) for k in RECALL_AT}
+                       for lang, rs in ranks.items()},
+            "search_ms_p50": _percentile(times, 50), "search_ms_p95": _percentile(times, 95)}
+
+
+def recall_markdown(recall: dict, gold: Path, collection: dict) -> str:
+    lines = [f"Retrieval over `{collection['articles_dir']}` ({collection['articles']} articles, "
+             f"{collection['passages']} passages, {collection['embedder']}), gold `{gold}`:", "",
+             "| questions | recall@1 | recall@4 | recall@10 |", "|---|---|---|---|"]
+    for lang, r in recall["recall"].items():
+        lines.append(f"| {lang} | {_cell(r['@1'])} | {_cell(r['@4'])} | {_cell(r['@10'])} |")
+    lines += ["", f"search p50 {recall['search_ms_p50']:.0f} ms, p95 {recall['search_ms_p95']:.0f} ms"]
+    return "\n".join(lines) + "\n"
 
 
 def _percentile(values: Sequence[float], q: float) -> float | None:
@@ -265,6 +412,9 @@ def summarise(results: Sequence[ItemResult]) -> dict:
         "retrieval_recall": {f"@{k}": _ratio(sum(r.retrieved_rank is not None and r.retrieved_rank <= k
                                                   for r in answerable), len(answerable)) for k in RECALL_AT},
         "accuracy": _ratio(sum(r.correct for r in answerable), len(answerable)),
+        "strict_accuracy": _ratio(sum(r.strict for r in answerable), len(answerable)),
+        "strict_overall": _ratio(sum(r.strict for r in results), len(results)),
+        "in_language": _ratio(sum(r.language_ok for r in results), len(results)),
         "citations_include_support": _ratio(sum(r.supporting_cited for r in answered), len(answered)),
         "citations_only_support": _ratio(sum(r.only_supporting_cited for r in answered), len(answered)),
         "abstention_precision": _ratio(sum(r.kind == "unanswerable" for r in abstentions), len(abstentions)),
@@ -281,16 +431,20 @@ def summarise(results: Sequence[ItemResult]) -> dict:
     }
 
 
-def build_report(results: Sequence[ItemResult], model: str, gold: Path, seconds: float) -> dict:
+def build_report(results: Sequence[ItemResult], model: str, gold: Path, seconds: float,
+                 collection: dict | None = None) -> dict:
     return {
         "model": model,
         "gold": str(gold),
+        "collection": collection or {},
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "seconds": round(seconds, 1),
         "overall": summarise(results),
         "by_language": {lang: summarise([r for r in results if r.language == lang]) for lang in ("en", "id")},
         "by_kind": {kind: summarise([r for r in results if r.kind == kind])
                     for kind in KINDS if any(r.kind == kind for r in results)},
+        "by_qtype": {qtype: summarise([r for r in results if r.qtype == qtype])
+                     for qtype in sorted({r.qtype for r in results if r.qtype})},
         "items": [asdict(r) for r in results],
     }
 
@@ -305,31 +459,39 @@ def _ms(value: float | None) -> str:
 
 def report_markdown(report: dict) -> str:
     rows = [("all", report["overall"])] + [(k, v) for k, v in report["by_language"].items() if v["items"]] + \
-        [(k, v) for k, v in report["by_kind"].items()]
+        [(k, v) for k, v in report["by_kind"].items()] + [(k, v) for k, v in report.get("by_qtype", {}).items()]
+    collection = report.get("collection") or {}
+    where = (f" over `{collection['articles_dir']}` ({collection['articles']} articles, {collection['passages']} "
+             f"passages)" if collection else "")
     lines = [
         f"# kutip eval: {report['model']}",
         "",
-        f"Gold set `{report['gold']}`, {report['overall']['items']} items, {report['seconds']:.0f} s, {report['created']}.",
+        f"Gold set `{report['gold']}`{where}, {report['overall']['items']} items, {report['seconds']:.0f} s, "
+        f"{report['created']}.",
         "",
-        "| slice | items | recall@1 | recall@3 | recall@5 | correct | cites support | cites only support "
-        "| abstention precision | abstention recall | false abstentions | first token p50/p95 | total p50/p95 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "Correct: the must phrases, leniently matched. Strict: at word boundaries, the lead figure right, a cited "
+        "passage states it, in the question's language (unanswerable items: declined).",
+        "",
+        "| slice | items | recall@1 | recall@4 | recall@10 | correct | strict | in language | cites support "
+        "| cites only support | abstention precision | abstention recall | false abstentions | first token p50/p95 "
+        "| total p50/p95 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in rows:
         r, lat = s["retrieval_recall"], s["latency_ms"]
         lines.append(
-            f"| {name} | {s['items']} | {_cell(r['@1'])} | {_cell(r['@3'])} | {_cell(r['@5'])} | {_cell(s['accuracy'])} "
+            f"| {name} | {s['items']} | {_cell(r['@1'])} | {_cell(r['@4'])} | {_cell(r['@10'])} | {_cell(s['accuracy'])} "
+            f"| {_cell(s['strict_accuracy'])} | {_cell(s['in_language'])} "
             f"| {_cell(s['citations_include_support'])} | {_cell(s['citations_only_support'])} "
             f"| {_cell(s['abstention_precision'])} | {_cell(s['abstention_recall'])} | {_cell(s['false_abstentions'])} "
             f"| {_ms(lat['first_token_p50'])} / {_ms(lat['first_token_p95'])} | {_ms(lat['total_p50'])} / {_ms(lat['total_p95'])} |")
-    misses = [i for i in report["items"] if not i["correct"] or (i["kind"] != "unanswerable" and not i["abstained"]
-                                                                  and not i["supporting_cited"])]
+    misses = [i for i in report["items"] if not i.get("strict", i["correct"])]
     if misses:
-        lines += ["", "## Misses", ""]
+        lines += ["", "## Strict misses", ""]
         for i in misses:
             answer = i["answer"].replace("|", "\\|").replace("\n", " ")
-            lines.append(f"- `{i['id']}` ({i['kind']}, {i['language']}) {i['question']} → {answer} "
-                         f"(cited {', '.join(i['cited']) or 'nothing'})")
+            lines.append(f"- `{i['id']}` ({i['kind']}, {i['language']}; {', '.join(i.get('strict_misses', []))}) "
+                         f"{i['question']} → {answer} (cited {', '.join(i['cited']) or 'nothing'})")
     return "\n".join(lines) + "\n"
 
 

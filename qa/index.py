@@ -6,8 +6,7 @@ Layout of an index folder::
     CURRENT            name of the live version folder (replaced atomically)
     v-<stamp>/         manifest.json, passages.jsonl, vectors.npy, terms.jsonl, dense.faiss (FAISS hnsw/ivf), bm25/
 
-A passage's vector and its BM25 terms (Indonesian stemming is slow: ~35 ms a new word with Sastrawi) are
-computed once: a new version takes them from the previous one for every passage whose text is unchanged.
+A passage's vector and its BM25 terms are computed once: a new version takes them from the previous one for every passage whose text is unchanged.
 
 A new version is written beside the live one and made live by replacing CURRENT, so a process killed
 mid-write leaves the previous index usable. Every file's size and sha256 is in the manifest and checked

@@ -22,11 +22,22 @@ def test_eval_runs_the_pipeline_and_writes_the_report(tmp_path):
     overall = report["overall"]
     assert overall["items"] == 5 and overall["accuracy"]["of"] == 3
     assert overall["abstention_recall"] == {"count": 2, "of": 2, "rate": 1.0}  # no names of theirs in the articles
-    assert overall["retrieval_recall"]["@5"]["count"] == 3
+    assert overall["retrieval_recall"]["@10"]["count"] == 3
+    assert overall["strict_accuracy"]["of"] == 3 and overall["in_language"]["of"] == 5
     assert overall["latency_ms"]["total_p50"] > 0
     assert set(report["by_language"]) == {"en", "id"}
     markdown = (out / "report.md").read_text("utf-8")
     assert "| all | 5 |" in markdown and markdown in result.stdout
+
+
+def test_eval_retrieval_only_reports_recall_per_language_without_a_model(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "qa", "eval", "--retrieval-only", "--articles", str(ROOT / "seeds"),
+         "--index", str(tmp_path / "index")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("|")[1].strip(): line for line in result.stdout.splitlines() if line.startswith("| ")}
+    assert set(rows) >= {"en", "id", "all"} and "/47 |" in rows["all"]
+    assert "2 articles" in result.stdout and "search p50" in result.stdout
 
 
 def test_eval_refuses_a_broken_gold_file(tmp_path):

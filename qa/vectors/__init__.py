@@ -19,7 +19,7 @@ local version and syncing Milvus, or a new version) is repaired by comparing pas
 another embedder, dimension or index type drops the collection and builds it again.
 
 BM25 stays local (bm25s) with every store and is fused with the dense results as before. Milvus's own
-full-text BM25 is not used: kutip's lexical side depends on term processing done in Python (Sastrawi
+full-text BM25 is not used: kutip's lexical side depends on term processing done in Python (PyStemmer
 stemming of Indonesian, English questions expanded with Indonesian glossary terms; see
 ``qa.language.search_terms``), which Milvus's server-side analyzers do not do, and keeping it local keeps
 hybrid results identical whichever store holds the vectors.
