@@ -156,7 +156,8 @@ def _extract_folder(archive_path: Path, folder: str, dest: Path) -> None:
             if len(parts) < 2 or parts[0] != folder:
                 continue
             relative = parts[1:]
-            if any(part in ("", ".", "..") for part in relative) or info.filename.startswith("/") or "\\" in info.filename:
+            unsafe = info.filename.startswith("/") or "\\" in info.filename
+            if unsafe or any(part in ("", ".", "..") for part in relative):
                 raise InstallError(f"the model zip holds an unsafe path: {info.filename!r}")
             path = dest.joinpath(*relative)
             if info.is_dir():
@@ -250,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cache_dir is None:
         from qa.settings import Settings  # lazily: embeddings must not import qa at module level
 
-        cache_dir = Settings().cache_dir
+        cache_dir = Settings.from_env().cache_dir  # KUTIP_CACHE_DIR if set
     try:
         install(cache_dir)
     except InstallError as exc:

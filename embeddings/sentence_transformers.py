@@ -1,7 +1,7 @@
 """Any sentence-transformers model, loaded offline from a local path, an installed package or kutip's cache.
 
-A model whose sentence-transformers config has "query" and "document" prompts (EmbeddingGemma) gets them for
-queries and passages; other models embed both as they are.
+A model whose sentence-transformers config has non-empty "query" / "document" prompts (EmbeddingGemma) gets them
+for queries / passages; models without them (all-MiniLM-L6-v2) embed both sides as they are.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ PREFIX = "sentence-transformers:"
 
 
 def _default_cache_dir() -> Path:
-    # the same rule as qa/settings.py's _default_cache_dir (embeddings does not import qa)
+    # the same rule as qa/settings.py (KUTIP_CACHE_DIR, else the XDG cache); embeddings does not import qa
+    if os.environ.get("KUTIP_CACHE_DIR"):
+        return Path(os.environ["KUTIP_CACHE_DIR"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "kutip"
 
@@ -75,11 +77,11 @@ class SentenceTransformerEmbedder:
         if not dimension:
             dimension = int(self._model.encode(["x"]).shape[1])
         self.dimension = int(dimension)
-        # the model's own prompts for the two sides, when its config names both (EmbeddingGemma does)
+        # The model's own "query"/"document" prompts from its config (EmbeddingGemma's), each side only when
+        # non-empty: sentence-transformers gives models without prompts empty ones, and those stay prompt-less.
         prompts = getattr(self._model, "prompts", None) or {}
-        both = "query" in prompts and "document" in prompts
-        self._query_prompt = "query" if both else None
-        self._passage_prompt = "document" if both else None
+        self._query_prompt = "query" if prompts.get("query") else None
+        self._passage_prompt = "document" if prompts.get("document") else None
 
     def _encode(self, texts: Sequence[str], prompt_name: str | None = None) -> np.ndarray:
         options = {"prompt_name": prompt_name} if prompt_name else {}
