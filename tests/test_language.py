@@ -18,3 +18,11 @@ def test_indonesian_words_are_stemmed_and_english_ones_translated():
     assert "offered" in terms and "tawar" in terms
     assert "who" not in terms and "the" not in terms
     assert search_terms("Who offered the troops?", "en") == ["offered", "troops"]
+
+
+def test_a_nasal_prefix_gives_back_the_consonant_it_swallowed():
+    # Snowball alone stems "mengerahkan" to "erah", which meets neither "dikerahkan" nor the glossary's "kerah"
+    assert {search_terms(w, "id")[0] for w in ("mengerahkan", "dikerahkan", "pengerahan", "kerah")} == {"kerah"}
+    assert search_terms("mengirim", "id") == search_terms("dikirim", "id") == ["kirim"]
+    assert search_terms("mengambil", "id") == ["ambil"]  # a root that starts with a vowel stays as it is
+    assert "kerah" in search_terms("Were troops deployed?", "en", translate=True)
