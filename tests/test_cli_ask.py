@@ -19,10 +19,11 @@ def ask(tmp_path, *args, stdin=None):
 def _check_object(obj):
     assert {"question", "answer", "abstained", "citations", "passages", "timings"} <= set(obj)
     assert isinstance(obj["answer"], str) and isinstance(obj["abstained"], bool)
+    citation_keys = {"n", "article", "passage", "text", "title", "date", "source", "url", "page"}
     for c in obj["citations"]:
-        assert set(c) == {"n", "article", "passage", "text"}
+        assert set(c) == citation_keys
     for p in obj["passages"]:
-        assert set(p) == {"n", "article", "passage", "text", "score"}
+        assert set(p) == citation_keys | {"score"}
     assert set(obj["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens"}
 
 
