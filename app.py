@@ -70,7 +70,8 @@ def sources_html(answer, show_all: bool = False) -> str:
 
 def _markdown_text(text: str) -> str:
     """Text shown literally in a Markdown component: file names and messages come from the user's files."""
-    return re.sub(r"([\\`*_{}\[\]()<>#+!|~-])", r"\\\1", html.escape(text, quote=False))
+    text = html.escape(" ".join(text.split()), quote=False)  # one line: a list item stays one item
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~$-])", r"\\\1", text)
 
 
 def _console_progress(phase: str, done: int, total: int) -> None:
@@ -146,8 +147,8 @@ def build_app(settings: Settings):
     def upload(paths: list[str] | None, progress=gr.Progress()):
         if not paths:
             return "⚠️ choose one or more files first", rows(), article_choices()
-        # add_files refuses a file over the limit (launch's max_file_size bounds the upload)
-        files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+        # read one at a time by add_files, which refuses a file over the limit or unreadable
+        files = [(Path(p).name, Path(p)) for p in paths]
         results: list = []
 
         def add(report):

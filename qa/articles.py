@@ -83,26 +83,33 @@ def add_articles(folder: Path, files: Iterable[tuple[str, bytes | Path]], max_by
     files = list(files)
     known = dict(known_articles(folder, max_bytes, max_words) if known is None else known)
     results: list[AddResult] = []
-    for number, (given, data) in enumerate(files):
-        if progress:
-            progress(number, len(files))
-        try:
-            if isinstance(data, Path):
-                data = _read_upto(data, max_bytes)
-            name = _free_name(folder, safe_file_name(Path(given).name))
-            article = article_from_bytes(Path(name).stem, Path(given).name, data, max_bytes, max_words,
-                                         path=folder / name)
-        except ArticleError as exc:
-            results.append(AddResult(given, "refused", str(exc)))
-            continue
-        if article.content_key in known:
-            results.append(AddResult(given, "duplicate", f"the same text is already in the collection as "
-                                                         f"{known[article.content_key]}"))
-            continue
-        atomic_write_bytes(folder / name, data)
-        known[article.content_key] = name
-        renamed = f" as {name}" if name != Path(given).name else ""
-        results.append(AddResult(given, "added", f"added{renamed} ({len(article.passages)} passages)", article))
+    written: list[Path] = []
+    try:
+        for number, (given, data) in enumerate(files):
+            if progress:
+                progress(number, len(files))
+            try:
+                if isinstance(data, Path):
+                    data = _read_upto(data, max_bytes)
+                name = _free_name(folder, safe_file_name(Path(given).name))
+                article = article_from_bytes(Path(name).stem, Path(given).name, data, max_bytes, max_words,
+                                             path=folder / name)
+            except ArticleError as exc:
+                results.append(AddResult(given, "refused", str(exc)))
+                continue
+            if article.content_key in known:
+                results.append(AddResult(given, "duplicate", f"the same text is already in the collection as "
+                                                             f"{known[article.content_key]}"))
+                continue
+            atomic_write_bytes(folder / name, data)
+            written.append(folder / name)
+            known[article.content_key] = name
+            renamed = f" as {name}" if name != Path(given).name else ""
+            results.append(AddResult(given, "added", f"added{renamed} ({len(article.passages)} passages)", article))
+    except BaseException:  # a write failed (disk full) or the caller gave up: the batch leaves nothing behind
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     if progress and files:
         progress(len(files), len(files))
     return results
@@ -126,15 +133,19 @@ def known_articles(folder: Path, max_bytes: int, max_words: int = 120) -> dict[s
 
 
 def _taken_name(folder: Path, article_id: str) -> str | None:
-    return next((p.name for p in folder.iterdir() if p.is_file() and p.stem == article_id), None)
+    """The file already using this article id; case aside, as on the file systems of macOS and Windows."""
+    wanted = article_id.casefold()
+    return next((p.name for p in folder.iterdir() if p.is_file() and p.stem.casefold() == wanted), None)
 
 
 def _free_name(folder: Path, name: str) -> str:
+    """``name``, or the first ``<stem>-<n><suffix>`` whose stem no file in ``folder`` uses."""
     stem, suffix = Path(name).stem, Path(name).suffix
-    number = 1
-    while _taken_name(folder, stem if number == 1 else f"{stem}-{number}"):
+    candidate, number = name, 1
+    while _taken_name(folder, Path(candidate).stem):
         number += 1
-    return name if number == 1 else safe_file_name(f"{stem[:MAX_NAME_CHARS - 10]}-{number}{suffix}")
+        candidate = safe_file_name(f"{stem[:MAX_NAME_CHARS - 12]}-{number}{suffix}")
+    return candidate
 
 
 def add_pasted_article(folder: Path, title: str, body: str, max_bytes: int, max_words: int = 120,

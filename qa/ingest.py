@@ -62,10 +62,7 @@ class Article:
     source: str | None = None  # site or publisher
     author: str | None = None
     format: str = "text"
-
-    @property
-    def content_key(self) -> str:
-        return content_key(self)
+    content_key: str = ""  # the same article's words in any format or layout (``content_key``)
 
 
 def sha256_text(text: str) -> str:
@@ -95,11 +92,18 @@ def article_from_bytes(article_id: str, name: str, data: bytes, max_bytes: int, 
                          document=document)
 
 
-def content_key(article: Article) -> str:
-    """The same article's words give the same key in any format or layout: the body's words (the title
-    line left out, as each format gives titles its own way), case-folded, punctuation and spacing ignored."""
-    body = [p.text for p in article.passages if p.paragraph > 1] or [p.text for p in article.passages]
-    return hashlib.sha256(" ".join(re.findall(r"\w+", " ".join(body).casefold())).encode("utf-8")).hexdigest()
+def content_key(title: str, passages: Iterable[Passage]) -> str:
+    """The same article's words give the same key in any format or layout: its words, case-folded,
+    punctuation and spacing ignored, with the title's words left out where the text opens with them (each
+    format gives titles its own way: a line, a property, a heading, a title that wraps)."""
+    passages = list(passages)
+    words = re.findall(r"\w+", " ".join(p.text for p in passages).casefold())
+    title_words = re.findall(r"\w+", title.casefold())
+    if title_words and words[:len(title_words)] == title_words and len(words) > len(title_words):
+        words = words[len(title_words):]
+    elif len({p.paragraph for p in passages}) > 1:  # a title that is not in the text: drop the first line
+        words = re.findall(r"\w+", " ".join(p.text for p in passages if p.paragraph > 1).casefold())
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
 def parse_article(article_id: str, text: str, path: Path | None = None, max_words: int = 120,
@@ -124,7 +128,8 @@ def parse_article(article_id: str, text: str, path: Path | None = None, max_word
     if not body:
         raise ArticleError(f"{label}: no article text besides boilerplate")
 
-    title = _title_from(document.title if document and document.title else body[0][2])
+    full_title = document.title if document and document.title else body[0][2].lstrip("#").strip()
+    title = _title_from(full_title)
     page_starts = list(document.page_starts) if document else []
     passages = []
     for paragraph_number, (p_start, p_end) in enumerate(_paragraph_spans(text, lines, body), start=1):
@@ -155,6 +160,7 @@ def parse_article(article_id: str, text: str, path: Path | None = None, max_word
         source=(document.source if document else None) or _site_of(source_url),
         author=document.author if document else None,
         format=document.format if document else "text",
+        content_key=content_key(full_title, passages),
     )
 
 

@@ -69,3 +69,36 @@ def test_pasted_article_gets_a_file_name_from_its_title(articles_copy):
     assert file_name_for_title("Ünïcode — Çase") == "unicode-case.txt"
     assert safe_file_name("Berita 1.md") == "Berita 1.md"
     assert os.sep not in file_name_for_title("a/../../b")
+
+
+def test_a_batch_renames_taken_names_and_never_overwrites(articles_copy):
+    from qa.articles import add_articles
+
+    stem = "berita-" + "x" * 85  # 96 characters with .txt: a renamed copy must be cut to fit
+    texts = [f"Judul {n}\n\nIsi berita nomor {n} yang berbeda dari yang lain.\n".encode() for n in range(4)]
+    results = add_articles(articles_copy, [(f"{stem}.txt", t) for t in texts[:3]] + [("BARU.txt", texts[3])], LIMIT)
+    assert [r.status for r in results] == ["added"] * 4
+    names = [r.article.path.name for r in results]
+    assert len(set(n.casefold() for n in names)) == 4
+    assert sorted((articles_copy / n).read_bytes() for n in names) == sorted(texts)
+    again = add_articles(articles_copy, [("baru.txt", b"Judul lain\n\nIsi lain sama sekali, bukan yang tadi.\n")], LIMIT)
+    assert again[0].article.path.name == "baru-2.txt"  # BARU.txt holds the id "baru" on a case-blind disk
+
+
+def test_a_batch_that_fails_midway_leaves_no_file_behind(articles_copy, monkeypatch):
+    import qa.articles as articles
+
+    before = listing(articles_copy)
+    writes = []
+
+    def write_then_fail(path, data):
+        if writes:
+            raise OSError(28, "No space left on device")
+        writes.append(path)
+        path.write_bytes(data)
+
+    monkeypatch.setattr(articles, "atomic_write_bytes", write_then_fail)
+    with pytest.raises(OSError):
+        articles.add_articles(articles_copy, [("a.txt", b"Judul A\n\nIsi artikel A.\n"),
+                                              ("b.txt", b"Judul B\n\nIsi artikel B.\n")], LIMIT)
+    assert writes and listing(articles_copy) == before

@@ -155,3 +155,58 @@ def test_a_folder_of_mixed_formats_reads_every_good_file_and_reports_every_bad_o
     assert sorted(a.id for a in articles) == ["jembatan", "laporan", "pasar", "seed"]
     assert sorted(s.path.name for s in skipped) == ["front.htm", "scan.pdf"]
     assert all(s.path.name in str(s) for s in skipped)
+
+
+def test_a_word_title_property_that_is_not_in_the_text_gives_way_to_the_first_line():
+    import docx as python_docx
+    import io
+
+    title, paragraphs = JEMBATAN_LOMBOK
+    document = python_docx.Document()
+    document.core_properties.title = "Template Berita Mingguan"
+    document.add_paragraph(title)
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    assert article_from_bytes("j", "j.docx", out.getvalue(), LIMIT).title == title
+
+
+def test_a_title_that_wraps_in_a_pdf_still_finds_the_duplicate():
+    title = ("Jembatan Gantung Baru Sepanjang Seratus Dua Puluh Meter Akhirnya Hubungkan Dua Desa Terpencil di "
+             "Kecamatan Sembalun Lombok Timur")
+    paragraphs = JEMBATAN_LOMBOK[1]
+    text = f"{title}\n\n" + "\n\n".join(paragraphs) + "\n"
+    from_text = article_from_bytes("t", "t.txt", text.encode(), LIMIT)
+    from_pdf = article_from_bytes("p", "p.pdf", pdf_bytes(title, paragraphs), LIMIT)
+    assert from_pdf.content_key == from_text.content_key
+
+
+def _with_compression_method(data: bytes, method: int) -> bytes:
+    """A zip whose entries claim a compression method this Python cannot read."""
+    patched = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        start = 0
+        while (start := patched.find(signature, start)) != -1:
+            patched[start + offset:start + offset + 2] = method.to_bytes(2, "little")
+            start += 4
+    return bytes(patched)
+
+
+@pytest.mark.parametrize("name", ["odd.docx", "odd.txt"])
+def test_a_library_error_on_a_strange_file_is_a_refusal_not_a_crash(name, tmp_path):
+    data = _with_compression_method(docx_bytes(*JEMBATAN_LOMBOK), 99)
+    with pytest.raises(ArticleError) as raised:
+        read_document(name, data, LIMIT)
+    assert str(raised.value).startswith(name)
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "good.txt").write_text("Judul\n\nSebuah artikel pendek yang baik.\n")
+    articles, skipped = load_folder(tmp_path)
+    assert [a.id for a in articles] == ["good"] and [s.path.name for s in skipped] == [name]
+
+
+def test_text_that_unpacks_far_beyond_the_limit_is_refused():
+    title, paragraphs = PASAR_TERAPUNG
+    data = docx_bytes(title, paragraphs * 400)  # 38 KB of .docx, 222,000 characters of text
+    with pytest.raises(ArticleError, match="over the limit"):
+        read_document("long.docx", data, len(data))  # the file fits; its text does not

@@ -49,4 +49,14 @@ def read_document(name: str, data: bytes, max_bytes: int) -> Document:
                            f"(KUTIP_MAX_ARTICLE_BYTES)")
     if not data.strip():
         raise ArticleError(f"{name}: empty file")
-    return reader_for(name, data).read(name, data)
+    reader = reader_for(name, data)
+    try:
+        document = reader.read(name, data)
+    except ArticleError:
+        raise
+    except Exception as exc:  # a library's own error on a file it cannot parse: refused, never a crash
+        raise ArticleError(f"{name}: the {reader.format.upper()} file cannot be read ({type(exc).__name__})") from None
+    if len(document.text) > max_bytes:  # a small file that unpacks into a huge text
+        raise ArticleError(f"{name}: its text is {len(document.text):,} characters, over the limit of "
+                           f"{max_bytes:,} (KUTIP_MAX_ARTICLE_BYTES)")
+    return document

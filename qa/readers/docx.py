@@ -9,6 +9,7 @@ import zipfile
 from qa.readers.base import ArticleError, Document, join_paragraphs
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old binary .doc, or a password-protected .docx
+MAX_UNPACKED_BYTES = 100_000_000  # a few MB of .docx that unpack into more is a zip bomb, not an article
 
 
 class DocxReader:
@@ -21,8 +22,12 @@ class DocxReader:
         if not data.startswith(b"PK\x03\x04"):
             return False
         try:
-            return "word/document.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
+            package = zipfile.ZipFile(io.BytesIO(data))
+            # the main part is word/document.xml, or word/document2.xml from Word Online: the content types say
+            return b"wordprocessingml.document.main" in package.read("[Content_Types].xml")
+        except KeyError:
+            return False  # a zip, but no Office document
+        except Exception:
             return True  # a damaged .docx: read() says so
 
     def read(self, name: str, data: bytes) -> Document:
@@ -31,6 +36,12 @@ class DocxReader:
         if data.startswith(_OLE):
             raise ArticleError(f"{name}: a password-protected or old-format Word file; save it as an "
                                f"unprotected .docx")
+        try:
+            unpacked = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        except Exception as exc:
+            raise ArticleError(f"{name}: the Word file is damaged and cannot be read ({type(exc).__name__})") from None
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise ArticleError(f"{name}: the Word file unpacks into {unpacked:,} bytes, over {MAX_UNPACKED_BYTES:,}")
         try:
             document = docx.Document(io.BytesIO(data))
             paragraphs = list(_paragraphs(document))
@@ -43,6 +54,9 @@ class DocxReader:
         if not any(p.strip() for p in paragraphs):
             raise ArticleError(f"{name}: the Word file has no text")
         title = " ".join((title or "").split()) or None
+        opening = " ".join(" ".join(paragraphs)[:2000].split()).casefold()
+        if title and title.casefold() not in opening:
+            title = None  # a template's title property, not this article's: the first line is the title
         text, _ = join_paragraphs(title, paragraphs)
         return Document(text=text, format=self.format, title=title, author=" ".join((author or "").split()) or None)
 

@@ -8,7 +8,7 @@ import re
 from qa.readers.base import ArticleError, Document, join_paragraphs
 
 MIN_BODY_WORDS = 20  # fewer words than a news brief: an index page, a login wall or an error page
-_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|link|script|style|div)\b",
                          re.IGNORECASE | re.DOTALL)
 
 
