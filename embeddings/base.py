@@ -1,7 +1,10 @@
-"""What every embedder shares: the ``Embedder`` interface, its error, and row normalisation."""
+"""What every embedder shares: the ``Embedder`` interface, its error, row normalisation, and kutip's cache
+folder (where installed models live; ``qa.settings`` takes its default from here)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
@@ -29,3 +32,9 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
+
+
+def default_cache_dir() -> Path:
+    """kutip's cache folder when KUTIP_CACHE_DIR does not name one: the XDG cache, then ~/.cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kutip"

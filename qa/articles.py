@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from qa.files import atomic_write_bytes, fsync_dir
-from qa.ingest import ARTICLE_SUFFIXES, Article, ArticleError, article_from_bytes, load_folder
+from qa.ingest import ARTICLE_SUFFIXES, Article, ArticleError, article_from_bytes, load_folder, read_file
 
 MAX_NAME_CHARS = 100
 
@@ -90,7 +90,7 @@ def add_articles(folder: Path, files: Iterable[tuple[str, bytes | Path]], max_by
                 progress(number, len(files))
             try:
                 if isinstance(data, Path):
-                    data = _read_upto(data, max_bytes)
+                    data = read_file(data, max_bytes)
                 name = _free_name(folder, safe_file_name(Path(given).name))
                 article = article_from_bytes(Path(name).stem, Path(given).name, data, max_bytes, max_words,
                                              path=folder / name)
@@ -113,17 +113,6 @@ def add_articles(folder: Path, files: Iterable[tuple[str, bytes | Path]], max_by
     if progress and files:
         progress(len(files), len(files))
     return results
-
-
-def _read_upto(path: Path, max_bytes: int) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ArticleError(f"{path.name}: {size:,} bytes is over the limit of {max_bytes:,} bytes "
-                               f"(KUTIP_MAX_ARTICLE_BYTES)")
-        return path.read_bytes()
-    except OSError as exc:
-        raise ArticleError(f"{path.name}: cannot be read ({exc.strerror})") from None
 
 
 def known_articles(folder: Path, max_bytes: int, max_words: int = 120) -> dict[str, str]:

@@ -205,10 +205,14 @@ class Assistant:
         rewritten = " ".join(rewritten.split()).strip('"“” ')
         unchanged = rewritten.lower().rstrip("?. ") == question.lower().rstrip("?. ")
         if unchanged or len(rewritten) < 5 or len(rewritten) > 4 * len(question) + 200:
-            # a rewrite that resolved nothing: let the previous question carry the context
-            last_user = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
-            return f"{last_user} {question}".strip()
+            return with_previous_question(question, history)  # a rewrite that resolved nothing
         return rewritten
+
+
+def with_previous_question(question: str, history: Sequence[dict]) -> str:
+    """A follow-up with the previous user question before it, so that the earlier one carries the context."""
+    last_user = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
+    return f"{last_user} {question}".strip()
 
 
 def _citation(n: int, r: RetrievedPassage) -> Citation:

@@ -225,9 +225,17 @@ def contains(answer: str, alternative: str, whole_words: bool = False) -> bool:
     return re.search(before + re.escape(needle) + after, haystack) is not None
 
 
+def has_must(answer: str, item: GoldItem, whole_words: bool = False) -> bool:
+    """One alternative of every ``must`` group is in the answer."""
+    return all(any(contains(answer, alt, whole_words) for alt in group) for group in item.must)
+
+
+def has_must_not(answer: str, item: GoldItem, whole_words: bool = False) -> bool:
+    return any(contains(answer, bad, whole_words) for bad in item.must_not)
+
+
 def answer_is_correct(answer: str, item: GoldItem, whole_words: bool = False) -> bool:
-    return all(any(contains(answer, alt, whole_words) for alt in group) for group in item.must) and \
-        not any(contains(answer, bad, whole_words) for bad in item.must_not)
+    return has_must(answer, item, whole_words) and not has_must_not(answer, item, whole_words)
 
 
 def lead_figure(answer: str) -> str | None:
@@ -308,8 +316,8 @@ def score_item(item: GoldItem, answer, retrieved_ids: Sequence[str]) -> ItemResu
         correct = not answer.abstained and answer_is_correct(answer.answer, item)
         checks = {
             "abstained": not answer.abstained,
-            "missing": all(any(contains(answer.answer, alt, True) for alt in group) for group in item.must),
-            "must_not": not any(contains(answer.answer, bad, True) for bad in item.must_not),
+            "missing": has_must(answer.answer, item, whole_words=True),
+            "must_not": not has_must_not(answer.answer, item, whole_words=True),
             "lead figure": lead_figure_is_gold(answer.answer, item),
             "support not cited": supporting_cited,
             "language": language_ok,
@@ -356,8 +364,9 @@ def eval_index_dir(index_dir: Path, articles_dir: Path) -> Path:
 def search_question(item: GoldItem) -> str:
     """The question retrieval sees without the model: a follow-up carries the previous user turn, as the
     assistant does when its rewrite resolves nothing."""
-    last_user = next((t["content"] for t in reversed(item.history) if t.get("role") == "user"), "")
-    return f"{last_user} {item.question}".strip()
+    from qa.assistant import with_previous_question
+
+    return with_previous_question(item.question, item.history)
 
 
 def retrieval_recall(retriever, items: Sequence[GoldItem]) -> dict:

@@ -18,10 +18,11 @@ from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from qa.language import Language, detect_language
-from qa.readers import ARTICLE_SUFFIXES, ArticleError, Document, read_document
+from qa.readers import ARTICLE_SUFFIXES, ArticleError, Document, check_size, read_document
 
 __all__ = ["ARTICLE_SUFFIXES", "Article", "ArticleError", "Passage", "SkippedFile", "article_id_for",
-           "content_key", "load_article", "load_folder", "parse_article", "sentence_spans", "sha256_text"]
+           "content_key", "load_article", "load_folder", "parse_article", "read_file", "sentence_spans",
+           "sha256_text"]
 
 TITLE_MAX_CHARS = 120
 
@@ -77,11 +78,17 @@ def load_article(path: Path, max_bytes: int = 5_000_000, max_words: int = 120) -
     path = Path(path)
     if path.suffix.lower() not in ARTICLE_SUFFIXES:
         raise ArticleError(f"{path.name}: not an article (expected {', '.join(ARTICLE_SUFFIXES)})")
+    return article_from_bytes(article_id_for(path), path.name, read_file(path, max_bytes), max_bytes, max_words,
+                              path=path)
+
+
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """A file's bytes, or ArticleError when it cannot be read or is over the limit (checked before reading)."""
     try:
-        data = path.read_bytes()
+        check_size(path.name, path.stat().st_size, max_bytes)
+        return path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"{path.name}: cannot be read ({exc.strerror})") from None
-    return article_from_bytes(article_id_for(path), path.name, data, max_bytes, max_words, path=path)
 
 
 def article_from_bytes(article_id: str, name: str, data: bytes, max_bytes: int, max_words: int = 120,

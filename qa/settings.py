@@ -11,12 +11,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from embeddings.base import default_cache_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kutip"
 
 
 @dataclass(frozen=True)
@@ -24,7 +21,7 @@ class Settings:
     # where things live
     articles_dir: Path = PROJECT_ROOT / "seeds"
     index_dir: Path = PROJECT_ROOT / ".kutip" / "index"
-    cache_dir: Path = field(default_factory=_default_cache_dir)
+    cache_dir: Path = field(default_factory=default_cache_dir)
 
     # embedding and index
     embedder: str = "e5-small"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -121,16 +122,38 @@ def test_chat_in_a_real_browser(app, browser, tmp_path):
     assert not outside, "the page reached beyond loopback:\n" + "\n".join(outside)
 
 
-def test_add_an_article_then_ask_about_it_in_a_real_browser(app, browser, tmp_path):
-    """Without a terminal: paste an article in the Articles tab, see it listed, ask about it, see it cited."""
-    from playwright.sync_api import expect
-
+@contextmanager
+def articles_tab(app, browser, tmp_path):
+    """A fresh page on the app's Articles tab; on failure a screenshot and the app's log."""
     url, log = app
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     try:
         page.goto(url, wait_until="networkidle")
         page.get_by_role("tab", name="Articles").click()
+        yield page
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "screenshot-failed.png"), full_page=True)
+        print("app log:\n" + log.read_text())
+        raise
+    finally:
+        context.close()
+
+
+def ask(page, text: str):
+    """Ask on the Ask tab; the sources panel."""
+    page.get_by_role("tab", name="Ask").click()
+    question = page.locator("#question").get_by_label("Question")
+    question.fill(text)
+    question.press("Enter")
+    return page.locator("#sources")
+
+
+def test_add_an_article_then_ask_about_it_in_a_real_browser(app, browser, tmp_path):
+    """Without a terminal: paste an article in the Articles tab, see it listed, ask about it, see it cited."""
+    from playwright.sync_api import expect
+
+    with articles_tab(app, browser, tmp_path) as page:
         page.locator("#paste-title").get_by_label("Title of a pasted article").fill("Festival layang-layang Sanur")
         page.locator("#paste-body").get_by_label("Article text").fill(
             "Festival layang-layang internasional di pantai Sanur, Bali, diikuti 1.200 peserta dari 14 negara. "
@@ -144,19 +167,9 @@ def test_add_an_article_then_ask_about_it_in_a_real_browser(app, browser, tmp_pa
         page.locator("#add-pasted").click()  # the same title again: refused, nothing changes
         expect(page.locator("#articles-status")).to_contain_text("already an article", timeout=60_000)
 
-        page.get_by_role("tab", name="Ask").click()
-        question = page.locator("#question").get_by_label("Question")
-        question.fill("Berapa peserta festival layang-layang di Sanur?")
-        question.press("Enter")
-        sources = page.locator("#sources")
+        sources = ask(page, "Berapa peserta festival layang-layang di Sanur?")
         expect(sources.locator("details blockquote", has_text="1.200 peserta")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         expect(sources).to_contain_text("Festival layang-layang Sanur")
-    except BaseException:
-        page.screenshot(path=str(tmp_path / "screenshot-failed.png"), full_page=True)
-        print("app log:\n" + log.read_text())
-        raise
-    finally:
-        context.close()
 
 
 def test_upload_several_files_at_once_then_ask_about_a_saved_page(app, browser, tmp_path):
@@ -169,12 +182,7 @@ def test_upload_several_files_at_once_then_ask_about_a_saved_page(app, browser, 
     (tmp_path / "pasar-terapung.html").write_bytes(news_page(*PASAR_TERAPUNG))
     (tmp_path / "jembatan.pdf").write_bytes(pdf_bytes(*JEMBATAN_LOMBOK))
     (tmp_path / "scan.pdf").write_bytes(scanned_pdf())
-    url, log = app
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    try:
-        page.goto(url, wait_until="networkidle")
-        page.get_by_role("tab", name="Articles").click()
+    with articles_tab(app, browser, tmp_path) as page:
         page.locator("#upload input[type=file]").set_input_files(
             [str(tmp_path / name) for name in ("pasar-terapung.html", "jembatan.pdf", "scan.pdf")])
         expect(page.locator("#upload")).to_contain_text("scan", timeout=60_000)  # shown as "scan .pdf"
@@ -187,18 +195,8 @@ def test_upload_several_files_at_once_then_ask_about_a_saved_page(app, browser, 
         expect(table).to_contain_text("2025-10-16")
         expect(table).to_contain_text(JEMBATAN_LOMBOK[0])
 
-        page.get_by_role("tab", name="Ask").click()
-        question = page.locator("#question").get_by_label("Question")
-        question.fill("Berapa perahu pedagang berjualan di pasar terapung Lok Baintan?")
-        question.press("Enter")
-        sources = page.locator("#sources")
+        sources = ask(page, "Berapa perahu pedagang berjualan di pasar terapung Lok Baintan?")
         cited = sources.locator("details", has_text="350 perahu")
         expect(cited).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         expect(cited.locator("summary")).to_contain_text("Detiknews, 2025-10-16")
         page.screenshot(path=str(tmp_path / "upload-and-ask.png"), full_page=True)
-    except BaseException:
-        page.screenshot(path=str(tmp_path / "screenshot-failed.png"), full_page=True)
-        print("app log:\n" + log.read_text())
-        raise
-    finally:
-        context.close()

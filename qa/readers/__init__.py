@@ -20,8 +20,8 @@ READERS: tuple[Reader, ...] = (PdfReader(), DocxReader(), HtmlReader(), TextRead
 SUFFIXES: dict[str, Reader] = {suffix: reader for reader in reversed(READERS) for suffix in reader.suffixes}
 ARTICLE_SUFFIXES: tuple[str, ...] = tuple(SUFFIXES)
 
-__all__ = ["ARTICLE_SUFFIXES", "ArticleError", "Document", "READERS", "Reader", "decode_text", "read_document",
-           "reader_for"]
+__all__ = ["ARTICLE_SUFFIXES", "ArticleError", "Document", "READERS", "Reader", "check_size", "decode_text",
+           "read_document", "reader_for"]
 
 
 def reader_for(name: str, data: bytes) -> Reader:
@@ -31,22 +31,23 @@ def reader_for(name: str, data: bytes) -> Reader:
     reader = SUFFIXES.get(suffix)
     if reader is None:
         raise ArticleError(f"{name}: kutip reads {', '.join(ARTICLE_SUFFIXES)} files, not {suffix or 'files without a suffix'}")
-    if not reader.looks_like(data):
-        actual = next((r for r in READERS if r is not reader and r.format != "text" and r.looks_like(data)), None)
+    # text takes anything, so what a text file really is, the other readers say
+    actual = next((r for r in READERS if r is not reader and r.format != "text" and r.looks_like(data)), None)
+    if not reader.looks_like(data) or (reader.format == "text" and actual):
         what = f"it is {actual.format.upper()}" if actual else f"its content is not {reader.format.upper()}"
         raise ArticleError(f"{name}: the name says {suffix} but {what}; rename it or save it again")
-    if reader.format == "text":
-        actual = next((r for r in READERS if r is not reader and r.looks_like(data)), None)
-        if actual is not None:
-            raise ArticleError(f"{name}: the name says {suffix} but it is {actual.format.upper()}; rename it")
     return reader
+
+
+def check_size(name: str, size: int, max_bytes: int) -> None:
+    """ArticleError for a file over the size limit."""
+    if size > max_bytes:
+        raise ArticleError(f"{name}: {size:,} bytes is over the limit of {max_bytes:,} bytes (KUTIP_MAX_ARTICLE_BYTES)")
 
 
 def read_document(name: str, data: bytes, max_bytes: int) -> Document:
     """The document in a file's bytes, or ArticleError (with the file's name and the reason)."""
-    if len(data) > max_bytes:
-        raise ArticleError(f"{name}: {len(data):,} bytes is over the limit of {max_bytes:,} bytes "
-                           f"(KUTIP_MAX_ARTICLE_BYTES)")
+    check_size(name, len(data), max_bytes)
     if not data.strip():
         raise ArticleError(f"{name}: empty file")
     reader = reader_for(name, data)

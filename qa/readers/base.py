@@ -36,18 +36,26 @@ class Reader(Protocol):
         """The document in ``data``, or ArticleError saying why there is none."""
 
 
-def join_paragraphs(title: str | None, paragraphs: list[str]) -> tuple[str, list[int]]:
+def clean_text(value: object) -> str | None:
+    """A metadata value with its white space collapsed; None when there is nothing in it."""
+    return (" ".join(str(value).split()) or None) if value else None
+
+
+def title_in_text(title: str | None, text: str) -> str | None:
+    """A title from a file's properties when the text opens with it somewhere near; None for a property that
+    belongs to something else ("Microsoft Word - Document1", a template's title): the first line then titles
+    the article."""
+    title = clean_text(title)
+    return title if title and title.casefold() in " ".join(text[:2000].split()).casefold() else None
+
+
+def join_paragraphs(title: str | None, paragraphs: list[str]) -> str:
     """Text with the title first and blank lines between paragraphs (each paragraph's inner white space
-    collapsed), and the offset where each paragraph starts."""
-    parts = [" ".join(p.split()) for p in paragraphs]
-    parts = [p for p in parts if p]
+    collapsed)."""
+    parts = [p for p in (clean_text(p) for p in paragraphs) if p]
     if title:
         title = " ".join(title.split())
         if parts and parts[0].casefold() == title.casefold():
             parts = parts[1:]
         parts = [title, *parts]
-    offsets, cursor = [], 0
-    for part in parts:
-        offsets.append(cursor)
-        cursor += len(part) + 2
-    return "\n\n".join(parts), offsets
+    return "\n\n".join(parts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from qa.readers.base import ArticleError, Document, join_paragraphs
+from qa.readers.base import ArticleError, Document, clean_text, join_paragraphs, title_in_text
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old binary .doc, or a password-protected .docx
 MAX_UNPACKED_BYTES = 100_000_000  # a few MB of .docx that unpack into more is a zip bomb, not an article
@@ -53,12 +53,9 @@ class DocxReader:
             raise ArticleError(f"{name}: the Word file is damaged and cannot be read ({type(exc).__name__})") from None
         if not any(p.strip() for p in paragraphs):
             raise ArticleError(f"{name}: the Word file has no text")
-        title = " ".join((title or "").split()) or None
-        opening = " ".join(" ".join(paragraphs)[:2000].split()).casefold()
-        if title and title.casefold() not in opening:
-            title = None  # a template's title property, not this article's: the first line is the title
-        text, _ = join_paragraphs(title, paragraphs)
-        return Document(text=text, format=self.format, title=title, author=" ".join((author or "").split()) or None)
+        title = title_in_text(title, " ".join(paragraphs))
+        return Document(text=join_paragraphs(title, paragraphs), format=self.format, title=title,
+                        author=clean_text(author))
 
 
 def _paragraphs(document):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from qa.readers.base import ArticleError, Document, join_paragraphs
+from qa.readers.base import ArticleError, Document, clean_text, join_paragraphs
 
 MIN_BODY_WORDS = 20  # fewer words than a news brief: an index page, a login wall or an error page
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|link|script|style|div)\b",
@@ -35,19 +35,14 @@ class HtmlReader:
         if len(body.split()) < MIN_BODY_WORDS:
             raise ArticleError(f"{name}: no article text found in the page (an index page, a login wall or an "
                                f"empty page?); save the article's own page and add it again")
-        title = _clean(getattr(found, "title", None))
-        text, _ = join_paragraphs(title, body.split("\n"))
+        title = clean_text(getattr(found, "title", None))
         return Document(
-            text=text, format=self.format, title=title, date=_clean(getattr(found, "date", None)),
-            source=_clean(getattr(found, "sitename", None)) or _clean(getattr(found, "hostname", None)),
-            url=_web_url(getattr(found, "url", None)), author=_clean(getattr(found, "author", None)))
-
-
-def _clean(value) -> str | None:
-    value = " ".join(str(value).split()) if value else ""
-    return value or None
+            text=join_paragraphs(title, body.split("\n")), format=self.format, title=title,
+            date=clean_text(getattr(found, "date", None)),
+            source=clean_text(getattr(found, "sitename", None)) or clean_text(getattr(found, "hostname", None)),
+            url=_web_url(getattr(found, "url", None)), author=clean_text(getattr(found, "author", None)))
 
 
 def _web_url(value) -> str | None:
-    value = _clean(value)
+    value = clean_text(value)
     return value if value and re.match(r"https?://", value) else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import logging
 
-from qa.readers.base import ArticleError, Document
+from qa.readers.base import ArticleError, Document, clean_text, title_in_text
 
 MIN_TEXT_WORDS = 5
 MAX_PAGES = 1000  # an article, a report or an e-paper issue; more is a book, and hours of extraction here
@@ -32,9 +32,11 @@ class PdfReader:
             if len(reader.pages) > MAX_PAGES:
                 raise ArticleError(f"{name}: {len(reader.pages):,} pages is more than an article ({MAX_PAGES:,} at most)")
             pages: list[str] = []
+            extracted = 0
             for page in reader.pages:
                 pages.append(page.extract_text() or "")
-                if sum(map(len, pages)) > len(data) * 20:  # text can't be much more than the file: a bomb
+                extracted += len(pages[-1])
+                if extracted > len(data) * 20:  # text can't be much more than the file: a bomb
                     raise ArticleError(f"{name}: the PDF's text is far larger than the file; not read")
             info = reader.metadata
         except ArticleError:
@@ -44,9 +46,7 @@ class PdfReader:
         if sum(len(p.split()) for p in pages) < MIN_TEXT_WORDS:
             raise ArticleError(f"{name}: the PDF has no text layer (a scan?): it needs OCR, which kutip does not do")
         text, page_starts = _joined(pages)
-        title = _meta(info, "title")
-        if title and title.casefold() not in " ".join(text[:2000].split()).casefold():
-            title = None  # "Microsoft Word - Document1" and the like: the first line is the better title
+        title = title_in_text(_meta(info, "title"), text)
         # the file's creation date is when the PDF was made, not when the article appeared: not kept
         return Document(text=text, format=self.format, title=title, author=_meta(info, "author"),
                         page_starts=page_starts)
@@ -72,8 +72,6 @@ def _joined(pages: list[str]) -> tuple[str, tuple[int, ...]]:
 
 def _meta(info, field: str) -> str | None:
     try:
-        value = getattr(info, field, None) if info is not None else None
+        return clean_text(getattr(info, field, None) if info is not None else None)
     except Exception:  # a damaged info dictionary is not worth refusing the file for
         return None
-    value = " ".join(str(value).split()) if value else ""
-    return value or None
