@@ -1,6 +1,8 @@
 """``python -m qa bench``: indexing throughput and vector search at scale, printed as numbers.
 
 - indexing: passages/s of a full ``sync_index`` of the seeds against the raw embedder on the same passages;
+- updates: time to add one article and to remove one in collections of 100 to 100,000 articles, each in a
+  fresh process, against a full rebuild; bytes written and memory per update;
 - search: for synthetic clustered vectors (384 dims, like e5-small) at each size, build time, query latency
   p50/p95 and recall@10 against exact search, for flat, HNSW and IVF;
 - vector stores: the same vectors through kutip's stores, FAISS against Milvus Lite (flat and HNSW): ingest
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import resource
 import shutil
 import tempfile
@@ -68,6 +71,119 @@ def bench_indexing(settings: Settings, copies: int) -> None:
     print(f"  raw embedder      {len(texts) / raw:8.1f} passages/s")
     print(f"  full index build  {len(texts) / full:8.1f} passages/s  (ratio to raw {raw / full:.2f})")
     print(f"  unchanged re-run  {noop * 1000:8.1f} ms, {report.embedded} embedded")
+
+
+_UPDATE_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from embeddings import get_embedder
+from qa.index import update_index
+embedder = get_embedder(sys.argv[3])
+embedder.embed_passages(["pemanasan"])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+started = time.perf_counter()
+report = update_index(Path(sys.argv[1]), Path(sys.argv[2]), embedder)
+print(json.dumps({"seconds": time.perf_counter() - started, "rss_before": before,
+                  "rss_after": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "bytes": report.bytes_written, "embedded": report.embedded, "read": report.files_read,
+                  "merged": report.merged, "added": report.added, "removed": report.removed}))
+"""
+
+
+def bench_updates(settings: Settings, sizes: list[int], source: Path, repeats: int) -> None:
+    """Add one article to, and remove one from, collections of ``sizes`` articles: each update run as
+    ``python -m qa index`` would, in a fresh process against the index on disk (the embedder loaded before
+    the clock starts). The collections are copies of the articles in ``source`` (files hard-linked under new
+    names, so the folder is real); their vectors are synthetic (embedding 100,000 articles would take a
+    day), the added article is embedded for real. A full rebuild is estimated from the embedding rate
+    measured here, since embedding is the whole of its cost (README: 1.002x at 900 articles)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from embeddings import get_embedder
+    from qa.bm25 import Postings
+    from qa.index import NewSegment, StoredArticle, _passage_records, _write_version
+    from qa.ingest import load_folder
+    from qa.language import TERMS_VERSION, search_terms
+
+    embedder = get_embedder(settings.embedder, threads=settings.threads)
+    articles, _ = load_folder(source)
+    if len(articles) < 2:
+        raise ValueError(f"{source} holds {len(articles)} usable articles; the update bench needs 2 or more")
+    newcomer, templates = articles[0], articles[1:]
+    records = [_passage_records(a) for a in templates]
+    terms = [[search_terms(r.text, r.language) for r in rows] for rows in records]
+    texts = [p.text for p in newcomer.passages]
+    started = time.perf_counter()
+    embedder.embed_passages(texts)
+    rate = len(texts) / (time.perf_counter() - started)
+    print(f"updates: one article added ({len(texts)} passages), then one removed, to a collection of copies of "
+          f"{len(templates)} articles from {source}, each in a fresh process ({repeats} runs, median); full rebuild "
+          f"estimated at the embedding rate measured here ({rate:.1f} passages/s):")
+    print(f"  {'articles':>9} {'passages':>10} {'add s':>7} {'remove s':>8} {'rebuild s':>10} {'add/rebuild':>11} "
+          f"{'add MB written':>14} {'add RSS +MB':>11} {'index MB':>9}")
+    for size in sizes:
+        folder = Path(tempfile.mkdtemp(prefix="kutip-bench-updates-"))
+        try:
+            articles_dir, index_dir, originals = folder / "articles", folder / "index", folder / "originals"
+            articles_dir.mkdir()
+            originals.mkdir()
+            for article in templates:  # hard links need the same file system
+                shutil.copyfile(article.path, originals / article.path.name)
+            new = NewSegment()
+            seen = time.time_ns()
+            rng = np.random.default_rng(size)
+            blocks = []
+            for number in range(size):
+                template = number % len(templates)
+                article = templates[template]
+                name = f"{article.id}-{number:06d}{article.path.suffix}"
+                path = articles_dir / name
+                os.link(originals / article.path.name, path)
+                status = path.stat()
+                stored = StoredArticle.of(article, (status.st_size, status.st_mtime_ns, seen))
+                stored = dataclasses.replace(stored, id=path.stem, file=name)
+                new.articles.append(stored)
+                new.passages.extend(dataclasses.replace(r, id=f"{path.stem}#{r.id.split('#')[-1]}", article=path.stem)
+                                    for r in records[template])
+                blocks.append(template)
+            vectors = rng.normal(size=(len(new.passages), embedder.dimension)).astype(np.float32)
+            new.vectors.append(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+            built = [Postings.build(t) for t in terms]
+            new.postings.extend((built[t], np.arange(built[t].passages)) for t in blocks)
+            manifest = {"format": 2, "embedder": embedder.name, "dimension": embedder.dimension, "index_kind": "flat",
+                        "passage_max_words": settings.passage_max_words, "terms_version": TERMS_VERSION,
+                        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            _write_version(index_dir, manifest, [], new, None, None)
+            passages = len(new.passages)
+            del new, vectors
+            index_mb = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file()) / 1e6
+
+            def run() -> dict:
+                done = subprocess.run([sys.executable, "-c", _UPDATE_CHILD, str(articles_dir), str(index_dir),
+                                       embedder.name], capture_output=True, text=True, check=True)
+                return json.loads(done.stdout.strip().splitlines()[-1])
+
+            adds, removes = [], []
+            for attempt in range(repeats):
+                target = articles_dir / f"zz-new-{attempt}{newcomer.path.suffix}"
+                shutil.copyfile(newcomer.path, target)
+                adds.append(run())
+                if adds[-1]["added"] != [target.stem]:
+                    raise RuntimeError(f"the update did not add {target.stem}: {adds[-1]}")
+                target.unlink()
+                removes.append(run())
+            add = float(np.median([r["seconds"] for r in adds]))
+            remove = float(np.median([r["seconds"] for r in removes]))
+            rebuild = (passages + len(texts)) / rate
+            written = float(np.median([r["bytes"] for r in adds])) / 1e6
+            rss = float(np.median([r["rss_after"] - r["rss_before"] for r in adds]))
+            print(f"  {size:>9,} {passages:>10,} {add:7.2f} {remove:8.2f} {rebuild:10.0f} {add / rebuild:11.5f} "
+                  f"{written:14.2f} {rss:11.0f} {index_mb:9.0f}", flush=True)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def synthetic_vectors(n: int, seed: int = 0, clusters: int = 1000) -> np.ndarray:
@@ -139,7 +255,7 @@ def _fill_store(name: str, kind: str, folder: Path, vectors: np.ndarray, passage
     import faiss
     from milvus_lite import server_manager_instance
 
-    from qa.vectors import DENSE_FILE, make_vector_store
+    from qa.vectors import DENSE_FILE, RowVectors, VectorPart, make_vector_store
     from qa.vectors.faiss import FaissStore, make_faiss_index
 
     started = time.perf_counter()
@@ -148,7 +264,8 @@ def _fill_store(name: str, kind: str, folder: Path, vectors: np.ndarray, passage
         ingest = time.perf_counter() - started
         started = time.perf_counter()
         store = FaissStore()
-        store.index = faiss.read_index(str(folder / DENSE_FILE))
+        store.sync(folder, {"index_kind": kind}, passages,
+                   RowVectors([(VectorPart("bench", vectors, folder), np.arange(len(vectors)))], vectors.shape[1]))
     else:
         spec, version = f"milvus:{folder / 'milvus.db'}", folder / "v-bench"
         manifest = {"embedder": "synthetic", "dimension": vectors.shape[1], "index_kind": kind}
@@ -383,6 +500,9 @@ def main(args: argparse.Namespace) -> int:
         bench_remote_llm(settings, args.remote_questions, getattr(args, "remote_server", None))
     if args.copies:
         bench_indexing(settings, args.copies)
+    update_sizes = [int(s) for s in str(getattr(args, "update_sizes", "")).split(",") if s]
+    if update_sizes:
+        bench_updates(settings, update_sizes, Path(args.update_articles or settings.articles_dir), args.update_runs)
     sizes = [int(s) for s in str(args.sizes).split(",") if s]
     if not sizes:
         print(f"peak memory (max RSS) {_peak_rss_mb():.0f} MB")

@@ -345,6 +345,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "milvus (Milvus Lite in a temporary folder; empty: skip)")
     p.add_argument("--queries", type=int, default=200, help="queries per size")
     p.add_argument("--copies", type=int, default=20, help="variants of the seeds to index for throughput (0: skip)")
+    p.add_argument("--update-sizes", default="100,1000,10000,100000",
+                   help="collection sizes (articles) for adding and removing one article (empty: skip)")
+    p.add_argument("--update-articles", help="folder of articles to copy into those collections (default: the "
+                                             "articles folder); the first is the one added")
+    p.add_argument("--update-runs", type=int, default=3, help="adds and removes per size (the median is shown)")
     p.add_argument("--llm-questions", type=int, default=8, help="gold questions for the LLM stage (0: skip)")
     p.add_argument("--model", help="generator for the LLM stage (default: the settings' llm)")
     p.add_argument("--remote-questions", type=int, default=8,

@@ -93,7 +93,8 @@ class Collection:
         with self._lock:
             message, undo = edit()
             try:
-                retriever, report = open_retriever(self.settings, progress=progress, embedder=self.embedder)
+                retriever, report = open_retriever(self.settings, progress=progress, embedder=self.embedder,
+                                                   loaded=self.retriever.index)
             except Exception:
                 try:
                     undo()

@@ -1,18 +1,32 @@
-"""The passage index on disk: normalised vectors, BM25 over words, and a manifest; dense search goes
-through a vector store (``qa.vectors``: FAISS by default, or Milvus).
+"""The passage index on disk: passages, their normalised vectors and BM25 postings, in segments; dense
+search goes through a vector store (``qa.vectors``: FAISS by default, or Milvus).
 
 Layout of an index folder::
 
-    CURRENT            name of the live version folder (replaced atomically)
-    v-<stamp>/         manifest.json, passages.jsonl, vectors.npy, terms.jsonl, dense.faiss (FAISS hnsw/ivf), bm25/
+    CURRENT              name of the live version folder (replaced atomically)
+    v-<stamp>/           manifest.json: settings, and the segments of this version with the articles deleted
+                         from each since it was written
+    segments/s-<stamp>/  segment.json (its files' sizes and sha256), articles.jsonl, passages.jsonl,
+                         vectors.npy, hashes.npy, postings.npz + vocabulary.json (``qa.bm25``), and
+                         dense.faiss (FAISS hnsw/ivf)
 
-A passage's vector and its BM25 terms are computed once: a new version takes them from the previous one for every passage whose text is unchanged.
+A segment is written once and never changed. Adding articles writes one new segment with their passages
+only; removing one adds its id to the version's deleted list (a changed article is both). So an update
+costs what it changes, not the size of the collection: only new text is embedded and stemmed, and only
+new passages are written. Segments are merged (``_plan_merge``) when there are more than
+``MAX_SEGMENTS`` of them (the smallest first) or when most of one is deleted, so search never fans out
+far and space comes back. BM25 statistics are taken over all live passages when a question is scored,
+and FAISS skips deleted rows, so results are those of the same passages indexed at once.
+
+The articles folder is not read again for a file whose size and modification time are those recorded
+when it was read, unless it changed within ``RACY_NS`` of being read (then a later change could keep
+the same time: it is read again).
 
 A new version is written beside the live one and made live by replacing CURRENT, so a process killed
-mid-write leaves the previous index usable. Every file's size and sha256 is in the manifest and checked
-at load, so damage is reported, never searched. The folder is the source of truth: a Milvus collection
-is brought in line with the live version each time the index is opened (so a process killed after the
-switch is repaired by the next open).
+mid-write leaves the previous index usable. Every file's size and sha256 is recorded and checked at load,
+so damage is reported, never searched. The folder is the source of truth: a Milvus collection is brought
+in line with the live version each time the index is opened (so a process killed after the switch is
+repaired by the next open).
 """
 
 from __future__ import annotations
@@ -26,26 +40,33 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from embeddings import Embedder
+from qa.bm25 import Postings, score
 from qa.files import fsync_dir, sha256_file
-from qa.ingest import Article, article_id_for, load_folder, sha256_text
+from qa.ingest import Article, ArticleError, SkippedFile, article_files, article_id_for, load_article, sha256_text
 from qa.language import TERMS_VERSION, search_terms
-from qa.vectors import DENSE_FILE, StoreSync, VectorStore, VectorStoreError, make_vector_store, parse_store_spec
+from qa.vectors import DENSE_FILE, RowVectors, StoreSync, VectorPart, VectorStore, VectorStoreError, \
+    make_vector_store, parse_store_spec
 from qa.vectors.faiss import FaissStore
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1: one folder per version holding every passage
 REBUILD_HINT = "rebuild it with: python -m qa index --rebuild"
+SEGMENTS = "segments"
+SEGMENT_FILE = "segment.json"
+MAX_SEGMENTS = 8  # more, and the smallest are merged into the segment being written
+MAX_DELETED_SHARE = 0.5  # a segment with more of its passages deleted is merged (its space comes back)
+RACY_NS = 2_000_000_000  # a file changed this close to being read is read again next time
 
-# (phase, done, total) for each phase of an update that can take long: "reading" (article files), "embedding"
-# and "stemming" (passages whose text is new)
+# (phase, done, total) for each phase of an update that can take long
 ProgressCallback = Callable[[str, int, int], None]
-PHASE_UNITS = {"checking files": "file", "reading": "file", "embedding": "passage", "stemming": "passage"}
+PHASE_UNITS = {"checking files": "file", "reading": "file", "embedding": "passage", "stemming": "passage",
+               "merging": "segment", "writing": "file", "syncing store": "row"}
 
 
 class IndexNotFoundError(FileNotFoundError):
@@ -82,13 +103,15 @@ class StoredArticle:
     author: str | None = None
     format: str = "text"
     content_key: str | None = None  # same article in any format (qa.ingest.content_key)
+    # (size, mtime_ns, when it was read in ns) of the file: unchanged, it need not be read again
+    stamp: tuple[int, int, int] | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, article: Article) -> "StoredArticle":
+    def of(cls, article: Article, stamp: tuple[int, int, int] | None = None) -> "StoredArticle":
         return cls(id=article.id, title=article.title, source_url=article.source_url, file=article.path.name,
                    sha256=article.sha256, passages=len(article.passages), date=article.date,
                    source=article.source, author=article.author, format=article.format,
-                   content_key=article.content_key)
+                   content_key=article.content_key, stamp=stamp)
 
 
 @dataclass
@@ -101,6 +124,9 @@ class UpdateReport:
     problems: list[str] = field(default_factory=list)  # one line per skipped file
     embedded: int = 0
     reused: int = 0
+    files_read: int = 0  # article files read (the others were known by size and time)
+    merged: int = 0  # older segments merged into the new one
+    bytes_written: int = 0
     rebuilt_because: str | None = None
     written: bool = False
     seconds: float = 0.0
@@ -117,27 +143,130 @@ class UpdateReport:
                 f"({self.seconds:.1f} s){store}")
 
 
+# ---------------------------------------------------------------- segments
+
+ARTICLES_FILE, PASSAGES_FILE, VECTORS_FILE, HASHES_FILE = "articles.jsonl", "passages.jsonl", "vectors.npy", "hashes.npy"
+
+
+@dataclass(frozen=True)
+class SegmentEntry:
+    """A segment as a version's manifest lists it."""
+    name: str
+    sha256: str  # of its segment.json, which holds the checksums of its other files
+    deleted: tuple[str, ...] = ()  # its articles that are no longer in the collection
+
+
+@dataclass(frozen=True)
+class SegmentArticles:
+    """What an update needs of a segment without loading it: its articles, each with its first passage row."""
+    entry: SegmentEntry
+    folder: Path
+    description: dict
+    articles: dict[str, tuple[StoredArticle, int]]
+
+    @property
+    def live_passages(self) -> int:
+        deleted = set(self.entry.deleted)
+        return sum(a.passages for a, _ in self.articles.values() if a.id not in deleted)
+
+    @property
+    def passages(self) -> int:
+        return int(self.description["passages"])
+
+    def vectors_of(self, article_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, sha256 digests) of one article's passages, read from disk without reading the rest."""
+        article, first = self.articles[article_id]
+        rows = slice(first, first + article.passages)
+        vectors = np.load(self.folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+        hashes = np.load(self.folder / HASHES_FILE, mmap_mode="r", allow_pickle=False)
+        return np.array(vectors[rows]), np.array(hashes[rows])
+
+    @classmethod
+    def read(cls, index_dir: Path, entry: SegmentEntry) -> "SegmentArticles":
+        folder = index_dir / SEGMENTS / entry.name
+        description = _read_description(folder, entry)
+        _check_file(folder / ARTICLES_FILE, description["files"][ARTICLES_FILE])
+        articles = {}
+        for line in (folder / ARTICLES_FILE).read_text("utf-8").splitlines():
+            row = json.loads(line)
+            first = row.pop("first_row")
+            stamp = row.pop("stamp", None)
+            article = StoredArticle(**row, stamp=tuple(stamp) if stamp else None)
+            articles[article.id] = (article, first)
+        return cls(entry, folder, description, articles)
+
+
+@dataclass(eq=False)
+class Segment:
+    """A segment loaded for search; one object per segment for as long as a process keeps it (a new index
+    version in the same process takes the segments it shares with the old one as they are)."""
+    name: str
+    sha256: str
+    articles: dict[str, StoredArticle]
+    passages: list[StoredPassage]
+    postings: Postings
+    part: VectorPart
+
+    @classmethod
+    def load(cls, index_dir: Path, entry: SegmentEntry) -> "Segment":
+        folder = index_dir / SEGMENTS / entry.name
+        description = _read_description(folder, entry)
+        for name, expected in description["files"].items():
+            _check_file(folder / name, expected)
+        articles = {}
+        for line in (folder / ARTICLES_FILE).read_text("utf-8").splitlines():
+            row = json.loads(line)
+            row.pop("first_row")
+            stamp = row.pop("stamp", None)
+            articles[row["id"]] = StoredArticle(**row, stamp=tuple(stamp) if stamp else None)
+        passages = [StoredPassage(**json.loads(line))
+                    for line in (folder / PASSAGES_FILE).read_text("utf-8").splitlines() if line]
+        vectors = np.load(folder / VECTORS_FILE, allow_pickle=False)
+        postings = Postings.load(folder)
+        if vectors.shape[0] != len(passages) or postings.passages != len(passages) \
+                or len(passages) != description["passages"]:
+            raise IndexCorruptError(f"segment {entry.name} holds {len(passages)} passages, {vectors.shape[0]} "
+                                    f"vectors and {postings.passages} postings rows")
+        return cls(entry.name, entry.sha256, articles, passages, postings, VectorPart(entry.name, vectors, folder))
+
+    def live_rows(self, deleted: Sequence[str]) -> np.ndarray:
+        if not deleted:
+            return np.arange(len(self.passages))
+        gone = set(deleted)
+        return np.array([row for row, p in enumerate(self.passages) if p.article not in gone], dtype=np.int64)
+
+
+@dataclass
+class NewSegment:
+    """The rows of a segment about to be written."""
+    articles: list[StoredArticle] = field(default_factory=list)
+    passages: list[StoredPassage] = field(default_factory=list)
+    vectors: list[np.ndarray] = field(default_factory=list)  # blocks of rows, in order
+    postings: list[tuple[Postings, np.ndarray]] = field(default_factory=list)  # blocks, in order
+
+
 # ---------------------------------------------------------------- the index
 
 class PassageIndex:
-    """A loaded index: passages, their vectors, a vector store and BM25 over them."""
+    """A loaded index version: its live passages and articles, BM25 over them and a vector store."""
 
-    def __init__(self, directory: Path, version: Path, manifest: dict, articles: dict[str, StoredArticle],
-                 passages: list[StoredPassage], vectors: np.ndarray, bm25, store: VectorStore | None = None) -> None:
+    def __init__(self, directory: Path, version: Path, manifest: dict, segments: list[tuple[Segment, np.ndarray]]) -> None:
         self.directory = directory
         self.version = version  # the live version folder
         self.manifest = manifest
-        self.articles = articles
-        self.passages = passages
-        self.vectors = vectors
-        self.bm25 = bm25
-        self.store = store  # None until open_store
+        self.segments = segments  # each with its live rows
+        self.passages: list[StoredPassage] = [s.passages[r] for s, live in segments for r in live]
+        deleted = {e["name"]: set(e["deleted"]) for e in manifest["segments"]}
+        self.articles: dict[str, StoredArticle] = dict(sorted(
+            (a.id, a) for s, _ in segments for a in s.articles.values() if a.id not in deleted[s.name]))
+        self.vectors = RowVectors([(s.part, live) for s, live in segments], self.dimension)
+        self._live_masks = []
+        for s, live in segments:
+            mask = np.zeros(len(s.passages), dtype=bool)
+            mask[live] = True
+            self._live_masks.append(mask)
+        self.store: VectorStore | None = None  # None until open_store
         self.store_sync: StoreSync | None = None
-
-    @property
-    def dense(self):
-        """The FAISS index when FAISS is the store, else None."""
-        return self.store.index if isinstance(self.store, FaissStore) else None
 
     @property
     def embedder_name(self) -> str:
@@ -162,19 +291,23 @@ class PassageIndex:
 
     def search_bm25(self, terms: list[str], n: int) -> list[tuple[int, float]]:
         """Passages by BM25 score for ``terms`` (from ``qa.language.search_terms``)."""
-        tokens = [t for t in terms if t in self.bm25.vocab_dict] if self.bm25 is not None else []
-        if not self.passages or self.bm25 is None or not tokens:
+        if not self.passages or not terms:
             return []
-        scores = self.bm25.get_scores(tokens)
-        top = np.argsort(-scores)[: min(n, len(scores))]
-        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+        per_segment = score([(s.postings, mask) for (s, _), mask in zip(self.segments, self._live_masks)], terms)
+        scores = np.concatenate([found[live] for found, (_, live) in zip(per_segment, self.segments)])
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        ranked = sorted((-float(scores[r]), int(r)) for r in top if scores[r] > 0)
+        return [(row, -negative) for negative, row in ranked]
 
-    def open_store(self, vector_store: str = "faiss", reset: bool = False, token: str = "") -> StoreSync:
+    def open_store(self, vector_store: str = "faiss", reset: bool = False, token: str = "",
+                   progress: ProgressCallback | None = None) -> StoreSync:
         """Open the vector store named by ``vector_store`` (``token``: for a Milvus server that asks for one)
         and bring it in line with this version; ``reset`` empties it first (a rebuild)."""
         store = make_vector_store(vector_store, self.directory, token=token)
         try:
-            synced = store.sync(self.version, self.manifest, self.passages, self.vectors, reset=reset)
+            synced = store.sync(self.version, self.manifest, self.passages, self.vectors, reset=reset,
+                                progress=_phase(progress, "syncing store", every=1))
         except VectorStoreError:
             store.close()
             raise
@@ -199,31 +332,29 @@ class PassageIndex:
         return index
 
     @classmethod
-    def load_local(cls, directory: Path) -> "PassageIndex":
-        """The live version with every file checked, without a vector store."""
+    def load_local(cls, directory: Path, loaded: "PassageIndex | None" = None) -> "PassageIndex":
+        """The live version with every file checked, without a vector store; segments that ``loaded`` (an
+        earlier version of the same index) holds are taken from it, not read again."""
         directory = Path(directory)
         version = _live_version(directory)
+        known = {s.name: s for s, _ in loaded.segments} if loaded is not None and loaded.directory == directory else {}
         try:
-            manifest = json.loads((version / "manifest.json").read_text("utf-8"))
-            if manifest.get("format") != FORMAT_VERSION:
-                raise IndexCorruptError(f"index format {manifest.get('format')!r} is not {FORMAT_VERSION}")
-            for name, expected in manifest["files"].items():
-                _check_file(version / name, expected)
-            passages = [StoredPassage(**json.loads(line))
-                        for line in (version / "passages.jsonl").read_text("utf-8").splitlines() if line]
-            articles = {a["id"]: StoredArticle(**a) for a in manifest["articles"]}
-            vectors = np.load(version / "vectors.npy", allow_pickle=False)
-            if vectors.shape != (len(passages), manifest["dimension"]):
-                raise IndexCorruptError(f"vectors have shape {vectors.shape}, expected "
-                                        f"({len(passages)}, {manifest['dimension']})")
-            bm25 = _load_bm25(version / "bm25") if passages else None
+            manifest = _read_manifest(version)
+            segments = []
+            for entry in _entries(manifest):
+                segment = known.get(entry.name)
+                if segment is None or segment.sha256 != entry.sha256:
+                    segment = Segment.load(directory, entry)
+                segments.append((segment, segment.live_rows(entry.deleted)))
         except IndexCorruptError as exc:
             raise IndexCorruptError(f"the index at {directory} is damaged: {exc}; {REBUILD_HINT}") from None
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             raise IndexCorruptError(
                 f"the index at {directory} is damaged ({type(exc).__name__}: {exc}); {REBUILD_HINT}") from None
-        return cls(directory, version, manifest, articles, passages, vectors, bm25)
+        return cls(directory, version, manifest, segments)
 
+
+# ---------------------------------------------------------------- updating
 
 def sync_index(
     articles_dir: Path,
@@ -236,137 +367,301 @@ def sync_index(
     progress: ProgressCallback | None = None,
     vector_store: str = "faiss",
     store_token: str = "",
+    loaded: PassageIndex | None = None,
 ) -> tuple[PassageIndex, UpdateReport]:
-    """Bring the index at ``index_dir`` in line with the articles in ``articles_dir``; return it loaded,
-    its vector store (``qa.vectors``: ``faiss``, ``milvus:<folder>`` or ``milvus:<URI>``) in line too.
+    """Bring the index at ``index_dir`` in line with the articles in ``articles_dir`` (``update_index``);
+    return it loaded, its vector store (``qa.vectors``: ``faiss``, ``milvus:<folder>`` or
+    ``milvus:<URI>``) in line too. ``loaded``: the version this process has open, whose segments are kept.
+    An index found damaged while loading is rebuilt."""
+    started = time.perf_counter()
+    report = update_index(articles_dir, index_dir, embedder, index_kind, passage_max_words, max_article_bytes,
+                          rebuild, progress, vector_store)
+    try:
+        index = PassageIndex.load_local(index_dir, loaded=loaded)
+    except IndexCorruptError as exc:  # damage in a file the update did not need to read
+        if rebuild:
+            raise
+        log.warning("%s", exc)
+        report = update_index(articles_dir, index_dir, embedder, index_kind, passage_max_words, max_article_bytes,
+                              True, progress, vector_store)
+        report.rebuilt_because = str(exc).split(";")[0]
+        index = PassageIndex.load_local(index_dir)
+        rebuild = True
+    report.store_sync = index.open_store(vector_store, reset=rebuild, token=store_token, progress=progress)
+    report.seconds = time.perf_counter() - started
+    return index, report
 
-    Only passages whose text is new are embedded. A file that cannot be read keeps the passages it had
-    in the index. A damaged index, or one built with another embedder or settings, is rebuilt.
-    """
+
+def update_index(
+    articles_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    index_kind: str = "flat",
+    passage_max_words: int = 120,
+    max_article_bytes: int = 5_000_000,
+    rebuild: bool = False,
+    progress: ProgressCallback | None = None,
+    vector_store: str = "faiss",
+) -> UpdateReport:
+    """Write a new version of the index at ``index_dir`` if the articles in ``articles_dir`` changed: only
+    passages whose text is new are embedded and stemmed, and only the segment holding the new passages is
+    written (with the segments merged into it). A file that cannot be read keeps the passages it had. An
+    index built with another embedder or settings, or damaged, is rebuilt."""
     store_spec = parse_store_spec(vector_store)  # a bad spec fails before any embedding
     started = time.perf_counter()
     report = UpdateReport()
-    articles, skipped = load_folder(articles_dir, max_bytes=max_article_bytes, max_words=passage_max_words,
-                                    progress=_phase(progress, "reading"))
-    report.problems = [str(s) for s in skipped]
-    broken_ids = {article_id_for(s.path) for s in skipped}
+    index_dir = Path(index_dir)
+    settings = {"embedder": embedder.name, "dimension": embedder.dimension, "index_kind": index_kind,
+                "passage_max_words": passage_max_words}
 
-    previous: PassageIndex | None = None
-    if not rebuild:
+    manifest: dict | None = None
+    old: list[SegmentArticles] = []
+    carried: dict[str, np.ndarray] = {}  # sha256 -> vector of a format 1 index, rewritten as segments
+    if rebuild:
+        report.rebuilt_because = "a rebuild was asked for"
+    else:
         try:
-            previous = PassageIndex.load_local(index_dir)
+            manifest, old, carried = _read_previous(index_dir)
         except IndexNotFoundError:
             pass
         except IndexCorruptError as exc:
             report.rebuilt_because = str(exc).split(";")[0]
-    else:
-        report.rebuilt_because = "a rebuild was asked for"
-    if previous is not None:
-        wanted = {"embedder": embedder.name, "dimension": embedder.dimension, "index_kind": index_kind,
-                  "passage_max_words": passage_max_words}
-        differs = {k: (previous.manifest.get(k), v) for k, v in wanted.items() if previous.manifest.get(k) != v}
-        if differs:
-            report.rebuilt_because = "settings changed: " + ", ".join(
-                f"{k} {old!r} -> {new!r}" for k, (old, new) in differs.items())
-            previous = None
+        if manifest is not None:
+            differs = {k: (manifest.get(k), v) for k, v in settings.items() if manifest.get(k) != v}
+            if differs:
+                report.rebuilt_because = "settings changed: " + ", ".join(
+                    f"{k} {before!r} -> {now!r}" for k, (before, now) in differs.items())
+                manifest, old, carried = None, [], {}
+            elif manifest.get("format") != FORMAT_VERSION:
+                report.rebuilt_because = f"index format {manifest.get('format')} is written again as segments"
+                manifest, old = None, []
 
-    old_articles = previous.articles if previous else {}
-    current = {a.id: a for a in articles}
-    for article_id in sorted(set(current) | set(old_articles)):
-        if article_id in current and article_id in old_articles:
-            # new metadata alone (another reader, or an index from before it was kept) makes a new version too;
-            # nothing is embedded again for it
-            same = StoredArticle.of(current[article_id]) == old_articles[article_id]
-            bucket = report.unchanged if same else report.changed
-            bucket.append(article_id)
-        elif article_id in current:
+    where: dict[str, SegmentArticles] = {}  # live article id -> its segment
+    for segment in old:
+        deleted = set(segment.entry.deleted)
+        where.update((article_id, segment) for article_id in segment.articles if article_id not in deleted)
+
+    files, skipped = article_files(articles_dir)
+    read, unchanged = _read_changed(files, where, max_article_bytes, passage_max_words, skipped, report,
+                                    _phase(progress, "reading"))
+    report.problems = [str(s) for s in skipped]
+    broken = {article_id_for(s.path) for s in skipped}
+    report.unchanged = sorted(unchanged)
+    restamped = []
+    for article_id, (article, stamp) in read.items():
+        if article_id not in where:
             report.added.append(article_id)
-        elif article_id in broken_ids:
-            report.kept_despite_errors.append(article_id)
+        elif StoredArticle.of(article) != where[article_id].articles[article_id][0]:
+            report.changed.append(article_id)
         else:
-            report.removed.append(article_id)
+            report.unchanged.append(article_id)
+            known = where[article_id].articles[article_id][0].stamp
+            if known is None or stamp[:2] != known[:2]:
+                restamped.append(article_id)  # the same article, touched: kept with its new stamp
+    for article_id in sorted(where):
+        if article_id not in files or article_id in broken and article_id not in read:
+            if article_id in broken:
+                report.kept_despite_errors.append(article_id)
+            else:
+                report.removed.append(article_id)
+    report.added.sort()
+    report.changed.sort()
+    report.unchanged.sort()
 
-    # a version written for Milvus has no dense.faiss: FAISS hnsw/ivf need a new version (nothing re-embedded)
-    needs_dense_file = (previous is not None and store_spec.kind == "faiss" and index_kind != "flat"
-                        and DENSE_FILE not in previous.manifest["files"])
-    if previous is not None and not (report.added or report.changed or report.removed or needs_dense_file):
-        report.store_sync = previous.open_store(vector_store, token=store_token)
+    deleted: dict[str, set[str]] = {s.entry.name: set(s.entry.deleted) for s in old}
+    for article_id in report.changed + report.removed + restamped:
+        deleted[where[article_id].entry.name].add(article_id)
+    incoming = sorted(report.added + report.changed + restamped)
+    needs_dense = store_spec.kind == "faiss" and index_kind != "flat"
+    rewrite_terms = manifest is not None and manifest.get("terms_version") != TERMS_VERSION
+    merge = _plan_merge(old, deleted, len(incoming), needs_dense, rewrite_terms)
+    if manifest is not None and not incoming and not merge and all(
+            deleted[s.entry.name] == set(s.entry.deleted) for s in old):
         report.seconds = time.perf_counter() - started
-        return previous, report
+        return report
 
-    records_by_article: dict[str, list[StoredPassage]] = {}
-    stored_articles: dict[str, StoredArticle] = {}
-    for article in articles:
-        records_by_article[article.id] = _passage_records(article)
-        stored_articles[article.id] = StoredArticle.of(article)
-    for article_id in report.kept_despite_errors:
-        assert previous is not None
-        records_by_article[article_id] = [p for p in previous.passages if p.article == article_id]
-        stored_articles[article_id] = previous.articles[article_id]
+    new = NewSegment()
+    for number, segment in enumerate(merge):
+        _take_live(segment, deleted[segment.entry.name], new, restem=rewrite_terms)
+        report.merged += 1
+        if progress:
+            progress("merging", number + 1, len(merge))
+    _take_articles([read[a] for a in incoming], where, carried, embedder, new, report, progress)
+    kept = [SegmentEntry(s.entry.name, s.entry.sha256, tuple(sorted(deleted[s.entry.name])))
+            for s in old if s not in merge and len(deleted[s.entry.name]) < len(s.articles)]
+    report.reused = sum(s.live_passages for s in old if s not in merge) - sum(
+        a.passages for s in old if s not in merge for a, _ in s.articles.values()
+        if a.id in deleted[s.entry.name] and a.id not in s.entry.deleted) + len(new.passages) - report.embedded
+    version_manifest = {
+        "format": FORMAT_VERSION,
+        **settings,
+        "terms_version": TERMS_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    report.bytes_written = _write_version(index_dir, version_manifest, kept, new, index_kind if needs_dense else None,
+                                      _phase(progress, "writing", every=1))
+    report.written = True
+    report.seconds = time.perf_counter() - started
+    return report
 
-    order = sorted(records_by_article)
-    records = [r for article_id in order for r in records_by_article[article_id]]
-    reusable: dict[str, np.ndarray] = {}
-    known_terms: dict[tuple[str, str], list[str]] = {}
-    if previous is not None:
-        reusable = {p.sha256: previous.vectors[i] for i, p in enumerate(previous.passages)}
-        known_terms = _reusable_terms(previous)
+
+def _read_previous(index_dir: Path) -> tuple[dict, list[SegmentArticles], dict[str, np.ndarray]]:
+    """The live manifest and the articles of each of its segments; for an index of format 1, its vectors by
+    passage sha256 instead (so rewriting it as segments embeds nothing again)."""
+    version = _live_version(index_dir)
+    try:
+        manifest = json.loads((version / "manifest.json").read_text("utf-8"))
+        if manifest.get("format") == 1:
+            passages = [json.loads(line) for line in (version / "passages.jsonl").read_text("utf-8").splitlines()]
+            vectors = np.load(version / "vectors.npy", allow_pickle=False)
+            if vectors.shape[0] != len(passages):
+                raise IndexCorruptError("vectors do not match passages")
+            return manifest, [], {p["sha256"]: vectors[i] for i, p in enumerate(passages)}
+        return manifest, [SegmentArticles.read(index_dir, e) for e in _entries(_read_manifest(version))], {}
+    except IndexCorruptError as exc:
+        raise IndexCorruptError(f"the index at {index_dir} is damaged: {exc}; {REBUILD_HINT}") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorruptError(
+            f"the index at {index_dir} is damaged ({type(exc).__name__}: {exc}); {REBUILD_HINT}") from None
+
+
+def _read_changed(files: dict[str, Path], where: dict[str, SegmentArticles], max_bytes: int, max_words: int,
+                  skipped: list[SkippedFile], report: UpdateReport,
+                  progress: Callable[[int, int], None] | None) -> tuple[dict[str, tuple[Article, tuple]], list[str]]:
+    """The articles of the files that may have changed, each with its stamp, and the ids of those known by
+    their size and modification time. A file that cannot be read goes to ``skipped``."""
+    read: dict[str, tuple[Article, tuple[int, int, int]]] = {}
+    unchanged: list[str] = []
+    to_read = []
+    for article_id, path in files.items():
+        try:
+            status = path.stat()
+        except OSError as exc:
+            skipped.append(SkippedFile(path, f"{path.name}: cannot be read ({exc.strerror})"))
+            continue
+        known = where[article_id].articles[article_id][0].stamp if article_id in where else None
+        if known and known[:2] == (status.st_size, status.st_mtime_ns) and status.st_mtime_ns + RACY_NS < known[2]:
+            unchanged.append(article_id)
+        else:
+            to_read.append((article_id, path))
+    for number, (article_id, path) in enumerate(to_read):
+        if progress:
+            progress(number, len(to_read))
+        seen = time.time_ns()
+        try:
+            status = path.stat()
+            article = load_article(path, max_bytes=max_bytes, max_words=max_words)
+        except ArticleError as exc:
+            skipped.append(SkippedFile(path, str(exc)))
+            continue
+        except OSError as exc:
+            skipped.append(SkippedFile(path, f"{path.name}: cannot be read ({exc.strerror})"))
+            continue
+        read[article_id] = (article, (status.st_size, status.st_mtime_ns, seen))
+    if progress and to_read:
+        progress(len(to_read), len(to_read))
+    report.files_read = len(to_read)
+    return read, unchanged
+
+
+def _plan_merge(old: list[SegmentArticles], deleted: dict[str, set[str]], incoming: int, needs_dense: bool,
+                rewrite_terms: bool) -> list[SegmentArticles]:
+    """The segments to merge into the one being written: all of them when the terms must be made again; a
+    segment lacking its dense.faiss (written for Milvus) when FAISS needs one; one mostly deleted; and the
+    smallest, while there would be more than MAX_SEGMENTS."""
+    if rewrite_terms:
+        return list(old)
+    live = {s.entry.name: sum(a.passages for a, _ in s.articles.values() if a.id not in deleted[s.entry.name])
+            for s in old}
+    remaining = [s for s in old if live[s.entry.name] > 0]
+    merge = [s for s in remaining
+             if (needs_dense and not (s.folder / DENSE_FILE).is_file())
+             or live[s.entry.name] < (1 - MAX_DELETED_SHARE) * s.passages]
+    rest = sorted((s for s in remaining if s not in merge), key=lambda s: live[s.entry.name])
+    writing = bool(incoming or merge)
+    while rest and len(rest) + writing > MAX_SEGMENTS:
+        merge.append(rest.pop(0))
+        writing = True
+    return merge
+
+
+def _take_live(segment: SegmentArticles, deleted: set[str], new: NewSegment, restem: bool) -> None:
+    """Add the live rows of an older segment to ``new``: vectors and postings as they are (terms made again
+    only when ``restem``)."""
+    passages = [StoredPassage(**json.loads(line))
+                for line in (segment.folder / PASSAGES_FILE).read_text("utf-8").splitlines() if line]
+    for name, expected in segment.description["files"].items():
+        if name != DENSE_FILE:
+            _check_file(segment.folder / name, expected)
+    keep = np.array([r for r, p in enumerate(passages) if p.article not in deleted], dtype=np.int64)
+    vectors = np.load(segment.folder / VECTORS_FILE, allow_pickle=False)
+    new.articles.extend(a for a, _ in sorted(segment.articles.values(), key=lambda item: item[1])
+                        if a.id not in deleted)
+    new.passages.extend(passages[r] for r in keep)
+    new.vectors.append(vectors[keep])
+    if restem:
+        terms = [search_terms(passages[r].text, passages[r].language) for r in keep]
+        new.postings.append((Postings.build(terms), np.arange(len(keep))))
+    else:
+        new.postings.append((Postings.load(segment.folder), keep))
+
+
+def _take_articles(articles: list[tuple[Article, tuple[int, int, int]]], where: dict[str, SegmentArticles],
+                   carried: dict[str, np.ndarray], embedder: Embedder, new: NewSegment, report: UpdateReport,
+                   progress: ProgressCallback | None) -> None:
+    """Add articles read from files to ``new``: a passage whose text the index already had keeps its vector,
+    the others are embedded; all are stemmed."""
+    records: list[StoredPassage] = []
+    for article, stamp in articles:
+        new.articles.append(StoredArticle.of(article, stamp))
+        records.extend(_passage_records(article))
+    reusable = dict(carried)
+    for article, _ in articles:
+        if article.id in where:
+            vectors, hashes = where[article.id].vectors_of(article.id)
+            reusable.update((bytes(h).hex(), v) for h, v in zip(hashes, vectors))
     vectors = np.zeros((len(records), embedder.dimension), dtype=np.float32)
     to_embed = [i for i, r in enumerate(records) if r.sha256 not in reusable]
     for i, r in enumerate(records):
         if r.sha256 in reusable:
             vectors[i] = reusable[r.sha256]
     _embed_rows(embedder, records, vectors, to_embed, _phase(progress, "embedding"))
-    report.embedded, report.reused = len(to_embed), len(records) - len(to_embed)
-    terms = _terms_rows(records, known_terms, _phase(progress, "stemming"))
-
-    manifest = {
-        "format": FORMAT_VERSION,
-        "embedder": embedder.name,
-        "dimension": embedder.dimension,
-        "index_kind": index_kind,
-        "passage_max_words": passage_max_words,
-        "terms_version": TERMS_VERSION,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "articles": [dataclasses.asdict(stored_articles[a]) for a in order],
-    }
-    write_index(index_dir, manifest, records, vectors, terms, vector_store=vector_store)
-    report.written = True
-    index = PassageIndex.load_local(index_dir)
-    report.store_sync = index.open_store(vector_store, reset=rebuild, token=store_token)
-    report.seconds = time.perf_counter() - started
-    return index, report
+    report.embedded = len(to_embed)
+    stemming = _phase(progress, "stemming")
+    terms = []
+    for done, record in enumerate(records, start=1):
+        terms.append(search_terms(record.text, record.language))
+        if stemming:
+            stemming(done, len(records))
+    new.passages.extend(records)
+    new.vectors.append(vectors)
+    new.postings.append((Postings.build(terms), np.arange(len(records))))
 
 
-def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage], vectors: np.ndarray,
-                terms: Sequence[list[str]], vector_store: str = "faiss") -> Path:
-    """Write a complete new version beside the live one, then switch CURRENT to it. ``terms[i]`` are the BM25
-    terms of ``records[i]``. ``dense.faiss`` is written for FAISS only: another store is brought in line
-    when the new version is opened."""
-    index_dir = Path(index_dir)
+def _write_version(index_dir: Path, manifest: dict, kept: list[SegmentEntry], new: NewSegment,
+                   dense_kind: str | None, progress: Callable[[int, int], None] | None) -> int:
+    """Write ``new`` as a segment (when it has articles) and a version listing ``kept`` and it, then make the
+    version live and delete what no version uses. Returns the bytes written."""
     index_dir.mkdir(parents=True, exist_ok=True)
+    (index_dir / SEGMENTS).mkdir(exist_ok=True)
+    steps = 2 if new.articles else 1
+    written = 0
+    entries = list(kept)
+    if progress:
+        progress(0, steps)
+    if new.articles:
+        entry, written = _write_segment(index_dir, new, dense_kind)
+        entries.append(entry)
+        if progress:
+            progress(1, steps)
     staging = index_dir / f".staging-{uuid.uuid4().hex[:12]}"
     staging.mkdir()
     try:
-        with open(staging / "passages.jsonl", "w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(dataclasses.asdict(record), ensure_ascii=False) + "\n")
-        with open(staging / "vectors.npy", "wb") as out:
-            np.save(out, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        if parse_store_spec(vector_store).kind == "faiss":
-            FaissStore.write(staging, vectors, manifest["index_kind"])
-        with open(staging / "terms.jsonl", "w", encoding="utf-8") as out:
-            for row in terms:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        if records:
-            _save_bm25(terms, staging / "bm25")
-        manifest = dict(manifest, files={
-            str(path.relative_to(staging)): _describe_file(path)
-            for path in sorted(staging.rglob("*")) if path.is_file()})
-        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
-        for path in staging.rglob("*"):
-            if path.is_file():
-                _fsync_file(path)
+        manifest = dict(manifest, segments=[dataclasses.asdict(e) for e in entries])
+        path = staging / "manifest.json"
+        path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+        _fsync_file(path)
+        written += path.stat().st_size
         version = index_dir / f"v-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
         os.rename(staging, version)
         pointer = index_dir / f".CURRENT-{uuid.uuid4().hex[:8]}"
@@ -377,13 +672,76 @@ def write_index(index_dir: Path, manifest: dict, records: Sequence[StoredPassage
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    used = {e.name for e in entries}
     for stale in index_dir.iterdir():
-        if stale != version and (stale.name.startswith(("v-", ".staging-", ".CURRENT-"))):
-            if stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
-            else:
-                stale.unlink(missing_ok=True)
-    return version
+        if stale != version and stale.name.startswith(("v-", ".staging-", ".CURRENT-")):
+            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+    for stale in (index_dir / SEGMENTS).iterdir():
+        if stale.name not in used:
+            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+    if progress:
+        progress(steps, steps)
+    return written
+
+
+def _write_segment(index_dir: Path, new: NewSegment, dense_kind: str | None) -> tuple[SegmentEntry, int]:
+    staging = index_dir / SEGMENTS / f".staging-{uuid.uuid4().hex[:12]}"
+    staging.mkdir()
+    try:
+        first = 0
+        with open(staging / ARTICLES_FILE, "w", encoding="utf-8") as out:
+            for article in new.articles:
+                out.write(json.dumps(dict(dataclasses.asdict(article), first_row=first), ensure_ascii=False) + "\n")
+                first += article.passages
+        if first != len(new.passages):
+            raise AssertionError(f"{first} passages by article, {len(new.passages)} in all")
+        with open(staging / PASSAGES_FILE, "w", encoding="utf-8") as out:
+            for record in new.passages:
+                out.write(json.dumps(dataclasses.asdict(record), ensure_ascii=False) + "\n")
+        vectors = np.ascontiguousarray(np.concatenate(new.vectors), dtype=np.float32)
+        with open(staging / VECTORS_FILE, "wb") as out:
+            np.save(out, vectors, allow_pickle=False)
+        hashes = np.array([bytes.fromhex(p.sha256) for p in new.passages], dtype="S32")
+        with open(staging / HASHES_FILE, "wb") as out:
+            np.save(out, hashes, allow_pickle=False)
+        Postings.merge(new.postings).save(staging)
+        if dense_kind:
+            FaissStore.write(staging, vectors, dense_kind)
+        files = {path.name: _describe_file(path) for path in sorted(staging.iterdir())}
+        description = {"format": FORMAT_VERSION, "articles": len(new.articles), "passages": len(new.passages),
+                       "files": files}
+        (staging / SEGMENT_FILE).write_text(json.dumps(description, ensure_ascii=False, indent=1), "utf-8")
+        for path in staging.iterdir():
+            _fsync_file(path)
+        name = f"s-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        os.rename(staging, index_dir / SEGMENTS / name)
+        fsync_dir(index_dir / SEGMENTS)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    folder = index_dir / SEGMENTS / name
+    written = sum(p.stat().st_size for p in folder.iterdir())
+    return SegmentEntry(name, sha256_file(folder / SEGMENT_FILE)), written
+
+
+def _read_manifest(version: Path) -> dict:
+    manifest = json.loads((version / "manifest.json").read_text("utf-8"))
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexCorruptError(f"index format {manifest.get('format')!r} is not {FORMAT_VERSION}")
+    return manifest
+
+
+def _entries(manifest: dict) -> list[SegmentEntry]:
+    return [SegmentEntry(e["name"], e["sha256"], tuple(e["deleted"])) for e in manifest["segments"]]
+
+
+def _read_description(folder: Path, entry: SegmentEntry) -> dict:
+    path = folder / SEGMENT_FILE
+    if not path.is_file():
+        raise IndexCorruptError(f"segment {entry.name} is missing")
+    if sha256_file(path) != entry.sha256:
+        raise IndexCorruptError(f"{entry.name}/{SEGMENT_FILE} does not match its checksum")
+    return json.loads(path.read_text("utf-8"))
 
 
 # ---------------------------------------------------------------- helpers
@@ -392,18 +750,6 @@ def _passage_records(article: Article) -> list[StoredPassage]:
     return [StoredPassage(id=p.id, article=p.article, paragraph=p.paragraph, start=p.start, end=p.end,
                           text=p.text, language=p.language, sha256=sha256_text(p.text), page=p.page)
             for p in article.passages]
-
-
-def _reusable_terms(index: PassageIndex) -> dict[tuple[str, str], list[str]]:
-    """(text sha256, language) -> BM25 terms of the passages of ``index``, when they were made by the term
-    pipeline of this version of kutip (an index written before terms were kept has none)."""
-    path = index.version / "terms.jsonl"
-    if index.manifest.get("terms_version") != TERMS_VERSION or "terms.jsonl" not in index.manifest["files"]:
-        return {}
-    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]  # checksummed at load
-    if len(rows) != len(index.passages):  # not written by write_index: compute them again
-        return {}
-    return {(p.sha256, p.language): row for p, row in zip(index.passages, rows)}
 
 
 def _phase(progress: ProgressCallback | None, phase: str, every: int = 16) -> Callable[[int, int], None] | None:
@@ -416,18 +762,6 @@ def _phase(progress: ProgressCallback | None, phase: str, every: int = 16) -> Ca
             progress(phase, done, total)
 
     return report
-
-
-def _terms_rows(records: Sequence[StoredPassage], known: dict[tuple[str, str], list[str]],
-                progress: Callable[[int, int], None] | None) -> list[list[str]]:
-    """The BM25 terms of each record: kept ones where the text is unchanged, else stemmed now."""
-    new = [i for i, r in enumerate(records) if (r.sha256, r.language) not in known]
-    stemmed: dict[int, list[str]] = {}
-    for done, i in enumerate(new, start=1):
-        stemmed[i] = search_terms(records[i].text, records[i].language)
-        if progress:
-            progress(done, len(new))
-    return [stemmed[i] if i in stemmed else known[(r.sha256, r.language)] for i, r in enumerate(records)]
 
 
 def _embed_rows(embedder: Embedder, records: Sequence[StoredPassage], vectors: np.ndarray,
@@ -475,23 +809,3 @@ def _fsync_file(path: Path) -> None:
         os.fsync(stream.fileno())
 
 
-def _quiet_bm25s():
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
-    return bm25s
-
-
-def _save_bm25(terms: Iterable[list[str]], folder: Path) -> None:
-    bm25s = _quiet_bm25s()
-
-    retriever = bm25s.BM25()
-    corpus = [t or ["\x00empty"] for t in terms]
-    retriever.index(corpus, show_progress=False)
-    retriever.save(str(folder), show_progress=False)
-
-
-def _load_bm25(folder: Path):
-    bm25s = _quiet_bm25s()
-
-    return bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)

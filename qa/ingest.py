@@ -188,35 +188,39 @@ class SkippedFile:
         return f"{self.reason} (skipped)"
 
 
+def article_files(folder: Path) -> tuple[dict[str, Path], list[SkippedFile]]:
+    """Article id -> file of every article file in ``folder`` (by suffix, hidden files left out), and the
+    files skipped because two of them share an id (neither wins silently: both wait until one is renamed)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"articles folder {folder} does not exist")
+    by_id: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.name.startswith(".") and path.suffix.lower() in ARTICLE_SUFFIXES and path.is_file():
+            by_id.setdefault(article_id_for(path), []).append(path)
+    problems = [SkippedFile(p, f"{p.name}: {' and '.join(q.name for q in paths)} share the article id "
+                               f"{article_id!r}; rename one")
+                for article_id, paths in by_id.items() if len(paths) > 1 for p in paths]
+    return {article_id: paths[0] for article_id, paths in by_id.items() if len(paths) == 1}, problems
+
+
 def load_folder(
     folder: Path, max_bytes: int = 5_000_000, max_words: int = 120,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Article], list[SkippedFile]]:
     """Every usable article in ``folder`` (sorted by id), and each file that was skipped with the reason;
     ``progress`` gets (files read, files in all)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"articles folder {folder} does not exist")
+    files, problems = article_files(folder)
     articles: list[Article] = []
-    problems: list[SkippedFile] = []
-    by_id: dict[str, list[Path]] = {}
-    for path in sorted(folder.iterdir()):
-        if not path.name.startswith(".") and path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES:
-            by_id.setdefault(article_id_for(path), []).append(path)
-    for number, (article_id, paths) in enumerate(by_id.items()):
+    for number, path in enumerate(files.values()):
         if progress:
-            progress(number, len(by_id))
-        if len(paths) > 1:  # neither wins silently: both are skipped until one is renamed
-            names = " and ".join(p.name for p in paths)
-            problems.extend(SkippedFile(p, f"{p.name}: {names} share the article id {article_id!r}; rename one")
-                            for p in paths)
-            continue
+            progress(number, len(files))
         try:
-            articles.append(load_article(paths[0], max_bytes=max_bytes, max_words=max_words))
+            articles.append(load_article(path, max_bytes=max_bytes, max_words=max_words))
         except ArticleError as exc:
-            problems.append(SkippedFile(paths[0], str(exc)))
-    if progress and by_id:
-        progress(len(by_id), len(by_id))
+            problems.append(SkippedFile(path, str(exc)))
+    if progress and files:
+        progress(len(files), len(files))
     return articles, problems
 
 

@@ -54,8 +54,8 @@ def test_corrupted_index_message_then_rebuild(tmp_path, cli_dirs):
     index_dir = tmp_path / "index"
     args = ["--articles", cli_dirs[1], "--index", str(index_dir)]
     assert run("index", *args).returncode == 0
-    version = index_dir / (index_dir / "CURRENT").read_text().strip()
-    (version / "vectors.npy").write_bytes(b"garbage")
+    (segment,) = (index_dir / "segments").iterdir()
+    (segment / "vectors.npy").write_bytes(b"garbage")
     searched = run("search", "Kim", *args)  # search repairs a damaged index from the articles, and says so
     assert searched.returncode == 0 and "rebuilding the index" in searched.stderr and "damaged" in searched.stderr
     (index_dir / "CURRENT").write_text("v-missing")

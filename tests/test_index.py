@@ -85,20 +85,35 @@ def test_missing_index_is_reported(tmp_path):
         PassageIndex.load(tmp_path / "nothing")
 
 
-@pytest.mark.parametrize("damage", ["truncate-vectors", "flip-byte-passages", "garbage-current", "drop-manifest"])
+def live_segment(index_dir):
+    """The folder of the (first) segment of the live version."""
+    import json
+
+    version = index_dir / (index_dir / "CURRENT").read_text().strip()
+    name = json.loads((version / "manifest.json").read_text("utf-8"))["segments"][0]["name"]
+    return version, index_dir / "segments" / name
+
+
+@pytest.mark.parametrize("damage", ["truncate-vectors", "flip-byte-passages", "flip-byte-postings", "garbage-current",
+                                    "drop-manifest", "drop-segment"])
 def test_corrupted_index_is_detected_and_rebuilt(tmp_path, articles_copy, e5, damage):
     index_dir = tmp_path / "index"
     sync_index(articles_copy, index_dir, e5)
-    version = index_dir / (index_dir / "CURRENT").read_text().strip()
+    version, segment = live_segment(index_dir)
     if damage == "truncate-vectors":
-        data = (version / "vectors.npy").read_bytes()
-        (version / "vectors.npy").write_bytes(data[: len(data) // 2])
-    elif damage == "flip-byte-passages":
-        data = bytearray((version / "passages.jsonl").read_bytes())
+        data = (segment / "vectors.npy").read_bytes()
+        (segment / "vectors.npy").write_bytes(data[: len(data) // 2])
+    elif damage.startswith("flip-byte"):
+        path = segment / ("passages.jsonl" if damage.endswith("passages") else "postings.npz")
+        data = bytearray(path.read_bytes())
         data[100] ^= 0x01
-        (version / "passages.jsonl").write_bytes(bytes(data))
+        path.write_bytes(bytes(data))
     elif damage == "garbage-current":
         (index_dir / "CURRENT").write_text("../../etc")
+    elif damage == "drop-segment":
+        import shutil
+
+        shutil.rmtree(segment)
     else:
         (version / "manifest.json").unlink()
     with pytest.raises(IndexCorruptError, match="damaged.*python -m qa index --rebuild"):
@@ -121,8 +136,7 @@ def test_killed_while_writing_leaves_the_previous_index_usable(tmp_path, article
         deadline = 60.0
         started = time.monotonic()
         while time.monotonic() - started < deadline:  # kill it once it is writing the new version
-            if any(p.name.startswith((".staging-", "v-")) and p.name != (index_dir / "CURRENT").read_text().strip()
-                   for p in index_dir.iterdir()):
+            if any(p.name.startswith(".staging-") for p in (index_dir / "segments").iterdir()):
                 break
             if process.poll() is not None:
                 break
@@ -137,6 +151,7 @@ def test_killed_while_writing_leaves_the_previous_index_usable(tmp_path, article
     _, report = sync_index(articles_copy, index_dir, e5)  # and the next run finishes the job
     assert len(PassageIndex.load(index_dir).articles) == 42
     assert not any(p.name.startswith(".staging-") for p in index_dir.iterdir())
+    assert not any(p.name.startswith(".staging-") for p in (index_dir / "segments").iterdir())
 
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
@@ -157,16 +172,14 @@ def test_hnsw_index_round_trips_through_disk(tmp_path, articles_copy, e5):
     index, _ = sync_index(big, tmp_path / "index", e5, index_kind="hnsw")
     assert len(index) > 1000
     loaded = PassageIndex.load(tmp_path / "index")
-    assert loaded.manifest["index_kind"] == "hnsw" and loaded.dense.ntotal == len(index)
+    assert loaded.manifest["index_kind"] == "hnsw" and loaded.store.count() == len(index)
     row, _ = loaded.search_dense(loaded.vectors[1234], 1)[0]
     assert row == 1234
 
 
 def test_bm25_terms_are_kept_and_only_new_text_is_stemmed(tmp_path, articles_copy, monkeypatch):
-    """Each version keeps every passage's BM25 terms (terms.jsonl, checksummed); the next version stems only
-    passages whose text is new, and its BM25 is the same as one built from fresh terms."""
-    import json
-
+    """A segment keeps its passages' BM25 postings; the next version stems only passages whose text is new,
+    and its BM25 (over two segments) scores as one built at once."""
     import qa.index
     from doubles import HashingEmbedder
     from qa.language import search_terms
@@ -180,17 +193,18 @@ def test_bm25_terms_are_kept_and_only_new_text_is_stemmed(tmp_path, articles_cop
     monkeypatch.setattr(qa.index, "search_terms", counting_search_terms)
     index_dir = tmp_path / "index"
     index, _ = sync_index(articles_copy, index_dir, HashingEmbedder())
-    assert len(stemmed) == len(index) == 26 and "terms.jsonl" in index.manifest["files"]
-    kept = [json.loads(line) for line in (index.version / "terms.jsonl").read_text("utf-8").splitlines()]
-    assert kept == [search_terms(p.text, p.language) for p in index.passages]
+    assert len(stemmed) == len(index) == 26
 
     stemmed.clear()
     (articles_copy / "baru.txt").write_text("Berita baru\nSeoul mengumumkan sanksi baru terhadap Pyongyang.\n", "utf-8")
     index, report = sync_index(articles_copy, index_dir, HashingEmbedder())
     assert report.added == ["baru"] and stemmed == ["Berita baru", "Seoul mengumumkan sanksi baru terhadap Pyongyang."]
+    assert len(index.segments) == 2
     rebuilt, _ = sync_index(articles_copy, tmp_path / "fresh", HashingEmbedder())
+    assert len(rebuilt.segments) == 1
     question = search_terms("Siapa yang mengumumkan sanksi terhadap Pyongyang?", "id")
-    assert index.search_bm25(question, 5) == rebuilt.search_bm25(question, 5)
+    found = [(index.passages[r].id, round(s, 5)) for r, s in index.search_bm25(question, 8)]
+    assert found and found == [(rebuilt.passages[r].id, round(s, 5)) for r, s in rebuilt.search_bm25(question, 8)]
 
 
 def test_terms_made_by_another_term_pipeline_are_made_again(tmp_path, articles_copy, monkeypatch):
@@ -205,9 +219,10 @@ def test_terms_made_by_another_term_pipeline_are_made_again(tmp_path, articles_c
     (index.version / "manifest.json").write_text(json.dumps(dict(manifest, terms_version=0)), "utf-8")
     monkeypatch.setattr(qa.index, "search_terms", lambda text, language, translate=False: ["x"])
     (articles_copy / "baru.txt").write_text("Berita baru\nSeoul mengumumkan sanksi baru.\n", "utf-8")
-    index, _ = sync_index(articles_copy, index_dir, HashingEmbedder())
-    rows = (index.version / "terms.jsonl").read_text("utf-8").splitlines()
-    assert len(rows) == 28 and set(rows) == {'["x"]'}  # every passage stemmed again, none taken from version 0
+    index, report = sync_index(articles_copy, index_dir, HashingEmbedder())
+    assert report.added == ["baru"] and report.embedded == 2
+    assert len(index) == 28 and len(index.segments) == 1  # every passage stemmed again, none taken from version 0
+    assert set(index.segments[0][0].postings.vocabulary) == {"x"}
 
 
 def test_every_long_phase_reports_progress(tmp_path, articles_copy):
@@ -216,12 +231,168 @@ def test_every_long_phase_reports_progress(tmp_path, articles_copy):
     seen: list[tuple[str, int, int]] = []
     sync_index(articles_copy, tmp_path / "index", HashingEmbedder(), progress=lambda *step: seen.append(step))
     phases = list(dict.fromkeys(phase for phase, _, _ in seen))
-    assert phases == ["reading", "embedding", "stemming"]
+    assert phases == ["reading", "embedding", "stemming", "writing"]
     last = {phase: (done, total) for phase, done, total in seen}
-    assert last == {"reading": (2, 2), "embedding": (26, 26), "stemming": (26, 26)}
+    assert last == {"reading": (2, 2), "embedding": (26, 26), "stemming": (26, 26), "writing": (2, 2)}
 
     seen.clear()
     (articles_copy / "baru.txt").write_text("Berita baru\nSeoul mengumumkan sanksi baru.\n", "utf-8")
     sync_index(articles_copy, tmp_path / "index", HashingEmbedder(), progress=lambda *step: seen.append(step))
     last = {phase: (done, total) for phase, done, total in seen}
     assert last["embedding"] == (2, 2) and last["stemming"] == (2, 2)  # only the new passages
+
+
+def segment_names(index_dir):
+    return sorted(p.name for p in (index_dir / "segments").iterdir())
+
+
+def write_article(folder, name, words):
+    (folder / f"{name}.txt").write_text(f"Judul {name}\n" + " ".join(words) + ".\n", "utf-8")
+
+
+def test_an_update_writes_only_what_changed(tmp_path, articles_copy):
+    """Adding an article writes one segment with its passages and a new manifest; the files already indexed
+    are known by size and time, not read; removing writes no segment at all."""
+    from doubles import HashingEmbedder
+
+    index_dir = tmp_path / "index"
+    index, report = sync_index(articles_copy, index_dir, HashingEmbedder())
+    first = segment_names(index_dir)
+    first_bytes = report.bytes_written
+    time.sleep(0.01)
+    write_article(articles_copy, "baru", ["Seoul", "mengumumkan", "sanksi", "baru"])
+    index, report = sync_index(articles_copy, index_dir, HashingEmbedder(), loaded=index)
+    assert report.added == ["baru"] and report.files_read == 1 and report.embedded == 2 and report.reused == 26
+    assert set(first) < set(segment_names(index_dir)) and len(segment_names(index_dir)) == 2
+    assert report.bytes_written < first_bytes / 3
+    segment_names_before = segment_names(index_dir)
+
+    smaller = min(("000_bf74d578131212df", "002_b61871bac814194b"), key=lambda a: index.articles[a].passages)
+    (articles_copy / f"{smaller}.txt").unlink()
+    index, report = sync_index(articles_copy, index_dir, HashingEmbedder(), loaded=index)
+    # only baru is read again: it was written too close to being read for its time to tell a later change
+    assert report.removed == [smaller] and report.embedded == 0 and report.files_read == 1
+    assert segment_names(index_dir) == segment_names_before and report.bytes_written < 2000  # a manifest only
+    assert not any(p.article == smaller for p in index.passages)
+    assert smaller not in index.articles and len(index.articles) == 2
+
+
+def test_a_touched_file_is_read_again_and_kept_without_embedding(tmp_path, articles_copy):
+    import os
+
+    from doubles import HashingEmbedder
+
+    index_dir = tmp_path / "index"
+    sync_index(articles_copy, index_dir, HashingEmbedder())
+    path = articles_copy / "002_b61871bac814194b.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10**9))
+    index, report = sync_index(articles_copy, index_dir, HashingEmbedder())
+    assert report.files_read == 1 and report.embedded == 0 and not report.changed and len(index) == 26
+    _, report = sync_index(articles_copy, index_dir, HashingEmbedder())
+    assert report.files_read == 0 and not report.written
+
+
+def test_a_file_changed_within_the_same_time_is_noticed(tmp_path, articles_copy):
+    """A file rewritten right after it was read, same size and same modification time, is read again."""
+    import os
+
+    from doubles import HashingEmbedder
+
+    index_dir = tmp_path / "index"
+    path = articles_copy / "002_b61871bac814194b.txt"
+    path.write_bytes(path.read_bytes())  # written just now, as an upload is
+    sync_index(articles_copy, index_dir, HashingEmbedder())
+    status = path.stat()
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"Ukraina", b"Ukrainx", 1))
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert path.stat().st_size == status.st_size
+    _, report = sync_index(articles_copy, index_dir, HashingEmbedder())
+    assert report.changed == ["002_b61871bac814194b"]
+
+
+def test_segments_are_merged_and_search_is_that_of_one_index(tmp_path, articles_copy):
+    """However many updates, at most MAX_SEGMENTS segments; a mostly deleted one is merged away; dense and
+    BM25 results over the segments equal those of the same articles indexed at once."""
+    import qa.index
+    from doubles import HashingEmbedder
+    from qa.language import search_terms
+
+    index_dir = tmp_path / "index"
+    index, _ = sync_index(articles_copy, index_dir, HashingEmbedder())
+    for i in range(qa.index.MAX_SEGMENTS + 3):
+        write_article(articles_copy, f"n{i:02d}", [f"kata{i}", "sanksi", "Pyongyang", f"kota{i % 3}"] * (i + 1))
+        index, report = sync_index(articles_copy, index_dir, HashingEmbedder(), loaded=index)
+        assert len(index.segments) <= qa.index.MAX_SEGMENTS and report.embedded == 2
+    assert report.merged >= 1
+    (articles_copy / "000_bf74d578131212df.txt").unlink()  # most of the first segment
+    index, report = sync_index(articles_copy, index_dir, HashingEmbedder(), loaded=index)
+    assert report.merged >= 1 and all(not entry["deleted"] or len(entry["deleted"]) < 5
+                                      for entry in index.manifest["segments"])
+    fresh, _ = sync_index(articles_copy, tmp_path / "fresh", HashingEmbedder())
+    assert sorted(p.id for p in index.passages) == sorted(p.id for p in fresh.passages)
+    assert index.articles == fresh.articles
+    def ranked(found, passages):  # passages with equal scores may come in either order
+        return sorted(((passages[r].id, round(s, 5)) for r, s in found), key=lambda hit: (-hit[1], hit[0]))
+
+    n = len(fresh)
+    for question in ("Siapa yang mengumumkan sanksi terhadap Pyongyang?", "kata3 kota1"):
+        terms = search_terms(question, "id")
+        ours = ranked(index.search_bm25(terms, n), index.passages)
+        assert ours and ours == ranked(fresh.search_bm25(terms, n), fresh.passages)
+        vector = HashingEmbedder().embed_query(question)
+        ours = ranked(index.search_dense(vector, n), index.passages)
+        assert len(ours) == n and ours == ranked(fresh.search_dense(vector, n), fresh.passages)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_dense_search_never_returns_a_deleted_passage(tmp_path, articles_copy, kind):
+    from doubles import HashingEmbedder
+
+    index_dir = tmp_path / "index"
+    index, _ = sync_index(articles_copy, index_dir, HashingEmbedder(), index_kind=kind)
+    write_article(articles_copy, "baru", ["Seoul", "sanksi"])
+    index, _ = sync_index(articles_copy, index_dir, HashingEmbedder(), index_kind=kind, loaded=index)
+    (articles_copy / "002_b61871bac814194b.txt").unlink()
+    index, _ = sync_index(articles_copy, index_dir, HashingEmbedder(), index_kind=kind, loaded=index)
+    found = index.search_dense(HashingEmbedder().embed_query("Ukraina"), 100)
+    assert len(found) == len(index) and sorted(r for r, _ in found) == list(range(len(index)))
+    assert all(index.passages[r].article != "002_b61871bac814194b" for r, _ in found)
+    row, _ = index.search_dense(index.vectors[len(index) - 1], 1)[0]
+    assert row == len(index) - 1
+
+
+def test_a_new_version_in_the_same_process_keeps_its_loaded_segments(tmp_path, articles_copy):
+    from doubles import HashingEmbedder
+
+    index_dir = tmp_path / "index"
+    index, _ = sync_index(articles_copy, index_dir, HashingEmbedder())
+    write_article(articles_copy, "baru", ["Seoul", "sanksi"])
+    newer, _ = sync_index(articles_copy, index_dir, HashingEmbedder(), loaded=index)
+    assert newer.segments[0][0] is index.segments[0][0] and len(newer.segments) == 2
+
+
+def test_an_index_of_the_first_format_is_rewritten_without_embedding(tmp_path, articles_copy):
+    """An index written before segments (one folder per version) becomes segments; its vectors are kept."""
+    import dataclasses
+    import json
+
+    from doubles import HashingEmbedder
+
+    counting = CountingEmbedder(HashingEmbedder())
+    index, _ = sync_index(articles_copy, tmp_path / "new", counting)
+    old_dir = tmp_path / "old"
+    version = old_dir / "v-20250101000000-00000000"
+    version.mkdir(parents=True)
+    with open(version / "passages.jsonl", "w", encoding="utf-8") as out:
+        for p in index.passages:
+            out.write(json.dumps(dataclasses.asdict(p)) + "\n")
+    np.save(version / "vectors.npy", np.stack(list(index.vectors)))
+    manifest = {"format": 1, "embedder": counting.name, "dimension": counting.dimension, "index_kind": "flat",
+                "passage_max_words": 120, "articles": [], "files": {}}
+    (version / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    (old_dir / "CURRENT").write_text(version.name + "\n", "utf-8")
+    counting.embedded = 0
+    migrated, report = sync_index(articles_copy, old_dir, counting)
+    assert "format 1" in report.rebuilt_because and counting.embedded == 0 and len(migrated) == 26
+    assert not version.exists()

@@ -147,9 +147,10 @@ def test_milvus_hnsw_then_faiss_hnsw_writes_its_file_without_embedding(tmp_path,
                                  vector_store=f"milvus:{tmp_path / 'lite.db'}")
     store = milvus_index.store
     assert store.client.describe_index(store.collection, "vector")["index_type"] == "HNSW"
-    assert not any(index_dir.glob("v-*/dense.faiss"))  # no FAISS index when Milvus is the store
+    assert not any(index_dir.glob("segments/*/dense.faiss"))  # no FAISS index when Milvus is the store
     index, report = sync_index(articles_copy, index_dir, e5, index_kind="hnsw")
-    assert report.written and report.embedded == 0 and index.dense.ntotal == 26
+    assert report.written and report.embedded == 0 and index.store.count() == 26
+    assert len(list(index_dir.glob("segments/*/dense.faiss"))) == 1
     query = e5.embed_query(QUESTION)
     assert [r for r, _ in milvus_index.search_dense(query, 5)] == [r for r, _ in index.search_dense(query, 5)]
 

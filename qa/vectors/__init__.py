@@ -2,7 +2,7 @@
 string (``Settings.vector_store``, env ``KUTIP_VECTOR_STORE``, ``--vector-store``) through ``make_vector_store``:
 
 - ``faiss`` (default): FAISS over the vectors of the live index version; ``flat`` is built in memory at load,
-  ``hnsw`` and ``ivf`` are read from ``dense.faiss`` in the version folder.
+  ``hnsw`` and ``ivf`` are read from ``dense.faiss`` in each segment folder of the index.
 - ``milvus:<path>``: Milvus Lite keeping its data in the folder ``<path>`` (relative to the current
   directory; ``milvus:.kutip/milvus.db`` for example). Milvus Lite runs inside this process and lets one
   process at a time open a folder.
@@ -18,7 +18,7 @@ the collection already holds costs one count; a different marker (a process kill
 local version and syncing Milvus, or a new version) is repaired by comparing passage ids and sha256;
 another embedder, dimension or index type drops the collection and builds it again.
 
-BM25 stays local (bm25s) with every store and is fused with the dense results as before. Milvus's own
+BM25 stays local (``qa.bm25``) with every store and is fused with the dense results as before. Milvus's own
 full-text BM25 is not used: kutip's lexical side depends on term processing done in Python (PyStemmer
 stemming of Indonesian, English questions expanded with Indonesian glossary terms; see
 ``qa.language.search_terms``), which Milvus's server-side analyzers do not do, and keeping it local keeps
@@ -29,11 +29,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.vectors.base import (DENSE_FILE, INDEX_KINDS, PassageRow, StoreSpec, StoreSync, VectorStore, VectorStoreError,
-                             parse_store_spec)
+from qa.vectors.base import (DENSE_FILE, INDEX_KINDS, PassageRow, RowVectors, StoreSpec, StoreSync, VectorPart,
+                             VectorStore, VectorStoreError, parse_store_spec)
 
-__all__ = ["DENSE_FILE", "INDEX_KINDS", "PassageRow", "StoreSpec", "StoreSync", "VectorStore", "VectorStoreError",
-           "make_vector_store", "parse_store_spec"]
+__all__ = ["DENSE_FILE", "INDEX_KINDS", "PassageRow", "RowVectors", "StoreSpec", "StoreSync", "VectorPart",
+           "VectorStore", "VectorStoreError", "make_vector_store", "parse_store_spec"]
 
 
 def make_vector_store(spec: str, index_dir: Path, token: str = "") -> VectorStore:

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -54,13 +54,55 @@ class StoreSync:
         return f"{self.store}: {self.inserted} rows inserted, {self.deleted} deleted{rebuilt}"
 
 
+@dataclass(eq=False)
+class VectorPart:
+    """The vectors of one index segment (``qa.index``), rows in segment order; ``folder`` holds the segment's
+    ``dense.faiss`` (FAISS hnsw/ivf). One object per segment for as long as a process keeps the segment
+    loaded, across index versions, so a store may keep what it built from it in ``cache``."""
+    name: str
+    vectors: np.ndarray
+    folder: Path
+    cache: dict = field(default_factory=dict)
+
+
+class RowVectors:
+    """The vectors of the live passages of an index version, row i being passage i: each part with its live rows
+    (rows of deleted articles are left out), in order."""
+
+    def __init__(self, parts: Sequence[tuple[VectorPart, np.ndarray]], dimension: int) -> None:
+        self.parts = list(parts)
+        self.dimension = dimension
+        self.offsets = np.cumsum([0] + [len(live) for _, live in self.parts])
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self), self.dimension
+
+    def __getitem__(self, row: int) -> np.ndarray:
+        if not -len(self) <= row < len(self):
+            raise IndexError(f"row {row} of {len(self)}")
+        row = int(row) % len(self)
+        part = int(np.searchsorted(self.offsets, row, side="right")) - 1
+        vectors, live = self.parts[part][0].vectors, self.parts[part][1]
+        return vectors[live[row - self.offsets[part]]]
+
+    def __iter__(self):
+        for part, live in self.parts:
+            yield from part.vectors[live]
+
+
 class VectorStore(Protocol):
     description: str
 
     def sync(self, version: Path, manifest: Mapping[str, Any], passages: Sequence[PassageRow],
-             vectors: np.ndarray, reset: bool = False) -> StoreSync:
+             vectors: RowVectors, reset: bool = False,
+             progress: Callable[[int, int], None] | None = None) -> StoreSync:
         """Hold exactly ``vectors`` (row i is ``passages[i]``) of the index version in folder ``version``
-        (its manifest gives embedder, dimension and index kind); ``reset`` starts from empty."""
+        (its manifest gives embedder, dimension and index kind); ``reset`` starts from empty; ``progress``
+        gets (rows written, rows to write)."""
         ...
 
     def search(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:

@@ -7,12 +7,12 @@ import hashlib
 import logging
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from qa.vectors.base import (HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, PassageRow, StoreSpec, StoreSync,
-                             VectorStoreError)
+from qa.vectors.base import (HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, PassageRow, RowVectors, StoreSpec,
+                             StoreSync, VectorStoreError)
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,8 @@ class MilvusStore:
                                    f"{_reason(exc)}; check that it is still running and reachable") from None
 
     def sync(self, version: Path, manifest: Mapping[str, Any], passages: Sequence[PassageRow],
-             vectors: np.ndarray, reset: bool = False) -> StoreSync:
+             vectors: RowVectors, reset: bool = False,
+             progress: Callable[[int, int], None] | None = None) -> StoreSync:
         self._rows = {p.id: row for row, p in enumerate(passages)}
         self._index_kind = str(manifest["index_kind"])
         wanted = {EMBEDDER: str(manifest["embedder"]), DIMENSION: str(manifest["dimension"]),
@@ -112,15 +113,20 @@ class MilvusStore:
         wanted_sha = {p.id: p.sha256 for p in passages}
         stale = [pid for pid, sha in existing.items() if pid in repeated or wanted_sha.get(pid) != sha]
         new = [row for row, p in enumerate(passages) if p.id in repeated or existing.get(p.id) != p.sha256]
+        total = len(stale) + len(new)
         with self._calling("deleting rows"):
             for start in range(0, len(stale), MILVUS_BATCH):
                 self.client.delete(name, ids=stale[start : start + MILVUS_BATCH])
+                if progress:
+                    progress(min(start + MILVUS_BATCH, len(stale)), total)
         with self._calling("inserting rows"):
             for start in range(0, len(new), MILVUS_BATCH):
                 self.client.insert(name, [
                     {"id": passages[row].id, "article": passages[row].article, "sha256": passages[row].sha256,
                      "vector": np.asarray(vectors[row], dtype=np.float32)}
                     for row in new[start : start + MILVUS_BATCH]])
+                if progress:
+                    progress(len(stale) + min(start + MILVUS_BATCH, len(new)), total)
         with self._calling("recording the index version"):
             self.client.alter_collection_properties(name, properties={MARKER: marker})  # last: the commit
         done = StoreSync(self.description, inserted=len(new), deleted=len(stale), rebuilt_because=rebuilt)
