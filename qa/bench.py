@@ -80,11 +80,15 @@ from embeddings import get_embedder
 from qa.index import update_index
 embedder = get_embedder(sys.argv[3])
 embedder.embed_passages(["pemanasan"])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mb():  # VmHWM: ru_maxrss would carry the parent's peak over fork and exec
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+before = peak_mb()
 started = time.perf_counter()
 report = update_index(Path(sys.argv[1]), Path(sys.argv[2]), embedder)
-print(json.dumps({"seconds": time.perf_counter() - started, "rss_before": before,
-                  "rss_after": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"seconds": time.perf_counter() - started, "rss_before": before, "rss_after": peak_mb(),
                   "bytes": report.bytes_written, "embedded": report.embedded, "read": report.files_read,
                   "merged": report.merged, "added": report.added, "removed": report.removed}))
 """
@@ -116,6 +120,7 @@ def bench_updates(settings: Settings, sizes: list[int], source: Path, repeats: i
     records = [_passage_records(a) for a in templates]
     terms = [[search_terms(r.text, r.language) for r in rows] for rows in records]
     texts = [p.text for p in newcomer.passages]
+    embedder.embed_passages(texts[:2])  # warm up
     started = time.perf_counter()
     embedder.embed_passages(texts)
     rate = len(texts) / (time.perf_counter() - started)
@@ -123,15 +128,17 @@ def bench_updates(settings: Settings, sizes: list[int], source: Path, repeats: i
           f"{len(templates)} articles from {source}, each in a fresh process ({repeats} runs, median); full rebuild "
           f"estimated at the embedding rate measured here ({rate:.1f} passages/s):")
     print(f"  {'articles':>9} {'passages':>10} {'add s':>7} {'remove s':>8} {'rebuild s':>10} {'add/rebuild':>11} "
-          f"{'add MB written':>14} {'add RSS +MB':>11} {'index MB':>9}")
+          f"{'add MB written':>14} {'add RSS MB':>10} {'index MB':>9}")
     for size in sizes:
         folder = Path(tempfile.mkdtemp(prefix="kutip-bench-updates-"))
         try:
             articles_dir, index_dir, originals = folder / "articles", folder / "index", folder / "originals"
             articles_dir.mkdir()
             originals.mkdir()
+            day_ago = time.time_ns() - 86_400 * 10**9  # as files saved long before they were indexed
             for article in templates:  # hard links need the same file system
                 shutil.copyfile(article.path, originals / article.path.name)
+                os.utime(originals / article.path.name, ns=(day_ago, day_ago))
             new = NewSegment()
             seen = time.time_ns()
             rng = np.random.default_rng(size)
@@ -179,11 +186,14 @@ def bench_updates(settings: Settings, sizes: list[int], source: Path, repeats: i
             remove = float(np.median([r["seconds"] for r in removes]))
             rebuild = (passages + len(texts)) / rate
             written = float(np.median([r["bytes"] for r in adds])) / 1e6
-            rss = float(np.median([r["rss_after"] - r["rss_before"] for r in adds]))
+            rss = float(np.median([r["rss_after"] for r in adds]))  # the process's peak, the embedder included
             print(f"  {size:>9,} {passages:>10,} {add:7.2f} {remove:8.2f} {rebuild:10.0f} {add / rebuild:11.5f} "
-                  f"{written:14.2f} {rss:11.0f} {index_mb:9.0f}", flush=True)
+                  f"{written:14.2f} {rss:10.0f} {index_mb:9.0f}", flush=True)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            if os.environ.get("KUTIP_BENCH_KEEP"):
+                print(f"  kept {folder}")
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def synthetic_vectors(n: int, seed: int = 0, clusters: int = 1000) -> np.ndarray:

@@ -6,9 +6,9 @@ Layout of an index folder::
     CURRENT              name of the live version folder (replaced atomically)
     v-<stamp>/           manifest.json: settings, and the segments of this version with the articles deleted
                          from each since it was written
-    segments/s-<stamp>/  segment.json (its files' sizes and sha256), articles.jsonl, passages.jsonl,
-                         vectors.npy, hashes.npy, postings.npz + vocabulary.json (``qa.bm25``), and
-                         dense.faiss (FAISS hnsw/ivf)
+    segments/s-<stamp>/  segment.json (its files' sizes and sha256), articles.jsonl, stamps.npz (per
+                         article: file size and time, rows), passages.jsonl, vectors.npy, hashes.npy,
+                         postings.npz + vocabulary.json (``qa.bm25``), and dense.faiss (FAISS hnsw/ivf)
 
 A segment is written once and never changed. Adding articles writes one new segment with their passages
 only; removing one adds its id to the version's deleted list (a changed article is both). So an update
@@ -146,6 +146,7 @@ class UpdateReport:
 # ---------------------------------------------------------------- segments
 
 ARTICLES_FILE, PASSAGES_FILE, VECTORS_FILE, HASHES_FILE = "articles.jsonl", "passages.jsonl", "vectors.npy", "hashes.npy"
+STAMPS_FILE = "stamps.npz"
 
 
 @dataclass(frozen=True)
@@ -158,25 +159,43 @@ class SegmentEntry:
 
 @dataclass(frozen=True)
 class SegmentArticles:
-    """What an update needs of a segment without loading it: its articles, each with its first passage row."""
+    """What an update needs of a segment without loading it, from its small ``stamps.npz``: each article's
+    id, file stamp, first passage row and number of passages, and where its line is in articles.jsonl (read
+    only for the articles an update touches), so an update reads little more than a file's stamp per
+    article (0.1 s for 100,000)."""
     entry: SegmentEntry
     folder: Path
     description: dict
-    articles: dict[str, tuple[StoredArticle, int]]
-
-    @property
-    def live_passages(self) -> int:
-        deleted = set(self.entry.deleted)
-        return sum(a.passages for a, _ in self.articles.values() if a.id not in deleted)
+    position: dict[str, int]  # article id -> its row in the arrays below
+    columns: dict[str, np.ndarray]  # ids, size, mtime, seen, first_row, passages, offset, length
 
     @property
     def passages(self) -> int:
         return int(self.description["passages"])
 
+    @property
+    def live_passages(self) -> int:
+        return self.passages - sum(self.passages_of(a) for a in self.entry.deleted)
+
+    def passages_of(self, article_id: str) -> int:
+        return int(self.columns["passages"][self.position[article_id]])
+
+    def stamp(self, article_id: str) -> tuple[int, int, int]:
+        row = self.position[article_id]
+        return int(self.columns["size"][row]), int(self.columns["mtime"][row]), int(self.columns["seen"][row])
+
+    def article(self, article_id: str) -> StoredArticle:
+        row = self.position[article_id]
+        with open(self.folder / ARTICLES_FILE, "rb") as stream:
+            stream.seek(int(self.columns["offset"][row]))
+            line = stream.read(int(self.columns["length"][row]))
+        return _stored_article(json.loads(line))
+
     def vectors_of(self, article_id: str) -> tuple[np.ndarray, np.ndarray]:
         """(vectors, sha256 digests) of one article's passages, read from disk without reading the rest."""
-        article, first = self.articles[article_id]
-        rows = slice(first, first + article.passages)
+        row = self.position[article_id]
+        first = int(self.columns["first_row"][row])
+        rows = slice(first, first + self.passages_of(article_id))
         vectors = np.load(self.folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
         hashes = np.load(self.folder / HASHES_FILE, mmap_mode="r", allow_pickle=False)
         return np.array(vectors[rows]), np.array(hashes[rows])
@@ -185,15 +204,21 @@ class SegmentArticles:
     def read(cls, index_dir: Path, entry: SegmentEntry) -> "SegmentArticles":
         folder = index_dir / SEGMENTS / entry.name
         description = _read_description(folder, entry)
-        _check_file(folder / ARTICLES_FILE, description["files"][ARTICLES_FILE])
-        articles = {}
-        for line in (folder / ARTICLES_FILE).read_text("utf-8").splitlines():
-            row = json.loads(line)
-            first = row.pop("first_row")
-            stamp = row.pop("stamp", None)
-            article = StoredArticle(**row, stamp=tuple(stamp) if stamp else None)
-            articles[article.id] = (article, first)
-        return cls(entry, folder, description, articles)
+        _check_file(folder / STAMPS_FILE, description["files"][STAMPS_FILE])
+        with np.load(folder / STAMPS_FILE, allow_pickle=False) as arrays:
+            columns = {name: arrays[name] for name in arrays.files}
+        position = {article_id: row for row, article_id in enumerate(columns["ids"].tolist())}
+        if len(position) != description["articles"]:
+            raise IndexCorruptError(f"{entry.name}/{STAMPS_FILE} lists {len(position)} articles, "
+                                    f"expected {description['articles']}")
+        return cls(entry, folder, description, position, columns)
+
+
+def _stored_article(row: dict) -> StoredArticle:
+    row = dict(row)
+    row.pop("first_row", None)
+    stamp = row.pop("stamp", None)
+    return StoredArticle(**row, stamp=tuple(stamp) if stamp else None)
 
 
 @dataclass(eq=False)
@@ -213,14 +238,8 @@ class Segment:
         description = _read_description(folder, entry)
         for name, expected in description["files"].items():
             _check_file(folder / name, expected)
-        articles = {}
-        for line in (folder / ARTICLES_FILE).read_text("utf-8").splitlines():
-            row = json.loads(line)
-            row.pop("first_row")
-            stamp = row.pop("stamp", None)
-            articles[row["id"]] = StoredArticle(**row, stamp=tuple(stamp) if stamp else None)
-        passages = [StoredPassage(**json.loads(line))
-                    for line in (folder / PASSAGES_FILE).read_text("utf-8").splitlines() if line]
+        articles = {a.id: a for a in map(_stored_article, _json_lines(folder / ARTICLES_FILE))}
+        passages = [StoredPassage(**row) for row in _json_lines(folder / PASSAGES_FILE)]
         vectors = np.load(folder / VECTORS_FILE, allow_pickle=False)
         postings = Postings.load(folder)
         if vectors.shape[0] != len(passages) or postings.passages != len(passages) \
@@ -439,7 +458,7 @@ def update_index(
     where: dict[str, SegmentArticles] = {}  # live article id -> its segment
     for segment in old:
         deleted = set(segment.entry.deleted)
-        where.update((article_id, segment) for article_id in segment.articles if article_id not in deleted)
+        where.update((article_id, segment) for article_id in segment.position if article_id not in deleted)
 
     files, skipped = article_files(articles_dir)
     read, unchanged = _read_changed(files, where, max_article_bytes, passage_max_words, skipped, report,
@@ -451,12 +470,11 @@ def update_index(
     for article_id, (article, stamp) in read.items():
         if article_id not in where:
             report.added.append(article_id)
-        elif StoredArticle.of(article) != where[article_id].articles[article_id][0]:
+        elif StoredArticle.of(article) != where[article_id].article(article_id):
             report.changed.append(article_id)
         else:
             report.unchanged.append(article_id)
-            known = where[article_id].articles[article_id][0].stamp
-            if known is None or stamp[:2] != known[:2]:
+            if stamp[:2] != where[article_id].stamp(article_id)[:2]:
                 restamped.append(article_id)  # the same article, touched: kept with its new stamp
     for article_id in sorted(where):
         if article_id not in files or article_id in broken and article_id not in read:
@@ -488,10 +506,9 @@ def update_index(
             progress("merging", number + 1, len(merge))
     _take_articles([read[a] for a in incoming], where, carried, embedder, new, report, progress)
     kept = [SegmentEntry(s.entry.name, s.entry.sha256, tuple(sorted(deleted[s.entry.name])))
-            for s in old if s not in merge and len(deleted[s.entry.name]) < len(s.articles)]
-    report.reused = sum(s.live_passages for s in old if s not in merge) - sum(
-        a.passages for s in old if s not in merge for a, _ in s.articles.values()
-        if a.id in deleted[s.entry.name] and a.id not in s.entry.deleted) + len(new.passages) - report.embedded
+            for s in old if s not in merge and len(deleted[s.entry.name]) < len(s.position)]
+    report.reused = sum(s.passages - sum(map(s.passages_of, deleted[s.entry.name])) for s in old if s not in merge) \
+        + len(new.passages) - report.embedded
     version_manifest = {
         "format": FORMAT_VERSION,
         **settings,
@@ -525,7 +542,7 @@ def _read_previous(index_dir: Path) -> tuple[dict, list[SegmentArticles], dict[s
             f"the index at {index_dir} is damaged ({type(exc).__name__}: {exc}); {REBUILD_HINT}") from None
 
 
-def _read_changed(files: dict[str, Path], where: dict[str, SegmentArticles], max_bytes: int, max_words: int,
+def _read_changed(files: dict[str, os.DirEntry], where: dict[str, SegmentArticles], max_bytes: int, max_words: int,
                   skipped: list[SkippedFile], report: UpdateReport,
                   progress: Callable[[int, int], None] | None) -> tuple[dict[str, tuple[Article, tuple]], list[str]]:
     """The articles of the files that may have changed, each with its stamp, and the ids of those known by
@@ -533,17 +550,18 @@ def _read_changed(files: dict[str, Path], where: dict[str, SegmentArticles], max
     read: dict[str, tuple[Article, tuple[int, int, int]]] = {}
     unchanged: list[str] = []
     to_read = []
-    for article_id, path in files.items():
+    for article_id, entry in files.items():
         try:
-            status = path.stat()
+            status = entry.stat()
         except OSError as exc:
-            skipped.append(SkippedFile(path, f"{path.name}: cannot be read ({exc.strerror})"))
+            skipped.append(SkippedFile(Path(entry.path), f"{entry.name}: cannot be read ({exc.strerror})"))
             continue
-        known = where[article_id].articles[article_id][0].stamp if article_id in where else None
-        if known and known[:2] == (status.st_size, status.st_mtime_ns) and status.st_mtime_ns + RACY_NS < known[2]:
-            unchanged.append(article_id)
-        else:
-            to_read.append((article_id, path))
+        if article_id in where:
+            size, mtime, seen = where[article_id].stamp(article_id)
+            if (size, mtime) == (status.st_size, status.st_mtime_ns) and mtime + RACY_NS < seen:
+                unchanged.append(article_id)
+                continue
+        to_read.append((article_id, Path(entry.path)))
     for number, (article_id, path) in enumerate(to_read):
         if progress:
             progress(number, len(to_read))
@@ -571,8 +589,7 @@ def _plan_merge(old: list[SegmentArticles], deleted: dict[str, set[str]], incomi
     smallest, while there would be more than MAX_SEGMENTS."""
     if rewrite_terms:
         return list(old)
-    live = {s.entry.name: sum(a.passages for a, _ in s.articles.values() if a.id not in deleted[s.entry.name])
-            for s in old}
+    live = {s.entry.name: s.passages - sum(map(s.passages_of, deleted[s.entry.name])) for s in old}
     remaining = [s for s in old if live[s.entry.name] > 0]
     merge = [s for s in remaining
              if (needs_dense and not (s.folder / DENSE_FILE).is_file())
@@ -588,15 +605,14 @@ def _plan_merge(old: list[SegmentArticles], deleted: dict[str, set[str]], incomi
 def _take_live(segment: SegmentArticles, deleted: set[str], new: NewSegment, restem: bool) -> None:
     """Add the live rows of an older segment to ``new``: vectors and postings as they are (terms made again
     only when ``restem``)."""
-    passages = [StoredPassage(**json.loads(line))
-                for line in (segment.folder / PASSAGES_FILE).read_text("utf-8").splitlines() if line]
     for name, expected in segment.description["files"].items():
         if name != DENSE_FILE:
             _check_file(segment.folder / name, expected)
+    passages = [StoredPassage(**row) for row in _json_lines(segment.folder / PASSAGES_FILE)]
     keep = np.array([r for r, p in enumerate(passages) if p.article not in deleted], dtype=np.int64)
     vectors = np.load(segment.folder / VECTORS_FILE, allow_pickle=False)
-    new.articles.extend(a for a, _ in sorted(segment.articles.values(), key=lambda item: item[1])
-                        if a.id not in deleted)
+    articles = map(_stored_article, _json_lines(segment.folder / ARTICLES_FILE))  # in row order
+    new.articles.extend(a for a in articles if a.id not in deleted)
     new.passages.extend(passages[r] for r in keep)
     new.vectors.append(vectors[keep])
     if restem:
@@ -688,11 +704,24 @@ def _write_segment(index_dir: Path, new: NewSegment, dense_kind: str | None) -> 
     staging = index_dir / SEGMENTS / f".staging-{uuid.uuid4().hex[:12]}"
     staging.mkdir()
     try:
-        first = 0
-        with open(staging / ARTICLES_FILE, "w", encoding="utf-8") as out:
+        first, offset = 0, 0
+        columns: dict[str, list] = {name: [] for name in ("ids", "size", "mtime", "seen", "first_row", "passages",
+                                                           "offset", "length")}
+        with open(staging / ARTICLES_FILE, "wb") as out:
             for article in new.articles:
-                out.write(json.dumps(dict(dataclasses.asdict(article), first_row=first), ensure_ascii=False) + "\n")
+                line = (json.dumps(dict(dataclasses.asdict(article), first_row=first), ensure_ascii=False)
+                        + "\n").encode("utf-8")
+                out.write(line)
+                size, mtime, seen = article.stamp or (-1, -1, -1)
+                for name, value in (("ids", article.id), ("size", size), ("mtime", mtime), ("seen", seen),
+                                    ("first_row", first), ("passages", article.passages), ("offset", offset),
+                                    ("length", len(line))):
+                    columns[name].append(value)
                 first += article.passages
+                offset += len(line)
+        with open(staging / STAMPS_FILE, "wb") as out:
+            np.savez(out, ids=np.array(columns.pop("ids"), dtype=str),
+                     **{name: np.array(values, dtype=np.int64) for name, values in columns.items()})
         if first != len(new.passages):
             raise AssertionError(f"{first} passages by article, {len(new.passages)} in all")
         with open(staging / PASSAGES_FILE, "w", encoding="utf-8") as out:
@@ -722,6 +751,12 @@ def _write_segment(index_dir: Path, new: NewSegment, dense_kind: str | None) -> 
     folder = index_dir / SEGMENTS / name
     written = sum(p.stat().st_size for p in folder.iterdir())
     return SegmentEntry(name, sha256_file(folder / SEGMENT_FILE)), written
+
+
+def _json_lines(path: Path) -> list[dict]:
+    """The rows of a JSON-lines file, parsed as one JSON array (several times faster than line by line)."""
+    text = path.read_text("utf-8").strip()
+    return json.loads("[" + text.replace("\n", ",") + "]") if text else []
 
 
 def _read_manifest(version: Path) -> dict:
