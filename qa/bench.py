@@ -87,7 +87,7 @@ def peak_mb():  # VmHWM: ru_maxrss would carry the parent's peak over fork and e
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 before = peak_mb()
 started = time.perf_counter()
-report = update_index(Path(sys.argv[1]), Path(sys.argv[2]), embedder)
+report = update_index(Path(sys.argv[1]), Path(sys.argv[2]), embedder, touched=sys.argv[4:] or None)
 print(json.dumps({"seconds": time.perf_counter() - started, "rss_before": before, "rss_after": peak_mb(),
                   "bytes": report.bytes_written, "embedded": report.embedded, "read": report.files_read,
                   "merged": report.merged, "added": report.added, "removed": report.removed}))
@@ -95,9 +95,9 @@ print(json.dumps({"seconds": time.perf_counter() - started, "rss_before": before
 
 
 def bench_updates(settings: Settings, sizes: list[int], source: Path, repeats: int) -> None:
-    """Add one article to, and remove one from, collections of ``sizes`` articles: each update run as
-    ``python -m qa index`` would, in a fresh process against the index on disk (the embedder loaded before
-    the clock starts). The collections are copies of the articles in ``source`` (files hard-linked under new
+    """Add one article to, and remove one from, collections of ``sizes`` articles: each update in a fresh
+    process against the index on disk (the embedder loaded before the clock starts), both as ``python -m qa
+    index`` does it (the folder scanned) and as the app and ``qa add`` do (told which file changed). The collections are copies of the articles in ``source`` (files hard-linked under new
     names, so the folder is real); their vectors are synthetic (embedding 100,000 articles would take a
     day), the added article is embedded for real. A full rebuild is estimated from the embedding rate
     measured here, since embedding is the whole of its cost (README: 1.002x at 900 articles)."""
@@ -127,7 +127,10 @@ def bench_updates(settings: Settings, sizes: list[int], source: Path, repeats: i
     print(f"updates: one article added ({len(texts)} passages), then one removed, to a collection of copies of "
           f"{len(templates)} articles from {source}, each in a fresh process ({repeats} runs, median); full rebuild "
           f"estimated at the embedding rate measured here ({rate:.1f} passages/s):")
-    print(f"  {'articles':>9} {'passages':>10} {'add s':>7} {'remove s':>8} {'rebuild s':>10} {'add/rebuild':>11} "
+    print("  scan: the whole folder compared by size and time (qa index); told: the caller names the file it "
+          "wrote or deleted (the app, qa add, the Python API)")
+    print(f"  {'articles':>9} {'passages':>10} {'scan:':>5} {'add s':>7} {'remove s':>8} {'told:':>5} {'add s':>7} "
+          f"{'remove s':>8} {'rebuild s':>10} {'add/rebuild':>11} "
           f"{'add MB written':>14} {'add RSS MB':>10} {'index MB':>9}")
     for size in sizes:
         folder = Path(tempfile.mkdtemp(prefix="kutip-bench-updates-"))
@@ -168,27 +171,33 @@ def bench_updates(settings: Settings, sizes: list[int], source: Path, repeats: i
             del new, vectors
             index_mb = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file()) / 1e6
 
-            def run() -> dict:
+            def run(*touched: str) -> dict:
                 done = subprocess.run([sys.executable, "-c", _UPDATE_CHILD, str(articles_dir), str(index_dir),
-                                       embedder.name], capture_output=True, text=True, check=True)
+                                       embedder.name, *touched], capture_output=True, text=True, check=True)
                 return json.loads(done.stdout.strip().splitlines()[-1])
 
-            adds, removes = [], []
+            times: dict[tuple[str, bool], list[float]] = {}
+            adds = []
             for attempt in range(repeats):
-                target = articles_dir / f"zz-new-{attempt}{newcomer.path.suffix}"
-                shutil.copyfile(newcomer.path, target)
-                adds.append(run())
-                if adds[-1]["added"] != [target.stem]:
-                    raise RuntimeError(f"the update did not add {target.stem}: {adds[-1]}")
-                target.unlink()
-                removes.append(run())
-            add = float(np.median([r["seconds"] for r in adds]))
-            remove = float(np.median([r["seconds"] for r in removes]))
+                for told in (False, True):
+                    target = articles_dir / f"zz-new-{attempt}-{int(told)}{newcomer.path.suffix}"
+                    shutil.copyfile(newcomer.path, target)
+                    adds.append(run(*[target.name] * told))
+                    if adds[-1]["added"] != [target.stem]:
+                        raise RuntimeError(f"the update did not add {target.stem}: {adds[-1]}")
+                    times.setdefault(("add", told), []).append(adds[-1]["seconds"])
+                    target.unlink()
+                    removed = run(*[target.name] * told)
+                    if removed["removed"] != [target.stem]:
+                        raise RuntimeError(f"the update did not remove {target.stem}: {removed}")
+                    times.setdefault(("remove", told), []).append(removed["seconds"])
+            median = {key: float(np.median(values)) for key, values in times.items()}
             rebuild = (passages + len(texts)) / rate
             written = float(np.median([r["bytes"] for r in adds])) / 1e6
             rss = float(np.median([r["rss_after"] for r in adds]))  # the process's peak, the embedder included
-            print(f"  {size:>9,} {passages:>10,} {add:7.2f} {remove:8.2f} {rebuild:10.0f} {add / rebuild:11.5f} "
-                  f"{written:14.2f} {rss:10.0f} {index_mb:9.0f}", flush=True)
+            print(f"  {size:>9,} {passages:>10,} {'':>5} {median['add', False]:7.2f} {median['remove', False]:8.2f} "
+                  f"{'':>5} {median['add', True]:7.2f} {median['remove', True]:8.2f} {rebuild:10.0f} "
+                  f"{median['add', True] / rebuild:11.5f} {written:14.2f} {rss:10.0f} {index_mb:9.0f}", flush=True)
         finally:
             if os.environ.get("KUTIP_BENCH_KEEP"):
                 print(f"  kept {folder}")

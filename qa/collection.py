@@ -22,7 +22,8 @@ from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Edit = Callable[[], tuple[str, Callable[[], None]]]  # changes the folder; returns (message, undo)
+# changes the folder; returns (message, undo, names of the files it wrote or deleted)
+Edit = Callable[[], tuple[str, Callable[[], None], list[str]]]
 
 
 class Collection:
@@ -61,7 +62,8 @@ class Collection:
                                       progress=(lambda done, total: progress("checking files", done, total))
                                       if progress else None)
             added = [r.article.path for r in results if r.article is not None]
-            return f"{len(added)} of {len(results)} files added.", lambda: [p.unlink(missing_ok=True) for p in added]
+            return (f"{len(added)} of {len(results)} files added.", lambda: [p.unlink(missing_ok=True) for p in added],
+                    [p.name for p in added])
 
         if not files:
             return [], "no files were given."
@@ -76,7 +78,7 @@ class Collection:
         def edit():
             path = article_file(self.folder, article_id)
             data = remove_article(self.folder, article_id)
-            return f"removed {path.name}.", lambda: atomic_write_bytes(path, data)
+            return f"removed {path.name}.", lambda: atomic_write_bytes(path, data), [path.name]
         return self.change(edit, progress)
 
     def _known(self) -> dict[str, str] | None:
@@ -88,13 +90,13 @@ class Collection:
         return {a.content_key: a.file for a in stored}
 
     def change(self, edit: Edit, progress: ProgressCallback | None = None) -> str:
-        """Run ``edit``, then re-index; if indexing fails, undo the edit and raise. Returns the edit's
-        message and what re-indexing did."""
+        """Run ``edit``, then re-index the files it touched; if indexing fails, undo the edit and raise.
+        Returns the edit's message and what re-indexing did."""
         with self._lock:
-            message, undo = edit()
+            message, undo, touched = edit()
             try:
                 retriever, report = open_retriever(self.settings, progress=progress, embedder=self.embedder,
-                                                   loaded=self.retriever.index)
+                                                   loaded=self.retriever.index, touched=touched)
             except Exception:
                 try:
                     undo()
@@ -105,6 +107,6 @@ class Collection:
             return f"{message} {report.summary()}"
 
 
-def _added(article: Article) -> tuple[str, Callable[[], None]]:
-    """The message and the undo of an article just written into the folder."""
-    return f"added {article.path.name} ({len(article.passages)} passages).", article.path.unlink
+def _added(article: Article) -> tuple[str, Callable[[], None], list[str]]:
+    """The message, the undo and the file of an article just written into the folder."""
+    return f"added {article.path.name} ({len(article.passages)} passages).", article.path.unlink, [article.path.name]

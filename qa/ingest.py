@@ -199,11 +199,11 @@ def article_files(folder: Path) -> tuple[dict[str, os.DirEntry], list[SkippedFil
         raise FileNotFoundError(f"articles folder {folder} does not exist")
     by_id: dict[str, list[os.DirEntry]] = {}
     with os.scandir(folder) as entries:
-        found = sorted((e for e in entries if not e.name.startswith(".")
-                        and os.path.splitext(e.name)[1].lower() in ARTICLE_SUFFIXES), key=lambda e: e.name)
-    for entry in found:
-        if entry.is_file():
-            by_id.setdefault(article_id_for(entry.name), []).append(entry)
+        found = sorted(((os.path.splitext(e.name), e) for e in entries if not e.name.startswith(".")),
+                       key=lambda item: item[1].name)
+    for (stem, suffix), entry in found:  # stem: article_id_for(entry), without splitting the name twice
+        if suffix.lower() in ARTICLE_SUFFIXES and entry.is_file():
+            by_id.setdefault(stem, []).append(entry)
     problems = [SkippedFile(Path(e.path), f"{e.name}: {' and '.join(q.name for q in entries)} share the article "
                                           f"id {article_id!r}; rename one")
                 for article_id, entries in by_id.items() if len(entries) > 1 for e in entries]

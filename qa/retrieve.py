@@ -13,6 +13,7 @@ matches Indonesian passages to each other far better than to English questions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -106,16 +107,17 @@ class Retriever:
 
 def open_retriever(settings: Settings, rebuild: bool = False, progress: ProgressCallback | None = None,
                    embedder: Embedder | None = None,
-                   loaded: PassageIndex | None = None) -> tuple[Retriever, UpdateReport]:
+                   loaded: PassageIndex | None = None,
+                   touched: Sequence[str] | None = None) -> tuple[Retriever, UpdateReport]:
     """A retriever over the articles folder of ``settings``, its index and vector store
     (``settings.vector_store``) synced first (only new text is embedded); the report says what the sync
     did. ``embedder``: one already loaded, to reuse; ``loaded``: the index version open now, whose segments
-    are kept rather than read again."""
+    are kept rather than read again; ``touched``: the only article files that changed, when known."""
     if embedder is None or embedder.name != settings.embedder:
         embedder = get_embedder(settings.embedder, threads=settings.threads)
     index, report = sync_index(
         settings.articles_dir, settings.index_dir, embedder, index_kind=settings.index_kind,
         passage_max_words=settings.passage_max_words, max_article_bytes=settings.max_article_bytes,
         rebuild=rebuild, progress=progress, vector_store=settings.vector_store, store_token=settings.milvus_token,
-        loaded=loaded)
+        loaded=loaded, touched=touched)
     return Retriever(index, embedder, settings), report

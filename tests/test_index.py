@@ -396,3 +396,22 @@ def test_an_index_of_the_first_format_is_rewritten_without_embedding(tmp_path, a
     migrated, report = sync_index(articles_copy, old_dir, counting)
     assert "format 1" in report.rebuilt_because and counting.embedded == 0 and len(migrated) == 26
     assert not version.exists()
+
+
+def test_told_which_files_changed_an_update_looks_at_those_only(tmp_path, articles_copy):
+    """What qa.collection does: it names the files it wrote or deleted, and the rest of the folder is not
+    looked at (a file changed behind its back waits for the next full update)."""
+    from doubles import HashingEmbedder
+    from qa.index import update_index
+
+    index_dir = tmp_path / "index"
+    sync_index(articles_copy, index_dir, HashingEmbedder())
+    write_article(articles_copy, "baru", ["Seoul", "sanksi"])
+    write_article(articles_copy, "diam", ["Kursk", "tentara"])  # not named
+    report = update_index(articles_copy, index_dir, HashingEmbedder(), touched=["baru.txt"])
+    assert report.added == ["baru"] and report.files_read == 1 and len(report.unchanged) == 2
+    (articles_copy / "baru.txt").unlink()
+    report = update_index(articles_copy, index_dir, HashingEmbedder(), touched=["baru.txt"])
+    assert report.removed == ["baru"] and report.files_read == 0
+    index, report = sync_index(articles_copy, index_dir, HashingEmbedder())
+    assert report.added == ["diam"] and set(index.articles) == {"000_bf74d578131212df", "002_b61871bac814194b", "diam"}
