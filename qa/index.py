@@ -41,7 +41,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 import numpy as np
 
@@ -174,9 +174,9 @@ class SegmentArticles:
     def passages(self) -> int:
         return int(self.description["passages"])
 
-    @property
-    def live_passages(self) -> int:
-        return self.passages - sum(self.passages_of(a) for a in self.entry.deleted)
+    def live_passages(self, deleted: set[str]) -> int:
+        """Its passages less those of the ``deleted`` articles."""
+        return self.passages - sum(map(self.passages_of, deleted))
 
     def passages_of(self, article_id: str) -> int:
         return int(self.columns["passages"][self.position[article_id]])
@@ -220,7 +220,6 @@ class SegmentArticles:
 
 def _stored_article(row: dict) -> StoredArticle:
     row = dict(row)
-    row.pop("first_row", None)
     stamp = row.pop("stamp", None)
     return StoredArticle(**row, stamp=tuple(stamp) if stamp else None)
 
@@ -253,10 +252,15 @@ class Segment:
         return cls(entry.name, entry.sha256, articles, passages, postings, VectorPart(entry.name, vectors, folder))
 
     def live_rows(self, deleted: Sequence[str]) -> np.ndarray:
-        if not deleted:
-            return np.arange(len(self.passages))
-        gone = set(deleted)
-        return np.array([row for row, p in enumerate(self.passages) if p.article not in gone], dtype=np.int64)
+        return _live_rows(self.passages, deleted)
+
+
+def _live_rows(passages: Sequence[StoredPassage], deleted: Collection[str]) -> np.ndarray:
+    """The rows of ``passages`` whose article is not among ``deleted``."""
+    if not deleted:
+        return np.arange(len(passages))
+    gone = set(deleted)
+    return np.array([row for row, p in enumerate(passages) if p.article not in gone], dtype=np.int64)
 
 
 @dataclass
@@ -527,7 +531,7 @@ def update_index(
     _take_articles([read[a] for a in incoming], where, carried, embedder, new, report, progress)
     kept = [SegmentEntry(s.entry.name, s.entry.sha256, tuple(sorted(deleted[s.entry.name])))
             for s in old if s not in merge and len(deleted[s.entry.name]) < len(s.position)]
-    report.reused = sum(s.passages - sum(map(s.passages_of, deleted[s.entry.name])) for s in old if s not in merge) \
+    report.reused = sum(s.live_passages(deleted[s.entry.name]) for s in old if s not in merge) \
         + len(new.passages) - report.embedded
     version_manifest = {
         "format": FORMAT_VERSION,
@@ -609,7 +613,7 @@ def _plan_merge(old: list[SegmentArticles], deleted: dict[str, set[str]], incomi
     smallest, while there would be more than MAX_SEGMENTS."""
     if rewrite_terms:
         return list(old)
-    live = {s.entry.name: s.passages - sum(map(s.passages_of, deleted[s.entry.name])) for s in old}
+    live = {s.entry.name: s.live_passages(deleted[s.entry.name]) for s in old}
     remaining = [s for s in old if live[s.entry.name] > 0]
     merge = [s for s in remaining
              if (needs_dense and not (s.folder / DENSE_FILE).is_file())
@@ -629,7 +633,7 @@ def _take_live(segment: SegmentArticles, deleted: set[str], new: NewSegment, res
         if name != DENSE_FILE:
             _check_file(segment.folder / name, expected)
     passages = [StoredPassage(**row) for row in _json_lines(segment.folder / PASSAGES_FILE)]
-    keep = np.array([r for r, p in enumerate(passages) if p.article not in deleted], dtype=np.int64)
+    keep = _live_rows(passages, deleted)
     vectors = np.load(segment.folder / VECTORS_FILE, allow_pickle=False)
     articles = map(_stored_article, _json_lines(segment.folder / ARTICLES_FILE))  # in row order
     new.articles.extend(a for a in articles if a.id not in deleted)
@@ -729,8 +733,7 @@ def _write_segment(index_dir: Path, new: NewSegment, dense_kind: str | None) -> 
                                                            "offset", "length")}
         with open(staging / ARTICLES_FILE, "wb") as out:
             for article in new.articles:
-                line = (json.dumps(dict(dataclasses.asdict(article), first_row=first), ensure_ascii=False)
-                        + "\n").encode("utf-8")
+                line = (json.dumps(dataclasses.asdict(article), ensure_ascii=False) + "\n").encode("utf-8")
                 out.write(line)
                 size, mtime, seen = article.stamp or (-1, -1, -1)
                 for name, value in (("ids", article.id), ("size", size), ("mtime", mtime), ("seen", seen),
