@@ -108,9 +108,9 @@ def bench_updates(settings: Settings, sizes: list[int], source: Path, repeats: i
 
     from embeddings import get_embedder
     from qa.bm25 import Postings
-    from qa.index import NewSegment, StoredArticle, _passage_records, _write_version
+    from qa.index import NewSegment, StoredArticle, _passage_records, _write_version, passage_terms
     from qa.ingest import load_folder
-    from qa.language import TERMS_VERSION, search_terms
+    from qa.language import TERMS_VERSION
 
     embedder = get_embedder(settings.embedder, threads=settings.threads)
     articles, _ = load_folder(source)
@@ -118,7 +118,7 @@ def bench_updates(settings: Settings, sizes: list[int], source: Path, repeats: i
         raise ValueError(f"{source} holds {len(articles)} usable articles; the update bench needs 2 or more")
     newcomer, templates = articles[0], articles[1:]
     records = [_passage_records(a) for a in templates]
-    terms = [[search_terms(r.text, r.language) for r in rows] for rows in records]
+    terms = [[passage_terms(r, a.title) for r in rows] for a, rows in zip(templates, records)]
     texts = [p.text for p in newcomer.passages]
     embedder.embed_passages(texts[:2])  # warm up
     started = time.perf_counter()

@@ -108,7 +108,9 @@ def _content_tokens(text: str) -> Iterator[str]:
 
 # Bump when search_terms gives other terms for the same text (stemmer, function words, tokenising): an index
 # keeps each passage's terms and reuses them only while this number is the one they were made with.
-TERMS_VERSION = 3  # 3: Snowball with Sastrawi's root words (2 was Snowball alone, 1 Sastrawi's stemmer)
+# 4: a passage's terms include its article's title (qa.index.passage_terms); 3: Snowball with Sastrawi's root
+# words; 2: Snowball alone; 1: Sastrawi's stemmer
+TERMS_VERSION = 4
 
 
 def search_terms(text: str, language: Language, translate: bool = False) -> list[str]:

@@ -40,6 +40,10 @@ class Settings:
     # share of the best lexical match's vector in a second dense query, when that passage is in the other
     # language than the question (0 turns it off); see Retriever._cross_language_feedback
     cross_language_feedback: float = 0.5
+    # weight of a passage's article (its first passage's vector) in the passage's dense score (0 turns it off),
+    # and how many best-matching articles bring all their passages in as candidates; see qa.retrieve
+    article_context: float = 0.1
+    context_articles: int = 10
     # best-matching sentences of the k passages shown to the model; 0 shows whole passages (measured: 3
     # sentences cut the prompt by ~45% but the 1.5B model then picked wrong answers more often)
     evidence_sentences: int = 0

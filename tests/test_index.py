@@ -185,12 +185,13 @@ def test_bm25_terms_are_kept_and_only_new_text_is_stemmed(tmp_path, articles_cop
     from qa.language import search_terms
 
     stemmed: list[str] = []
+    passage_terms = qa.index.passage_terms
 
-    def counting_search_terms(text, language, translate=False):
-        stemmed.append(text)
-        return search_terms(text, language, translate)
+    def counting_passage_terms(passage, title):
+        stemmed.append(passage.text)
+        return passage_terms(passage, title)
 
-    monkeypatch.setattr(qa.index, "search_terms", counting_search_terms)
+    monkeypatch.setattr(qa.index, "passage_terms", counting_passage_terms)
     index_dir = tmp_path / "index"
     index, _ = sync_index(articles_copy, index_dir, HashingEmbedder())
     assert len(stemmed) == len(index) == 26
@@ -415,3 +416,31 @@ def test_told_which_files_changed_an_update_looks_at_those_only(tmp_path, articl
     assert report.removed == ["baru"] and report.files_read == 0
     index, report = sync_index(articles_copy, index_dir, HashingEmbedder())
     assert report.added == ["diam"] and set(index.articles) == {"000_bf74d578131212df", "002_b61871bac814194b", "diam"}
+
+
+def test_a_passage_is_indexed_with_its_articles_title(tmp_path):
+    """BM25 finds every passage of an article by a word of its title: a passage that names its subject only in
+    the headline ("the loss in this case ...") is still found by it."""
+    from doubles import HashingEmbedder
+    from qa.language import search_terms
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "gas.txt").write_text(
+        "KPK Tahan Komisaris PT Sumber Gas\n\nKomisi itu menahan seorang komisaris.\n\n"
+        "\"Kerugian negara di perkara ini senilai USD 9 juta,\" kata juru bicara.\n", "utf-8")
+    (articles / "pasar.txt").write_text("Harga Cabai Naik\n\nHarga cabai rawit naik di pasar.\n", "utf-8")
+    index, _ = sync_index(articles, tmp_path / "index", HashingEmbedder())
+    found = {index.passages[r].id for r, _ in index.search_bm25(search_terms("kerugian komisaris sumber gas", "id"), 10)}
+    assert found == {"gas#1", "gas#2", "gas#3"}
+
+
+def test_an_article_row_with_a_field_this_version_does_not_know_is_read():
+    """articles.jsonl written by cb9c444 also held first_row; segments of that version must still merge."""
+    from qa.index import _stored_article
+
+    row = {"id": "a", "title": "T", "source_url": None, "file": "a.txt", "sha256": "0" * 64, "passages": 2,
+           "first_row": 7, "stamp": [1, 2, 3]}
+    article = _stored_article(row)
+    assert article.id == "a" and article.stamp == (1, 2, 3)
+    assert "first_row" in row  # the caller's row is left as it was

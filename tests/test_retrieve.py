@@ -31,8 +31,8 @@ def test_cross_language_feedback_brings_the_passages_that_answer_above_a_distrac
     with_feedback = [r.passage.id for r in Retriever(seeds_index, e5, Settings()).search(question, k=4)]
     without = [r.passage.id for r in
                Retriever(seeds_index, e5, Settings(cross_language_feedback=0)).search(question, k=4)]
-    assert len(answers & set(with_feedback)) == 2 and len(answers & set(without)) == 1
-    assert "000_bf74d578131212df#6" in without and "000_bf74d578131212df#6" not in with_feedback  # Jake Sullivan
+    assert set(with_feedback[:2]) <= answers and without[0] not in answers
+    assert "000_bf74d578131212df#6" not in with_feedback  # Jake Sullivan
     # an Indonesian question over Indonesian passages is searched as before
     indonesian = "Siapa yang mengusulkan pengerahan pasukan?"
     assert [r.passage.id for r in Retriever(seeds_index, e5, Settings()).search(indonesian, k=4)] == \
@@ -57,3 +57,30 @@ def test_index_from_another_embedder_is_refused(seeds_index):
 
     with pytest.raises(ValueError, match="rebuild"):
         Retriever(seeds_index, Other())
+
+
+def test_article_context_ranks_passages_as_their_vector_with_their_articles_opening(seeds_index, e5):
+    """Dense scores with the article's first passage mixed in, computed over every passage (both seed articles
+    bring all their passages in as candidates), equal a brute-force ranking of normalise(v + w * opening)."""
+    import numpy as np
+
+    weight = 0.3
+    retriever = Retriever(seeds_index, e5, Settings(article_context=weight, context_articles=2))
+    vectors = np.vstack(list(seeds_index.vectors))
+    first = {}
+    for row, p in enumerate(seeds_index.passages):
+        first.setdefault(p.article, row)
+    mixed = vectors + weight * vectors[[first[p.article] for p in seeds_index.passages]]
+    mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
+    for question in ("Who proposed the troop deployment?", "Berapa korban tentara Korea Utara?"):
+        query = e5.embed_query(question)
+        expected = [int(r) for r in np.argsort(-(mixed @ query), kind="stable")[:10]]
+        found = retriever._search_dense(query, 10)
+        assert [row for row, _ in found] == expected
+        assert [s for _, s in found] == pytest.approx([float(vectors[r] @ query) for r in expected], abs=1e-5)
+
+
+def test_article_context_off_is_plain_dense_search(seeds_index, e5):
+    query = e5.embed_query("Who proposed the troop deployment?")
+    assert Retriever(seeds_index, e5, Settings(article_context=0))._search_dense(query, 8) == \
+        seeds_index.search_dense(query, 8)

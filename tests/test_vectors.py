@@ -233,3 +233,14 @@ def test_the_milvus_token_setting_reaches_the_server_connection(tmp_path, articl
     assert retriever.index.store.client._config.token == "root:Milvus"
     assert retriever.search(QUESTION, k=1)
     retriever.index.close()
+
+
+def test_row_vectors_take_equals_row_by_row(seeds_index):
+    import numpy as np
+
+    vectors = seeds_index.vectors
+    rows = [len(vectors) - 1, 0, 5, 5, 3]
+    assert np.array_equal(vectors.take(rows), np.vstack([vectors[r] for r in rows]))
+    assert vectors.take([]).shape == (0, vectors.dimension)
+    with pytest.raises(IndexError):
+        vectors.take([len(vectors)])

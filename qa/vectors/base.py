@@ -89,6 +89,19 @@ class RowVectors:
         vectors, live = self.parts[part][0].vectors, self.parts[part][1]
         return vectors[live[row - self.offsets[part]]]
 
+    def take(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The vectors of ``rows`` (in the order given) as one array."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        out = np.empty((len(rows), self.dimension), dtype=np.float32)
+        if len(rows) and not (0 <= rows.min() and rows.max() < len(self)):
+            raise IndexError(f"rows outside 0..{len(self) - 1}")
+        parts = np.searchsorted(self.offsets, rows, side="right") - 1
+        for part in np.unique(parts):
+            chosen = parts == part
+            vectors, live = self.parts[part][0].vectors, self.parts[part][1]
+            out[chosen] = vectors[live[rows[chosen] - self.offsets[part]]]
+        return out
+
     def __iter__(self):
         for part, live in self.parts:
             yield from part.vectors[live]
