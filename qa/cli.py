@@ -246,7 +246,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not items:
         raise UsageError("no gold items to run")
     settings = _settings(args)
-    if args.articles and not args.index:  # another collection: its own index, the app's is left alone
+    distractors = None
+    if args.distractors:
+        folder, kept, left_out = evaluate.with_distractors(
+            settings.articles_dir, Path(args.distractors), settings.index_dir.parent / "eval")
+        distractors = {"from": args.distractors, "articles": kept, "left_out": left_out}
+        print(f"{settings.articles_dir} among {kept} distractors from {args.distractors} ({len(left_out)} left out as "
+              f"copies of an article: {', '.join(left_out[:5])}{' …' if len(left_out) > 5 else ''})",
+              file=sys.stderr)
+        settings = settings.replace(articles_dir=folder)
+    if (args.articles or distractors) and not args.index:  # another collection: its own index, the app's is left alone
         settings = settings.replace(index_dir=evaluate.eval_index_dir(settings.index_dir, settings.articles_dir))
     retriever = open_retriever(settings, quiet=False)
     try:
@@ -255,6 +264,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     collection = {"articles_dir": str(settings.articles_dir), "articles": len(retriever.index.articles),
                   "passages": len(retriever.index), "embedder": settings.embedder}
+    if distractors:
+        collection["distractors"] = distractors
     if args.retrieval_only:
         recall = evaluate.retrieval_recall(retriever, items)
         print(evaluate.recall_markdown(recall, gold_path, collection))
@@ -336,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for report.json and report.md (default .kutip/eval/<model>)")
     p.add_argument("--retrieval-only", action="store_true",
                    help="only retrieval recall@1/4/10 per language (no model is loaded)")
+    p.add_argument("--distractors", metavar="DIR|TAR.GZ", help="run among these articles too (e.g. "
+                   "../shared/articles-scale.tar.gz); copies of the gold's articles among them are left out")
     p.set_defaults(run=cmd_eval)
 
     p = commands.add_parser("bench", help="measure indexing and vector search speed")

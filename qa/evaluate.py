@@ -361,6 +361,69 @@ def eval_index_dir(index_dir: Path, articles_dir: Path) -> Path:
     return Path(index_dir).parent / "eval" / f"index-{resolved.name}-{digest}"
 
 
+def with_distractors(articles_dir: Path, distractors: Path, work_dir: Path) -> tuple[Path, int, list[str]]:
+    """A collection of the articles of ``articles_dir`` among those of ``distractors`` (a folder, or a .tar.gz
+    such as ../shared/articles-scale.tar.gz): a folder under ``work_dir`` of links to both (an archive is
+    unpacked inside it, in a hidden folder), made once per pair (named by their paths, sizes and times). A
+    distractor with the text or the title of one of the articles is left out (another revision of the same
+    news), or the copy would compete with the original and take its place in the ranking. Returns (folder,
+    distractors kept, names of those left out)."""
+    import hashlib
+    import os
+    import shutil
+    import tarfile
+
+    from qa.ingest import ArticleError, article_files, load_article
+
+    articles_dir, distractors = Path(articles_dir).resolve(), Path(distractors).resolve()
+    stamp = "|".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in (articles_dir, distractors))
+    folder = Path(work_dir) / f"collection-{articles_dir.name}-{hashlib.sha256(stamp.encode()).hexdigest()[:8]}"
+    record = folder / ".distractors.json"
+    if record.is_file():
+        made = json.loads(record.read_text("utf-8"))
+        return folder, made["kept"], made["left_out"]
+
+    staging = folder.with_name(folder.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    source = distractors
+    if not distractors.is_dir():
+        with tarfile.open(distractors) as archive:
+            archive.extractall(staging / ".distractors", filter="data")
+        source = staging / ".distractors"
+
+    def content_keys(files: dict[str, os.DirEntry]) -> dict[str, tuple[str, str]]:
+        keys = {}
+        for name, entry in files.items():
+            try:
+                article = load_article(Path(entry.path))
+            except ArticleError:
+                continue
+            keys[name] = (article.content_key or "", " ".join(article.title.casefold().split()))
+        return keys
+
+    originals, _ = article_files(articles_dir)
+    original_keys = {key for pair in content_keys(originals).values() for key in pair}
+    kept, left_out = 0, []
+    for directory in sorted({source, *(p for p in source.rglob("*") if p.is_dir())}):
+        files, _ = article_files(directory)
+        for name, key in sorted(content_keys(files).items()):
+            entry = files[name]
+            if not original_keys.isdisjoint(key):
+                left_out.append(entry.name)
+            elif name not in originals and not (staging / entry.name).exists():
+                path = Path(entry.path)
+                # relative inside the folder, so that it can be renamed into place
+                os.symlink(os.path.relpath(path, staging) if path.is_relative_to(staging) else path, staging / entry.name)
+                kept += 1
+    for entry in originals.values():
+        os.symlink(entry.path, staging / entry.name)
+    (staging / ".distractors.json").write_text(json.dumps({"kept": kept, "left_out": sorted(left_out)}), "utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(staging, folder)
+    return folder, kept, sorted(left_out)
+
+
 def search_question(item: GoldItem) -> str:
     """The question retrieval sees without the model: a follow-up carries the previous user turn, as the
     assistant does when its rewrite resolves nothing."""
@@ -387,7 +450,9 @@ def retrieval_recall(retriever, items: Sequence[GoldItem]) -> dict:
 
 
 def recall_markdown(recall: dict, gold: Path, collection: dict) -> str:
-    lines = [f"Retrieval over `{collection['articles_dir']}` ({collection['articles']} articles, "
+    among = collection.get("distractors")
+    among = f", {among['articles']} of them distractors from `{among['from']}`" if among else ""
+    lines = [f"Retrieval over `{collection['articles_dir']}` ({collection['articles']} articles{among}, "
              f"{collection['passages']} passages, {collection['embedder']}), gold `{gold}`:", "",
              "| questions | recall@1 | recall@4 | recall@10 |", "|---|---|---|---|"]
     for lang, r in recall["recall"].items():
@@ -470,8 +535,10 @@ def report_markdown(report: dict) -> str:
     rows = [("all", report["overall"])] + [(k, v) for k, v in report["by_language"].items() if v["items"]] + \
         [(k, v) for k, v in report["by_kind"].items()] + [(k, v) for k, v in report.get("by_qtype", {}).items()]
     collection = report.get("collection") or {}
-    where = (f" over `{collection['articles_dir']}` ({collection['articles']} articles, {collection['passages']} "
-             f"passages)" if collection else "")
+    among = collection.get("distractors")
+    among = f", {among['articles']} of them distractors from `{among['from']}`" if among else ""
+    where = (f" over `{collection['articles_dir']}` ({collection['articles']} articles{among}, "
+             f"{collection['passages']} passages)" if collection else "")
     lines = [
         f"# kutip eval: {report['model']}",
         "",

@@ -184,3 +184,34 @@ def test_the_dev_gold_evidence_is_in_the_dev_articles():
             support = " ".join(texts[p] for p in item.passages)
             assert contains(item.reference, item.must[0][0]) or any(contains(item.reference, a) for a in item.must[0])
             assert support, item.id
+
+
+def test_distractors_from_an_archive_join_the_articles_less_their_copies(tmp_path):
+    import io
+    import os
+    import tarfile
+
+    from qa.evaluate import with_distractors
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "gas.txt").write_text("KPK Tahan Komisaris PT Sumber Gas\n\nKomisi itu menahan seorang komisaris.\n", "utf-8")
+    (articles / "pasar.txt").write_text("Harga Cabai Naik\n\nHarga cabai rawit naik di pasar.\n", "utf-8")
+    members = {
+        "scale/d1.txt": "KPK Tahan Komisaris PT Sumber Gas\n\nKomisi itu menahan seorang komisaris.\n",  # a copy
+        "scale/d2.txt": "Harga Cabai Naik\n\nHarga cabai rawit naik di pasar tradisional, kata pedagang.\n",  # a revision
+        "scale/d3.txt": "Banjir Rendam Tiga Desa\n\nBanjir merendam tiga desa di tepi sungai.\n",
+        "scale/pasar.txt": "Jalan Tol Baru Dibuka\n\nJalan tol baru dibuka untuk umum.\n",  # a name already taken
+    }
+    archive = tmp_path / "scale.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    folder, kept, left_out = with_distractors(articles, archive, tmp_path / "work")
+    assert (kept, left_out) == (1, ["d1.txt", "d2.txt"])
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == ["d3.txt", "gas.txt", "pasar.txt"]
+    assert (folder / "d3.txt").read_text("utf-8").startswith("Banjir") and os.path.islink(folder / "gas.txt")
+    assert with_distractors(articles, archive, tmp_path / "work") == (folder, 1, ["d1.txt", "d2.txt"])  # made once
