@@ -26,3 +26,22 @@ def test_a_nasal_prefix_gives_back_the_consonant_it_swallowed():
     assert search_terms("mengirim", "id") == search_terms("dikirim", "id") == ["kirim"]
     assert search_terms("mengambil", "id") == ["ambil"]  # a root that starts with a vowel stays as it is
     assert "kerah" in search_terms("Were troops deployed?", "en", translate=True)
+
+
+def test_the_glossary_is_one_lowercase_english_word_per_line_each_once():
+    from qa.language import _GLOSSARY_FILE
+
+    keys = []
+    for line in _GLOSSARY_FILE.read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, indonesian = line.split("\t")
+        assert english == english.strip().lower() and " " not in english and indonesian.split(), line
+        keys.append(english)
+    assert len(keys) == len(set(keys)) and len(keys) > 3000
+
+
+def test_english_news_words_beyond_the_seed_topic_reach_indonesian_terms():
+    for english, indonesian in [("cassation", "kasasi"), ("appeal", "banding"), ("regent", "bupati"),
+                                ("sworn", "lantik"), ("poisoning", "racun"), ("dividends", "dividen")]:
+        assert indonesian in search_terms(english, "en", translate=True), english
