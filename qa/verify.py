@@ -195,12 +195,13 @@ def word_in(word: str, vocabulary: set[str]) -> bool:
 
 
 def _is_name(word: str, first: bool = False) -> bool:
-    """A capitalised word that is not a function word; a sentence's first word also must not be a
-    common English word of the glossary, nor a short word."""
+    """A capitalised word that is not a function word; a sentence's first word also must not be a short
+    word, nor a common English word of the glossary unless written in capitals throughout (an acronym, or
+    an injected "BANANA")."""
     lower = word.lower()
     if not word[:1].isupper() or lower in NOT_NAMES or len(word) < 2:
         return False
-    return not first or (len(word) > 3 and not glossary_has(lower))
+    return not first or (len(word) > 3 and (word.isupper() or not glossary_has(lower)))
 
 
 def supporting_span(answer: str, n: int, passage: str) -> tuple[int, int] | None:

@@ -48,6 +48,8 @@ def test_invented_year_and_name_fail():
     assert not check_answer("It was reported on December 23, 2021 [2].", [P2]).ok
     assert not check_answer("Jake Sullivan asked for the troops [1].", [P1]).ok
     assert not check_answer("Canberra [1].", [P1]).ok
+    # a common English word opening the answer is no name, unless written in capitals throughout
+    assert not check_answer("BANANA [1].", [P1]).ok
 
 
 def test_month_in_the_other_language_is_the_same_month():
