@@ -449,10 +449,14 @@ def retrieval_recall(retriever, items: Sequence[GoldItem]) -> dict:
             "search_ms_p50": _percentile(times, 50), "search_ms_p95": _percentile(times, 95)}
 
 
-def recall_markdown(recall: dict, gold: Path, collection: dict) -> str:
+def _among(collection: dict) -> str:
+    """", 852 of them distractors from `…`" for a collection built by ``with_distractors``, else nothing."""
     among = collection.get("distractors")
-    among = f", {among['articles']} of them distractors from `{among['from']}`" if among else ""
-    lines = [f"Retrieval over `{collection['articles_dir']}` ({collection['articles']} articles{among}, "
+    return f", {among['articles']} of them distractors from `{among['from']}`" if among else ""
+
+
+def recall_markdown(recall: dict, gold: Path, collection: dict) -> str:
+    lines = [f"Retrieval over `{collection['articles_dir']}` ({collection['articles']} articles{_among(collection)}, "
              f"{collection['passages']} passages, {collection['embedder']}), gold `{gold}`:", "",
              "| questions | recall@1 | recall@4 | recall@10 |", "|---|---|---|---|"]
     for lang, r in recall["recall"].items():
@@ -535,9 +539,7 @@ def report_markdown(report: dict) -> str:
     rows = [("all", report["overall"])] + [(k, v) for k, v in report["by_language"].items() if v["items"]] + \
         [(k, v) for k, v in report["by_kind"].items()] + [(k, v) for k, v in report.get("by_qtype", {}).items()]
     collection = report.get("collection") or {}
-    among = collection.get("distractors")
-    among = f", {among['articles']} of them distractors from `{among['from']}`" if among else ""
-    where = (f" over `{collection['articles_dir']}` ({collection['articles']} articles{among}, "
+    where = (f" over `{collection['articles_dir']}` ({collection['articles']} articles{_among(collection)}, "
              f"{collection['passages']} passages)" if collection else "")
     lines = [
         f"# kutip eval: {report['model']}",

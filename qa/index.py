@@ -639,13 +639,13 @@ def _take_live(segment: SegmentArticles, deleted: set[str], new: NewSegment, res
     passages = [StoredPassage(**row) for row in _json_lines(segment.folder / PASSAGES_FILE)]
     keep = _live_rows(passages, deleted)
     vectors = np.load(segment.folder / VECTORS_FILE, allow_pickle=False)
-    articles = map(_stored_article, _json_lines(segment.folder / ARTICLES_FILE))  # in row order
-    new.articles.extend(a for a in articles if a.id not in deleted)
+    live = [a for a in map(_stored_article, _json_lines(segment.folder / ARTICLES_FILE)) if a.id not in deleted]
+    new.articles.extend(live)  # in row order
     new.passages.extend(passages[r] for r in keep)
     new.vectors.append(vectors[keep])
     if restem:
-        titles = {a.id: a.title for a in new.articles}
-        terms = [passage_terms(passages[r], titles.get(passages[r].article, "")) for r in keep]
+        titles = {a.id: a.title for a in live}  # this segment's, not every article taken so far
+        terms = [passage_terms(passages[r], titles[passages[r].article]) for r in keep]
         new.postings.append((Postings.build(terms), np.arange(len(keep))))
     else:
         new.postings.append((Postings.load(segment.folder), keep))

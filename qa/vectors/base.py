@@ -84,10 +84,7 @@ class RowVectors:
     def __getitem__(self, row: int) -> np.ndarray:
         if not -len(self) <= row < len(self):
             raise IndexError(f"row {row} of {len(self)}")
-        row = int(row) % len(self)
-        part = int(np.searchsorted(self.offsets, row, side="right")) - 1
-        vectors, live = self.parts[part][0].vectors, self.parts[part][1]
-        return vectors[live[row - self.offsets[part]]]
+        return self.take([int(row) % len(self)])[0]
 
     def take(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """The vectors of ``rows`` (in the order given) as one array."""
