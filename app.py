@@ -15,6 +15,7 @@ import argparse
 import html
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -79,7 +80,9 @@ def _console_progress(phase: str, done: int, total: int) -> None:
         print(f"{phase}: {done}/{total}", file=sys.stderr, flush=True)
 
 
-def build_app(settings: Settings):
+def build_app(settings: Settings, warm: bool = False):
+    """The Gradio app over ``settings.articles_dir``. ``warm``: load the model and have it read the passages
+    once (``Assistant.prepare_passages``) before returning, so that the first question is as fast as the tenth."""
     import gradio as gr
 
     from qa.assistant import Assistant, QuestionError
@@ -101,6 +104,18 @@ def build_app(settings: Settings):
     def assistant_for(model: str) -> Assistant:
         generator = generator_from_settings(settings, model)
         return Assistant.for_collection(collection, generator, settings, evidence=evidence)
+
+    if warm:
+        print(f"loading {settings.llm} …", file=sys.stderr, flush=True)
+        assistant = Assistant.for_collection(
+            collection, generator_from_settings(settings, progress=lambda done, total: _console_progress(
+                "assembling the model (MB)", done >> 20, total >> 20)), settings, evidence=evidence)
+        started = time.perf_counter()
+        looked, computed = assistant.prepare_passages(
+            progress=lambda done, total: _console_progress("reading passages once", done, total))
+        if looked:
+            print(f"passages ready: {computed} of {looked} read now, the others stored earlier "
+                  f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
 
     def respond(message: str, chat: list, model: str, k: int, show_all: bool) -> Iterator:
         history = [{"role": m["role"], "content": m["content"]} for m in chat or []]
@@ -233,7 +248,7 @@ def main(argv=None) -> None:
     parser.add_argument("--model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b or a GGUF path")
     args = parser.parse_args(argv)
     settings = Settings.from_env().replace(articles_dir=args.articles, llm=args.model)
-    build_app(settings).launch(server_name=args.host, server_port=args.port, share=False,
+    build_app(settings, warm=True).launch(server_name=args.host, server_port=args.port, share=False,
                                max_file_size=settings.max_article_bytes)
 
 

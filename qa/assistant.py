@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from qa import decision, prompts
 from qa.evidence import EvidenceSelector
@@ -181,6 +181,24 @@ class Assistant:
             "completion_tokens": usage.completion_tokens,
         }
         yield answer
+
+    def prepare_passages(self, limit: int | None = None,
+                         progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+        """Have the generator read each passage of the collection once and store its state (a generator
+        without passage states does nothing), so that the first questions are as fast as later ones. At
+        most ``limit`` passages (default ``Settings.prepare_passages``); the others are read on first use.
+        Returns (passages looked at, states computed now)."""
+        prepare = getattr(self.generator, "prepare", None)
+        if prepare is None or not getattr(self.generator, "states", None):
+            return 0, 0
+        limit = self.settings.prepare_passages if limit is None else limit
+        passages = self.retriever.index.passages[:max(0, limit)]
+        computed = 0
+        for i, passage in enumerate(passages, start=1):
+            computed += prepare(prompts.answer_messages("", [(1, passage.text)], "en"))
+            if progress:
+                progress(i, len(passages))
+        return len(passages), computed
 
     # ------------------------------------------------------------------ steps
 

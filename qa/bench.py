@@ -9,9 +9,10 @@
   vectors/s, query latency, recall@10 and size on disk;
 - the remote generator: an OpenAI-compatible server (llama_cpp.server started on loopback) against in-process
   llama.cpp on the same model and messages, as a ratio;
-- the LLM stage: the whole pipeline per answer against raw llama-cpp-python on the same prompt, grammar and
-  output length; time to first token and total with and without prefix reuse; generation tokens/s against the
-  memory-bandwidth bound (model bytes read once per token);
+- the LLM stage: the whole pipeline per answer, with passage states and with full prefill, against raw
+  llama-cpp-python on the same prompt, grammar and output length, with and without prefix reuse; time to
+  first token and total; what the states cost (build time, bytes per passage and per 1,000 passages);
+  generation tokens/s against the memory-bandwidth bound (model bytes read once per token);
 - peak memory (max RSS) of the process.
 """
 
@@ -370,41 +371,68 @@ def _median(values) -> float:
 
 
 def bench_llm(settings: Settings, questions: int) -> None:
-    """Per answer: pipeline against raw llama-cpp-python on the same messages; prefix reuse on and off."""
+    """Per answer, on the gold set's answerable first-turn questions: the pipeline with passage states and
+    with full prefill, against raw llama-cpp-python (``create_chat_completion``) on the same messages, grammar
+    and output length, its prefix reused and not. Before each measured question another prompt runs, so only
+    the static prefix is left to reuse, as between two questions on different passages. Then what the states
+    cost: build time and size per passage."""
     from qa import prompts
     from qa.assistant import Assistant
     from qa.evaluate import DEFAULT_GOLD, load_gold
-    from qa.llm import load_generator
+    from qa.llm import load_generator, states_dir
+    from qa.llm.base import plain_messages
+    from qa.llm.llamacpp import LlamaGenerator
+    from qa.llm.state_store import StateStore
+    from qa.models import model_sha256
     from qa.retrieve import open_retriever
 
     retriever, _ = open_retriever(settings)
-    generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)
-    assistant = Assistant(retriever, generator, settings)
-    items = [i for i in load_gold(DEFAULT_GOLD) if i.answerable and not i.history][:questions]
-    llm = generator._llm
-    primer = "What do the articles say?"  # never measured: it leaves only the static prefix to reuse
-    assistant.ask(primer)
+    full = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)
+    with tempfile.TemporaryDirectory(prefix="kutip-states-") as folder:
+        # a fresh folder: build time is measured here
+        stitched = LlamaGenerator(settings.llm, full.path, threads=settings.threads, n_ctx=settings.n_ctx,
+                                  states=StateStore(Path(folder), 1 << 40), model_id=model_sha256(settings.llm, full.path))
+        assistants = {"states": Assistant(retriever, stitched, settings), "full": Assistant(retriever, full, settings)}
+        started = time.perf_counter()
+        looked, computed = assistants["states"].prepare_passages(limit=len(retriever.index))
+        build_s = time.perf_counter() - started
+        files = stitched.states.files()
+        state_bytes = sum(p.stat().st_size for p in files)
+        tokens = sum(len(stitched._tokens(p.text, special=False)) for p in retriever.index.passages[:looked])
+        _bench_generation(settings, questions, assistants, full, prompts, load_gold(DEFAULT_GOLD), plain_messages)
+        print(f"  passage states: {computed} built in {build_s:.1f} s ({build_s / max(computed, 1) * 1000:.0f} ms a "
+              f"passage, {tokens / max(build_s, 1e-9):.0f} tokens/s); {state_bytes / max(len(files), 1) / 1e6:.2f} MB "
+              f"a passage on disk, {state_bytes / max(len(files), 1) * 1000 / 1e9:.2f} GB per 1,000 passages, "
+              f"{state_bytes / max(tokens, 1) / 1024:.1f} KB a token (kept under {states_dir(settings.cache_dir)})")
+        stitched.close()
+    _generation_speed(full)
 
-    rows = {"pipeline": [], "raw": [], "raw_no_reuse": []}
+
+def _bench_generation(settings, questions, assistants, full, prompts, gold, plain_messages) -> None:
+    items = [i for i in gold if i.answerable and not i.history][:questions]
+    llm = full._llm
+    primer = "What do the articles say?"
+    rows: dict[str, list] = {"states": [], "full": [], "raw": [], "raw_no_reuse": []}
     for item in items:
-        assistant.ask(primer)  # the pipeline, too, finds only the static prefix of another question cached
-        answer = assistant.ask(item.question)
-        if answer.abstained:
-            continue
-        rows["pipeline"].append((answer.timings["first_token_ms"], answer.timings["total_ms"],
-                                 answer.timings["prompt_tokens"], answer.timings["completion_tokens"]))
-        shown = assistant.evidence.select(answer.standalone_question, retriever.search(
+        answers = {}
+        for name, assistant in assistants.items():
+            # another prompt first: only the static prefix is left to reuse
+            "".join(assistant.generator.stream(prompts.answer_messages(primer, [(1, "-")], "en"), max_tokens=1))
+            answers[name] = answer = assistant.ask(item.question)
+            rows[name].append((answer.timings["first_token_ms"], answer.timings["total_ms"],
+                               answer.timings["prompt_tokens"], answer.timings["completion_tokens"]))
+        answer = answers["full"]
+        shown = assistants["full"].evidence.select(answer.standalone_question, assistants["full"].retriever.search(
             answer.standalone_question, k=settings.k, language=answer.language), answer.language)
-        messages = prompts.answer_messages(answer.standalone_question, [(e.n, e.text) for e in shown], answer.language)
-        grammar = generator._grammar(prompts.answer_grammar([e.n for e in shown]))
+        messages = plain_messages(prompts.answer_messages(
+            answer.standalone_question, [(e.n, e.text) for e in shown], answer.language))
+        grammar = full._grammar(prompts.answer_grammar([e.n for e in shown]))
         for name, reuse in (("raw", True), ("raw_no_reuse", False)):
-            if reuse:  # cache the static instructions and "Question: " only, as between two questions
-                llm.reset()
-                for _ in llm.create_chat_completion(messages=prompts.answer_messages(primer, [(1, "-")], "en"),
+            llm.reset()
+            if reuse:
+                for _ in llm.create_chat_completion(messages=plain_messages(prompts.answer_messages(primer, [(1, "-")], "en")),
                                                     max_tokens=1, temperature=0.0, top_k=1, stream=True):
                     pass
-            else:
-                llm.reset()
             started = time.perf_counter()
             first = None
             tokens = 0
@@ -415,21 +443,28 @@ def bench_llm(settings: Settings, questions: int) -> None:
                     tokens += 1
             rows[name].append((first, (time.perf_counter() - started) * 1000, llm.n_tokens - tokens, tokens))
 
-    print(f"LLM stage, {settings.llm}, {len(rows['pipeline'])} answered questions of the gold set, medians:")
-    print(f"  {'':28} {'first token ms':>14} {'total ms':>9} {'prompt tok':>10} {'output tok':>10}")
-    labels = {"pipeline": "kutip pipeline (whole answer)", "raw": "raw llama-cpp, prefix reused",
-              "raw_no_reuse": "raw llama-cpp, no reuse"}
+    rows = {name: [r for r in values if r[0] is not None] for name, values in rows.items()}
+    print(f"LLM stage, {settings.llm}, {len(items)} first-turn answerable questions of the gold set, medians "
+          "(pipeline first token: the first word of the answer; raw: the first token, the EVIDENCE line's):")
+    print(f"  {'':38} {'first token ms':>14} {'total ms':>9} {'prompt tok':>10} {'output tok':>10}")
+    labels = {"states": "kutip, passage states", "full": "kutip, full prefill (KUTIP_PASSAGE_CACHE=0)",
+              "raw": "raw llama-cpp, prefix reused", "raw_no_reuse": "raw llama-cpp, no reuse"}
     for name, values in rows.items():
         columns = list(zip(*values)) if values else [[]] * 4
-        print(f"  {labels[name]:28} {_median(columns[0]):14.0f} {_median(columns[1]):9.0f} "
+        print(f"  {labels[name]:38} {_median(columns[0]):14.0f} {_median(columns[1]):9.0f} "
               f"{_median(columns[2]):10.0f} {_median(columns[3]):10.0f}")
-    if rows["pipeline"] and rows["raw"]:
-        overhead = _median([p[1] / r[1] for p, r in zip(rows["pipeline"], rows["raw"])])
-        reuse = _median([n[1] / r[1] for n, r in zip(rows["raw_no_reuse"], rows["raw"])])
-        print(f"  pipeline / raw total: {overhead:.2f}x (retrieval, checks and the raw stream's first-token "
-              "definition differ: raw counts the EVIDENCE line)")
-        print(f"  no reuse / reuse total: {reuse:.2f}x")
+    if rows["states"] and rows["full"]:
+        print(f"  full prefill / passage states, first token: "
+              f"{_median(columns_ratio(rows['full'], rows['states'], 0)):.2f}x; total: "
+              f"{_median(columns_ratio(rows['full'], rows['states'], 1)):.2f}x")
 
+
+def columns_ratio(slow: list, fast: list, column: int) -> list[float]:
+    return [a[column] / b[column] for a, b in zip(slow, fast) if a[column] and b[column]]
+
+
+def _generation_speed(generator) -> None:
+    llm = generator._llm
     # generation speed against the memory-bandwidth bound: each new token reads every weight once
     llm.reset()
     started = time.perf_counter()

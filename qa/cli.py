@@ -89,6 +89,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
     index = open_retriever(settings, rebuild=args.rebuild).index
     _stderr(f"{len(index.articles)} articles, {len(index)} passages in {settings.index_dir}")
+    from qa.llm import states_dir
+    from qa.llm.state_store import folder_size
+
+    files, size = folder_size(states_dir(settings.cache_dir))
+    budget = f"budget {settings.passage_cache_mb:,} MB" if settings.passage_cache else "off: KUTIP_PASSAGE_CACHE=0"
+    _stderr(f"passage states: {files} stored, {size / 1e6:,.1f} MB in {states_dir(settings.cache_dir)} ({budget})")
     return 0
 
 
@@ -271,6 +277,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(evaluate.recall_markdown(recall, gold_path, collection))
         return 0
     assistant = _open_assistant(settings, show_progress=True, retriever=retriever)
+    prepare_started = time.perf_counter()
+    looked, computed = assistant.prepare_passages(
+        limit=len(retriever.index), progress=_progress_bar("reading passages once"))
+    if looked:
+        collection["passage_states"] = {"passages": looked, "computed": computed,
+                                        "seconds": round(time.perf_counter() - prepare_started, 1)}
 
     def show(r: "evaluate.ItemResult") -> None:
         mark = "ok  " if r.strict else "MISS"

@@ -64,6 +64,20 @@ def model_path(name_or_path: str, cache_dir: Path, progress: ProgressCallback | 
     return path
 
 
+_sha256: dict[tuple, str] = {}
+
+
+def model_sha256(name_or_path: str, path: Path) -> str:
+    """The model file's sha256: known for a named model, computed once per process for any other file."""
+    if name_or_path in NAMED_MODELS:
+        return NAMED_MODELS[name_or_path].sha256
+    stat = Path(path).stat()
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _sha256:
+        _sha256[key] = sha256_file(path)
+    return _sha256[key]
+
+
 def check_gguf_header(path: Path) -> None:
     with open(path, "rb") as stream:
         if stream.read(4) != GGUF_MAGIC:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from qa.language import Language
-from qa.llm.base import JsonOutput
+from qa.llm.base import JsonOutput, Passage
 
 ANSWER_SYSTEM = """You answer a question about news articles using only the numbered passages given with it.
 Reply in exactly this form:
@@ -79,11 +79,17 @@ def answer_schema(passage_numbers: Sequence[int]) -> JsonOutput:
 
 
 def answer_messages(question: str, passages: Sequence[tuple[int, str]], language: Language) -> list[dict]:
-    """``passages``: (number, text) in the order shown, the best match first."""
-    numbered = "\n".join(f"[{n}] {text}" for n, text in passages)
-    # the question before the passages tells a small model what to look for; after them, what to answer
-    user = f"Question: {question}\n\nPassages:\n{numbered}\n\nQuestion: {question}\n{ANSWER_LANGUAGE[language]}"
-    return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": user}]
+    """``passages``: (number, text) in the order shown, the best match first.
+
+    The question comes after the passages only: everything before the first passage is the same for every
+    question, and each passage is a ``Passage`` part, so the in-process model reads a passage once and
+    reuses its state (``qa.llm.llamacpp``). Put nothing that varies before the first passage."""
+    parts: list[str] = []
+    for i, (n, text) in enumerate(passages):
+        parts.append(("Passages:\n" if i == 0 else "\n") + f"[{n}] ")
+        parts.append(Passage(text))
+    parts.append(f"\n\nQuestion: {question}\n{ANSWER_LANGUAGE[language]}")
+    return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": tuple(parts)}]
 
 
 def rewrite_messages(question: str, history: Sequence[dict], max_turn_chars: int = 400) -> list[dict]:

@@ -58,6 +58,11 @@ class Settings:
     threads: int = 2
     n_ctx: int = 4096
     max_answer_tokens: int = 200
+    # passage states (qa.llm.state_store): each passage is read by the in-process model once, its KV cells
+    # stored and reused by later questions; off means every question reads its passages again (full prefill)
+    passage_cache: bool = True
+    passage_cache_mb: int = 4096  # disk budget of the stored states; least recently used go first
+    prepare_passages: int = 300  # passages read before the app says it is ready; the rest on first use
     max_question_chars: int = 2000
 
     def replace(self, **changes: object) -> "Settings":

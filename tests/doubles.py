@@ -11,6 +11,7 @@ import numpy as np
 from embeddings import normalise_rows
 from qa.language import detect_language, search_terms
 from qa.llm import JsonOutput, Message, Usage
+from qa.llm.base import content_text
 
 
 class ScriptedGenerator:
@@ -31,7 +32,7 @@ class ScriptedGenerator:
         pieces = text.split(" ")
         for i, piece in enumerate(pieces):
             yield piece if i == len(pieces) - 1 else piece + " "
-        self.last_usage = Usage(prompt_tokens=sum(len(m["content"].split()) for m in messages),
+        self.last_usage = Usage(prompt_tokens=sum(len(content_text(m["content"]).split()) for m in messages),
                                 completion_tokens=len(pieces), first_token_ms=0.0, total_ms=0.0)
 
 

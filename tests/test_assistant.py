@@ -5,6 +5,7 @@ import pytest
 
 from doubles import HashingEmbedder, ScriptedGenerator
 from qa.assistant import Answer, Assistant, QuestionError
+from qa.llm.base import content_text
 from qa.evaluate import DEFAULT_GOLD, answer_is_correct, load_gold
 from qa.retrieve import Retriever
 from qa.settings import Settings
@@ -133,7 +134,7 @@ def test_follow_up_uses_the_rewrite(hashed_seeds_index):
         {"role": "user", "content": "Who proposed the troop deployment?"},
         {"role": "assistant", "content": "North Korea [1]."}])
     assert answer.standalone_question == "Which newspaper first reported that North Korea offered the troops?"
-    assert "North Korea" in a.generator.calls[0][1]["content"]
+    assert "North Korea" in content_text(a.generator.calls[0][1]["content"])
 
 
 def test_a_figure_that_counts_something_else_is_replaced_by_the_sentence_that_gives_the_asked_one(hashed_seeds_index):
@@ -183,4 +184,4 @@ def test_the_evidence_selector_numbers_the_passages_the_answer_cites(hashed_seed
     answer = assistant.ask(PYONGYANG)
     assert answer.passages[0].passage == last.id and answer.passages[0].n == 1
     assert [c.passage for c in answer.citations] == [last.id]
-    assert "[1] " + last.text in assistant.generator.calls[0][1]["content"]
+    assert "[1] " + last.text in content_text(assistant.generator.calls[0][1]["content"])

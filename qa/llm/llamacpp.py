@@ -1,23 +1,56 @@
-"""The in-process backend: a GGUF model run by llama-cpp-python, the output constrained by a GBNF grammar."""
+"""The in-process backend: a GGUF model run by llama-cpp-python, the output constrained by a GBNF grammar.
+
+Prompts are rendered with the model's own chat template and tokenized here, each message's text apart from
+the template's tokens, so text inside a message can never become a control token.
+
+With a ``StateStore`` (``Settings.passage_cache``), a prompt's ``Passage`` parts are not read again for every
+question. Each passage's KV cells are computed once, as it reads right after the prompt's text before the
+first passage, and stored (``qa.llm.state_store``). A question then costs only the tokens around the
+passages:
+1. the static prefix stays in sequence 0 from the previous question (as llama.cpp's prefix reuse would keep it);
+2. each passage's cells are loaded into a scratch sequence, shifted to their place and copied into sequence 0;
+3. the short texts between passages ("\\n[2] ") are computed in one batch, each in its own sequence that holds
+   the prefix and the passages before it (llama.cpp wants a sequence's new positions to follow its last one);
+4. the text after the passages (the question) is computed in sequence 0, and generation goes on from there
+   through llama-cpp-python's own sampling (grammar, stop strings and streaming unchanged).
+Passages do not attend to each other, which full prefill lets them do: quality is measured, not assumed
+(``qa eval`` with ``KUTIP_PASSAGE_CACHE=0`` and ``1``).
+"""
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from qa.llm.base import JsonOutput, Message, Usage
+from qa.llm.base import JsonOutput, Message, Passage, Usage, content_text
+from qa.llm.state_store import PassageState, StateStore, state_key
 from qa.models import ModelFileError
+
+_SEQUENCES = 16  # sequence 0 answers, 1 is scratch, the others hold the texts between passages
+_SLOT = "\ue000{}\ue000"
+
+
+class _Segment:
+    __slots__ = ("tokens", "passage")
+
+    def __init__(self, tokens: list[int], passage: bool) -> None:
+        self.tokens = tokens
+        self.passage = passage
 
 
 class LlamaGenerator:
-    def __init__(self, name: str, path: Path, threads: int = 2, n_ctx: int = 4096) -> None:
+    def __init__(self, name: str, path: Path, threads: int = 2, n_ctx: int = 4096,
+                 states: StateStore | None = None, model_id: str = "") -> None:
         from llama_cpp import Llama
 
         self.name = name
         self.path = path
         self.last_usage = Usage()
+        self.states = states
+        self.model_id = model_id or str(path)
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self._grammars: dict[str, object] = {}
         try:
@@ -26,9 +59,52 @@ class LlamaGenerator:
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"llama.cpp could not load {path}: {exc}; the file may be damaged "
                                  "(delete it to have it assembled again)") from None
+        self._formatter = self._chat_formatter()
+        if self.states is not None and self._formatter is not None:
+            self._use_sequences()
+        elif self.states is not None:
+            self.states = None  # no chat template of its own: llama-cpp-python formats, states cannot apply
+
+    # ------------------------------------------------------------------ prompt
+
+    def _chat_formatter(self):
+        from llama_cpp import llama_chat_format
+
+        template = self._llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        model = self._llm._model
+        def token_text(token: int) -> str:
+            return model.token_get_text(token) if token >= 0 else ""
+        return llama_chat_format.Jinja2ChatFormatter(
+            template=template, eos_token=token_text(self._llm.token_eos()), bos_token=token_text(self._llm.token_bos()),
+            add_generation_prompt=True)
+
+    def _tokens(self, text: str, special: bool) -> list[int]:
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=special) if text else []
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def segments(self, messages: Sequence[Message]) -> list[_Segment]:
+        """The prompt's tokens in order: the template's own (control tokens allowed) and each message's text
+        (plain), passages as segments of their own."""
+        slotted = [dict(m, content=_SLOT.format(i)) for i, m in enumerate(messages)]
+        rendered = self._formatter(messages=slotted).prompt
+        segments: list[_Segment] = []
+        if self._llm._model.add_bos_token() and self._llm.token_bos() >= 0:
+            bos_text = self._llm._model.token_get_text(self._llm.token_bos())
+            if not rendered.startswith(bos_text):
+                segments.append(_Segment([self._llm.token_bos()], False))
+        for i, message in enumerate(messages):
+            slot = _SLOT.format(i)
+            head, rendered = rendered.split(slot, 1)
+            segments.append(_Segment(self._tokens(head, special=True), False))
+            content = message.get("content", "")
+            for part in [content] if isinstance(content, str) else content:
+                segments.append(_Segment(self._tokens(part, special=False), isinstance(part, Passage)))
+        segments.append(_Segment(self._tokens(rendered, special=True), False))
+        return [s for s in segments if s.tokens]
 
     def _grammar(self, source: str):
         from llama_cpp import LlamaGrammar
@@ -37,17 +113,30 @@ class LlamaGenerator:
             self._grammars[source] = LlamaGrammar.from_string(source, verbose=False)
         return self._grammars[source]
 
+    # ------------------------------------------------------------------ generation
+
     def stream(self, messages: Sequence[Message], grammar: str | None = None, max_tokens: int = 200,
                stop: Sequence[str] = (), schema: JsonOutput | None = None) -> Iterator[str]:
         """``schema`` is the servers' form of ``grammar``; here the grammar is enforced."""
         with self._lock:
             usage = Usage()
             started = time.perf_counter()
-            chunks = self._llm.create_chat_completion(
-                messages=list(messages), temperature=0.0, top_k=1, max_tokens=max_tokens, stream=True,
-                grammar=self._grammar(grammar) if grammar else None, stop=list(stop) or None)
-            for chunk in chunks:
-                text = chunk["choices"][0]["delta"].get("content")
+            options = dict(temperature=0.0, top_k=1, max_tokens=max_tokens, stream=True,
+                           grammar=self._grammar(grammar) if grammar else None, stop=list(stop) or None)
+            if self._formatter is None:
+                chunks = self._llm.create_chat_completion(
+                    messages=[dict(m, content=content_text(m.get("content", ""))) for m in messages], **options)
+                texts = (chunk["choices"][0]["delta"].get("content") for chunk in chunks)
+            else:
+                segments = self.segments(messages)
+                tokens = [t for s in segments for t in s.tokens]
+                if len(tokens) + max_tokens > self._llm.n_ctx():
+                    raise ValueError(f"the prompt has {len(tokens)} tokens and the answer may take {max_tokens}; "
+                                     f"the model's context holds {self._llm.n_ctx()}")
+                usage.reused_prompt_tokens = self._prepare_prompt(segments)
+                chunks = self._llm.create_completion(prompt=tokens, **options)
+                texts = (chunk["choices"][0]["text"] for chunk in chunks)
+            for text in texts:
                 if not text:
                     continue
                 if usage.first_token_ms is None:
@@ -58,8 +147,182 @@ class LlamaGenerator:
             usage.prompt_tokens = max(0, self._llm.n_tokens - usage.completion_tokens)
             self.last_usage = usage
 
+    def prepare(self, messages: Sequence[Message]) -> int:
+        """Compute and store the states of the passages in ``messages`` that have none; the number computed."""
+        if self.states is None:
+            return 0
+        with self._lock:
+            segments = self.segments(messages)
+            context = _context(segments)
+            if context is None:
+                return 0
+            self._keep_context(context)
+            return sum(self._state(context, s.tokens)[1] for s in segments if s.passage)
+
     def close(self) -> None:
         """Free the model (before the interpreter tears llama_cpp down, else its finalizers fail noisily)."""
         close = getattr(self._llm, "close", None)
         if close:
             close()
+
+    # ------------------------------------------------------------------ passage states
+
+    def _use_sequences(self) -> None:
+        """Swap the context Llama made (one sequence) for one with several sequences over one unified KV
+        cache, which copying cells between sequences needs (Llama sets these only for embedding models)."""
+        import contextlib
+
+        import llama_cpp
+        from llama_cpp import _internals
+
+        params = self._llm.context_params
+        params.n_seq_max = min(_SEQUENCES, llama_cpp.llama_max_parallel_sequences())
+        params.kv_unified = True
+        context = _internals.LlamaContext(model=self._llm._model, params=params, verbose=False)
+        self._llm._stack.enter_context(contextlib.closing(context))
+        previous, self._llm._ctx = self._llm._ctx, context
+        previous.close()
+        self._batch = _internals.LlamaBatch(n_tokens=self._llm.n_batch, embd=0, n_seq_max=1, verbose=False)
+        self._llm._stack.enter_context(contextlib.closing(self._batch))
+        self._runtime = f"llama-cpp-python {llama_cpp.__version__}"
+
+    @property
+    def _memory(self):
+        import llama_cpp
+
+        return llama_cpp.llama_get_memory(self._llm._ctx.ctx)
+
+    def _decode(self, pieces: Sequence[tuple[Sequence[int], int, int]]) -> None:
+        """Decode (tokens, first position, sequence) pieces in one batch, no logits."""
+        import llama_cpp
+
+        batch = self._batch.batch
+        i = 0
+        for tokens, first, seq in pieces:
+            for offset, token in enumerate(tokens):
+                batch.token[i] = token
+                batch.pos[i] = first + offset
+                batch.n_seq_id[i] = 1
+                batch.seq_id[i][0] = seq
+                batch.logits[i] = False
+                i += 1
+        batch.n_tokens = i
+        result = llama_cpp.llama_decode(self._llm._ctx.ctx, batch)
+        if result != 0:
+            raise RuntimeError(f"llama_decode failed ({result}) while placing passage states")
+
+    def _keep_context(self, context: list[int]) -> bool:
+        """Sequence 0 holds exactly ``context``; True when it was there already."""
+        import llama_cpp
+
+        llm, n = self._llm, len(context)
+        kept = llm.n_tokens >= n and list(llm.input_ids[:n]) == context
+        if kept:
+            llama_cpp.llama_memory_seq_rm(self._memory, -1, n, -1)
+            llm.n_tokens = n
+        else:
+            llm.reset()
+            llama_cpp.llama_memory_clear(self._memory, True)
+            llm.eval(context)
+        return kept
+
+    def _state(self, context: list[int], tokens: list[int]) -> tuple[PassageState, bool]:
+        """The passage's stored state, or one computed now from the context in sequence 0 (True: computed)."""
+        import llama_cpp
+
+        assert self.states is not None
+        key = state_key(self.model_id, context, tokens, self._runtime)
+        state = self.states.get(key, tokens)
+        if state is not None:
+            return state, False
+        memory, scratch, start = self._memory, 1, len(context)
+        llama_cpp.llama_memory_seq_rm(memory, scratch, -1, -1)
+        llama_cpp.llama_memory_seq_cp(memory, 0, scratch, 0, start)
+        step = self._llm.n_batch
+        for i in range(0, len(tokens), step):
+            self._decode([(tokens[i:i + step], start + i, scratch)])
+        llama_cpp.llama_memory_seq_rm(memory, scratch, 0, start)
+        size = llama_cpp.llama_state_seq_get_size(self._llm._ctx.ctx, scratch)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(self._llm._ctx.ctx, buffer, size, scratch)
+        llama_cpp.llama_memory_seq_rm(memory, scratch, -1, -1)
+        state = PassageState(tuple(tokens), bytes(buffer)[:written])
+        self.states.put(key, state)
+        return state, True
+
+    def _prepare_prompt(self, segments: list[_Segment]) -> int:
+        """Put the prompt's cells in place and leave the model ready to sample its next token, reading the
+        passages from their states; the number of prompt tokens not computed now. What the previous prompt
+        shares with this one, whole segments of it, is kept as it is. Without states (or with more passages
+        than sequences) llama-cpp-python's own prefix reuse is all there is."""
+        tokens = [t for s in segments for t in s.tokens]
+        shared = self._common_prefix(tokens)
+        context = _context(segments)
+        if self.states is None or context is None or sum(s.passage for s in segments) > _SEQUENCES - 2:
+            return shared
+        import llama_cpp
+
+        llm, memory = self._llm, self._memory
+        first = next(i for i, s in enumerate(segments) if s.passage)
+        last = max(i for i, s in enumerate(segments) if s.passage)
+        starts = [0]
+        for segment in segments:
+            starts.append(starts[-1] + len(segment.tokens))
+        kept = max((i for i in range(first, len(segments) + 1) if starts[i] <= shared), default=None)
+        if kept is not None and kept > last:
+            return shared  # the same passages in the same order as last time: nothing to stitch
+        if kept is None:
+            self._keep_context(context)
+            kept = first
+        else:
+            llama_cpp.llama_memory_seq_rm(memory, -1, starts[kept], -1)
+            llm.n_tokens = starts[kept]
+        states, reused = {}, starts[kept]
+        for i in range(kept, last + 1):
+            if segments[i].passage:
+                states[i], computed = self._state(context, segments[i].tokens)
+                reused += 0 if computed else len(segments[i].tokens)
+
+        start, scratch = len(context), 1
+        between: list[tuple[list[int], int, int]] = []  # (tokens, first position, sequence)
+        for i in range(kept, last + 1):
+            position = starts[i]
+            if i in states:
+                data = states[i].data
+                buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+                if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buffer, len(data), scratch) == 0:
+                    raise RuntimeError("llama.cpp refused a passage state")
+                llama_cpp.llama_memory_seq_add(memory, scratch, start, -1, position - start)
+                llama_cpp.llama_memory_seq_cp(memory, scratch, 0, -1, -1)
+                llama_cpp.llama_memory_seq_rm(memory, scratch, -1, -1)
+            else:
+                between.append((segments[i].tokens, position, 2 + len(between)))
+        for pieces, position, seq in between:
+            llama_cpp.llama_memory_seq_cp(memory, 0, seq, 0, position)
+        if between:
+            self._decode(between)
+        for pieces, position, seq in between:
+            llama_cpp.llama_memory_seq_cp(memory, seq, 0, position, position + len(pieces))
+            llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
+
+        end = starts[last + 1]
+        llm.input_ids[:end] = tokens[:end]
+        llm.n_tokens = end
+        llm.eval(tokens[end:])  # the question: leaves the logits of the first answer token
+        return reused
+
+    def _common_prefix(self, tokens: list[int]) -> int:
+        n = 0
+        for a, b in zip(self._llm.input_ids[:self._llm.n_tokens], tokens):
+            if a != b:
+                break
+            n += 1
+        return max(0, min(n, len(tokens) - 1))
+
+
+def _context(segments: list[_Segment]) -> list[int] | None:
+    """The tokens before the first passage (None without passages, or with nothing after the last one)."""
+    first = next((i for i, s in enumerate(segments) if s.passage), None)
+    if first is None or segments[-1].passage:
+        return None
+    return [t for s in segments[:first] for t in s.tokens]

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from qa.llm.base import GeneratorError, JsonOutput, Message, Usage
+from qa.llm.base import GeneratorError, JsonOutput, Message, Usage, plain_messages
 from qa.llm.partial_json import JsonRenderer
 
 FORMAT_MODES = ("json_schema", "json_object", "text")
@@ -100,7 +100,7 @@ class OpenAIGenerator:
     def _body(self, messages, max_tokens, stop, schema: JsonOutput | None) -> dict:
         # greedy and without a repeat penalty, as in-process (llama_cpp.server's default penalty is 1.1);
         # top_k and repeat_penalty are extensions that llama.cpp's servers and vLLM take and others ignore
-        body = {"model": self.model, "messages": list(messages), "max_tokens": max_tokens, "temperature": 0.0,
+        body = {"model": self.model, "messages": plain_messages(messages), "max_tokens": max_tokens, "temperature": 0.0,
                 "top_k": 1, "repeat_penalty": 1.0, "stream": True, "stream_options": {"include_usage": True}}
         if stop:
             body["stop"] = list(stop)
