@@ -107,11 +107,10 @@ def build_app(settings: Settings, warm: bool = False):
 
     if warm:
         print(f"loading {settings.llm} …", file=sys.stderr, flush=True)
-        assistant = Assistant.for_collection(
-            collection, generator_from_settings(settings, progress=lambda done, total: _console_progress(
-                "assembling the model (MB)", done >> 20, total >> 20)), settings, evidence=evidence)
+        generator_from_settings(settings, progress=lambda done, total: _console_progress(
+            "assembling the model (MB)", done >> 20, total >> 20))  # loaded once: assistant_for finds it
         started = time.perf_counter()
-        looked, computed = assistant.prepare_passages(
+        looked, computed = assistant_for(settings.llm).prepare_passages(
             progress=lambda done, total: _console_progress("reading passages once", done, total))
         if looked:
             print(f"passages ready: {computed} of {looked} read now, the others stored earlier "

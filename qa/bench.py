@@ -376,11 +376,9 @@ def bench_llm(settings: Settings, questions: int) -> None:
     and output length, its prefix reused and not. Before each measured question another prompt runs, so only
     the static prefix is left to reuse, as between two questions on different passages. Then what the states
     cost: build time and size per passage."""
-    from qa import prompts
     from qa.assistant import Assistant
     from qa.evaluate import DEFAULT_GOLD, load_gold
     from qa.llm import load_generator, states_dir
-    from qa.llm.base import plain_messages
     from qa.llm.llamacpp import LlamaGenerator
     from qa.llm.state_store import StateStore
     from qa.models import model_sha256
@@ -399,7 +397,7 @@ def bench_llm(settings: Settings, questions: int) -> None:
         files = stitched.states.files()
         state_bytes = sum(p.stat().st_size for p in files)
         tokens = sum(len(stitched._tokens(p.text, special=False)) for p in retriever.index.passages[:looked])
-        _bench_generation(settings, questions, assistants, full, prompts, load_gold(DEFAULT_GOLD), plain_messages)
+        _bench_generation(settings, questions, assistants, full, load_gold(DEFAULT_GOLD))
         print(f"  passage states: {computed} built in {build_s:.1f} s ({build_s / max(computed, 1) * 1000:.0f} ms a "
               f"passage, {tokens / max(build_s, 1e-9):.0f} tokens/s); {state_bytes / max(len(files), 1) / 1e6:.2f} MB "
               f"a passage on disk, {state_bytes / max(len(files), 1) * 1000 / 1e9:.2f} GB per 1,000 passages, "
@@ -408,7 +406,10 @@ def bench_llm(settings: Settings, questions: int) -> None:
     _generation_speed(full)
 
 
-def _bench_generation(settings, questions, assistants, full, prompts, gold, plain_messages) -> None:
+def _bench_generation(settings: Settings, questions: int, assistants: dict, full, gold) -> None:
+    from qa import prompts
+    from qa.llm.base import plain_messages
+
     items = [i for i in gold if i.answerable and not i.history][:questions]
     llm = full._llm
     primer = "What do the articles say?"
@@ -446,20 +447,20 @@ def _bench_generation(settings, questions, assistants, full, prompts, gold, plai
     rows = {name: [r for r in values if r[0] is not None] for name, values in rows.items()}
     print(f"LLM stage, {settings.llm}, {len(items)} first-turn answerable questions of the gold set, medians "
           "(pipeline first token: the first word of the answer; raw: the first token, the EVIDENCE line's):")
-    print(f"  {'':38} {'first token ms':>14} {'total ms':>9} {'prompt tok':>10} {'output tok':>10}")
+    print(f"  {'':44} {'first token ms':>14} {'total ms':>9} {'prompt tok':>10} {'output tok':>10}")
     labels = {"states": "kutip, passage states", "full": "kutip, full prefill (KUTIP_PASSAGE_CACHE=0)",
               "raw": "raw llama-cpp, prefix reused", "raw_no_reuse": "raw llama-cpp, no reuse"}
     for name, values in rows.items():
         columns = list(zip(*values)) if values else [[]] * 4
-        print(f"  {labels[name]:38} {_median(columns[0]):14.0f} {_median(columns[1]):9.0f} "
+        print(f"  {labels[name]:44} {_median(columns[0]):14.0f} {_median(columns[1]):9.0f} "
               f"{_median(columns[2]):10.0f} {_median(columns[3]):10.0f}")
     if rows["states"] and rows["full"]:
         print(f"  full prefill / passage states, first token: "
-              f"{_median(columns_ratio(rows['full'], rows['states'], 0)):.2f}x; total: "
-              f"{_median(columns_ratio(rows['full'], rows['states'], 1)):.2f}x")
+              f"{_median(_ratios(rows['full'], rows['states'], 0)):.2f}x; total: "
+              f"{_median(_ratios(rows['full'], rows['states'], 1)):.2f}x")
 
 
-def columns_ratio(slow: list, fast: list, column: int) -> list[float]:
+def _ratios(slow: list, fast: list, column: int) -> list[float]:
     return [a[column] / b[column] for a, b in zip(slow, fast) if a[column] and b[column]]
 
 

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from qa.llm.base import JsonOutput, Message, Passage, Usage, content_text
+from qa.llm.base import JsonOutput, Message, Passage, Usage, plain_messages
 from qa.llm.state_store import PassageState, StateStore, state_key
 from qa.models import ModelFileError
 
@@ -73,18 +73,18 @@ class LlamaGenerator:
         template = self._llm.metadata.get("tokenizer.chat_template")
         if not template:
             return None
-        model = self._llm._model
-        def token_text(token: int) -> str:
-            return model.token_get_text(token) if token >= 0 else ""
         return llama_chat_format.Jinja2ChatFormatter(
-            template=template, eos_token=token_text(self._llm.token_eos()), bos_token=token_text(self._llm.token_bos()),
-            add_generation_prompt=True)
+            template=template, eos_token=self._token_text(self._llm.token_eos()),
+            bos_token=self._token_text(self._llm.token_bos()), add_generation_prompt=True)
+
+    def _token_text(self, token: int) -> str:
+        return self._llm._model.token_get_text(token) if token >= 0 else ""
 
     def _tokens(self, text: str, special: bool) -> list[int]:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=special) if text else []
 
     def count_tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return len(self._tokens(text, special=True))
 
     def segments(self, messages: Sequence[Message]) -> list[_Segment]:
         """The prompt's tokens in order: the template's own (control tokens allowed) and each message's text
@@ -92,10 +92,9 @@ class LlamaGenerator:
         slotted = [dict(m, content=_SLOT.format(i)) for i, m in enumerate(messages)]
         rendered = self._formatter(messages=slotted).prompt
         segments: list[_Segment] = []
-        if self._llm._model.add_bos_token() and self._llm.token_bos() >= 0:
-            bos_text = self._llm._model.token_get_text(self._llm.token_bos())
-            if not rendered.startswith(bos_text):
-                segments.append(_Segment([self._llm.token_bos()], False))
+        bos = self._llm.token_bos()
+        if self._llm._model.add_bos_token() and bos >= 0 and not rendered.startswith(self._token_text(bos)):
+            segments.append(_Segment([bos], False))
         for i, message in enumerate(messages):
             slot = _SLOT.format(i)
             head, rendered = rendered.split(slot, 1)
@@ -124,8 +123,7 @@ class LlamaGenerator:
             options = dict(temperature=0.0, top_k=1, max_tokens=max_tokens, stream=True,
                            grammar=self._grammar(grammar) if grammar else None, stop=list(stop) or None)
             if self._formatter is None:
-                chunks = self._llm.create_chat_completion(
-                    messages=[dict(m, content=content_text(m.get("content", ""))) for m in messages], **options)
+                chunks = self._llm.create_chat_completion(messages=plain_messages(messages), **options)
                 texts = (chunk["choices"][0]["delta"].get("content") for chunk in chunks)
             else:
                 segments = self.segments(messages)
