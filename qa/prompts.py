@@ -83,12 +83,15 @@ def answer_messages(question: str, passages: Sequence[tuple[int, str]], language
 
     The question comes after the passages only: everything before the first passage is the same for every
     question, and each passage is a ``Passage`` part, so the in-process model reads a passage once and
-    reuses its state (``qa.llm.llamacpp``). Put nothing that varies before the first passage."""
-    parts: list[str] = []
-    for i, (n, text) in enumerate(passages):
-        parts.append(("Passages:\n" if i == 0 else "\n") + f"[{n}] ")
-        parts.append(Passage(text))
-    parts.append(f"\n\nQuestion: {question}\n{ANSWER_LANGUAGE[language]}")
+    reuses its state (``qa.llm.llamacpp``). Put nothing that varies before the first passage.
+
+    Parts are tokenized apart, so each cut sits where the tokenizer would cut the whole text anyway: a
+    passage takes the space before its first word and the line break after its last (BPE joins a word to
+    the space before it, and a full stop to the line break after it)."""
+    parts: list[str] = ["Passages:\n"]
+    for n, text in passages:
+        parts += [f"[{n}]", Passage(f" {text.strip()}\n")]
+    parts.append(f"Question: {question}\n{ANSWER_LANGUAGE[language]}")
     return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": tuple(parts)}]
 
 

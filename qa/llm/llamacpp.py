@@ -43,13 +43,14 @@ class _Segment:
 
 class LlamaGenerator:
     def __init__(self, name: str, path: Path, threads: int = 2, n_ctx: int = 4096,
-                 states: StateStore | None = None, model_id: str = "") -> None:
+                 states: StateStore | None = None, model_id: str = "", recompute: int = 0) -> None:
         from llama_cpp import Llama
 
         self.name = name
         self.path = path
         self.last_usage = Usage()
         self.states = states
+        self.recompute = max(0, recompute)
         self.model_id = model_id or str(path)
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self._grammars: dict[str, object] = {}
@@ -279,22 +280,30 @@ class LlamaGenerator:
         for i in range(kept, last + 1):
             if segments[i].passage:
                 states[i], computed = self._state(context, segments[i].tokens)
-                reused += 0 if computed else len(segments[i].tokens)
+                reused += 0 if computed else len(segments[i].tokens) - self._recomputed(i, first, segments[i])
 
         start, scratch = len(context), 1
         between: list[tuple[list[int], int, int]] = []  # (tokens, first position, sequence)
+        piece: list[int] = []  # tokens to compute, up to the next stored cells
         for i in range(kept, last + 1):
-            position = starts[i]
-            if i in states:
-                data = states[i].data
-                buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
-                if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buffer, len(data), scratch) == 0:
-                    raise RuntimeError("llama.cpp refused a passage state")
-                llama_cpp.llama_memory_seq_add(memory, scratch, start, -1, position - start)
-                llama_cpp.llama_memory_seq_cp(memory, scratch, 0, -1, -1)
-                llama_cpp.llama_memory_seq_rm(memory, scratch, -1, -1)
-            else:
-                between.append((segments[i].tokens, position, 2 + len(between)))
+            position, segment = starts[i], segments[i]
+            window = self._recomputed(i, first, segment) if segment.passage else 0
+            if i not in states or window == len(segment.tokens):
+                piece += segment.tokens
+                continue
+            data = states[i].data
+            buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+            if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buffer, len(data), scratch) == 0:
+                raise RuntimeError("llama.cpp refused a passage state")
+            llama_cpp.llama_memory_seq_add(memory, scratch, start, -1, position - start)
+            llama_cpp.llama_memory_seq_cp(memory, scratch, 0, position + window, -1)
+            llama_cpp.llama_memory_seq_rm(memory, scratch, -1, -1)
+            piece += segment.tokens[:window]  # computed again, now that the passages before it precede it
+            if piece:
+                between.append((piece, position + window - len(piece), 2 + len(between)))
+            piece = []
+        if piece:
+            between.append((piece, starts[last + 1] - len(piece), 2 + len(between)))
         for pieces, position, seq in between:
             llama_cpp.llama_memory_seq_cp(memory, 0, seq, 0, position)
         if between:
@@ -308,6 +317,12 @@ class LlamaGenerator:
         llm.n_tokens = end
         llm.eval(tokens[end:])  # the question: leaves the logits of the first answer token
         return reused
+
+    def _recomputed(self, index: int, first: int, segment: _Segment) -> int:
+        """How many leading tokens of a stored passage are computed again in place: none for the first
+        passage (its state was computed right where it sits), ``recompute`` for the others, whose stored
+        cells never attended to the passages before them."""
+        return 0 if index == first else min(self.recompute, len(segment.tokens))
 
     def _common_prefix(self, tokens: list[int]) -> int:
         n = 0
