@@ -243,6 +243,7 @@ class Figure:
     written: str  # as the passage writes it, with the word after it when that says what it counts
     sentence: tuple[int, int]  # offsets of its sentence in the passage
     relevance: int  # how much of the question its sentence covers, 2 more when it counts what is asked
+    asked: bool = False  # the word after it (or after the figure before it) is the thing the question counts
 
 
 def is_quantity_question(question: str) -> bool:
@@ -278,7 +279,7 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
             coverage = sum(1 for forms in concepts if forms & terms)
             counts = ""
             for match in _NUMBER.finditer(sentence):
-                if _is_date(sentence, match):
+                if _is_date(sentence, match) or _in_address(sentence, match):
                     continue
                 unit = _word_after(sentence, match.end())
                 if unit.lower() in NOT_NAMES or unit.lower() in MONTH_OF:
@@ -286,8 +287,17 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
                 counts = unit or counts
                 asked = bool(counts and counted & text_terms(counts))
                 figures.append(Figure(n, normalise_number(match.group(0)), f"{match.group(0)} {unit}".strip(),
-                                      (s, e), coverage + 2 * asked))
+                                      (s, e), coverage + 2 * asked, asked))
     return figures
+
+
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|co|id|org|net|go|ac)\b\S*|\S*[^\W\d_]\d\S*|\S*\d[^\W\d_]\S*"
+                      r"|\S+/\S+")
+
+
+def _in_address(text: str, match: re.Match) -> bool:
+    """Digits of a URL, a path, or an id that mixes letters and digits ("B4", "covid19") count nothing."""
+    return any(a.start() <= match.start() and match.end() <= a.end() for a in _ADDRESS.finditer(text))
 
 
 def _word_after(text: str, position: int) -> str:
@@ -311,14 +321,16 @@ class FigureCheck:
     best: list[Figure]  # the figures whose sentences cover the question best (within the margin), best first
     matched: int = 0  # relevance of the answer's figure (of the best figure when the answer gives none or fails)
 
-    def others(self, answer: str) -> list[tuple[int, str]]:
-        """The figures that match the question at least as well as the answer's and that it leaves out, as
-        (passage number, "10.000 tentara"), one per value: articles often disagree on counts, and a small
-        model reports only one of them."""
+    def others(self, answer: str, most: int = 2) -> list[tuple[int, str]]:
+        """At most ``most`` figures that count what the question counts, match it at least as well as the
+        answer's and that it leaves out, as (passage number, "10.000 tentara"), one per value: articles often
+        disagree on counts, and a small model reports only one of them. A figure of something else is noise."""
         seen = {normalise_number(n) for n in _NUMBER.findall(_MARKER.sub(" ", answer))}
         found = []
         for figure in self.best:
-            if figure.relevance >= self.matched and figure.value not in seen:
+            if len(found) == most:
+                break
+            if figure.asked and figure.relevance >= self.matched and figure.value not in seen:
                 seen.add(figure.value)
                 found.append((figure.n, figure.written))
         return found

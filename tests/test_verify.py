@@ -205,3 +205,26 @@ def test_a_marker_after_the_full_stop_belongs_to_the_sentence_before():
 def test_an_answer_of_markers_alone_fails():
     checked = check_answer("[2]", [P1, P2], evidence=[1, 2])
     assert not checked.ok and checked.problems == ["the answer has no words, only markers"]
+
+
+def test_digits_of_addresses_and_ids_are_no_figures():
+    from qa.verify import passage_figures
+
+    text = ("Sumber: https://news.detik.com/berita/d-8123456/banjir-2025 dan www.bnpb.go.id/data/838. "
+            "Rumah di blok B4 dan tipe covid19 tercatat, dan 120 rumah terendam banjir.")
+    assert [f.value for f in passage_figures("Berapa rumah yang terendam?", "id", [text])] == ["120"]
+
+
+def test_other_figures_count_what_the_question_counts_and_are_at_most_two():
+    from qa.verify import check_figures
+
+    passages = ["Sebanyak 120 rumah terendam banjir selama 13 hari di 8 desa.",
+                "BPBD mencatat 150 rumah terendam banjir. Warga menyebut 200 rumah terendam banjir.",
+                "Pemerintah menyebut 90 rumah terendam banjir."]
+    found = check_figures("Berapa rumah yang terendam banjir?", "id", "120 rumah [1]", passages)
+    assert found.others("120 rumah [1]") == [(2, "150 rumah"), (2, "200 rumah")]
+    assert found.others("120 rumah [1]", most=5) == [(2, "150 rumah"), (2, "200 rumah"), (3, "90 rumah")]
+    # an answer without a figure, passages whose figures count days and villages: nothing to add
+    vague = check_figures("Berapa rumah yang terendam banjir?", "id", "Banyak rumah [1]",
+                          ["Banjir merendam rumah warga selama 13 hari di 8 desa."])
+    assert vague.best and vague.others("Banyak rumah [1]") == []
