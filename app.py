@@ -45,14 +45,18 @@ def sources_html(answer, show_all: bool = False) -> str:
 
     if answer is None:
         return ""
-    if answer.abstained:
+    if answer.abstained and answer.related:
+        head = ("<p><b>No answer:</b> the articles do not say. The closest passage is shown as related; it does "
+                "not answer the question.</p>")
+    elif answer.abstained:
         head = "<p><b>No answer:</b> the articles do not say. Nothing is cited.</p>"
     elif answer.extractive:
         head = "<p><b>Quoted, not generated:</b> the model's answer failed the checks against the articles.</p>"
     else:
         head = ""
     cited = {c.passage for c in answer.citations}
-    shown = answer.passages if show_all else answer.citations
+    related = {c.passage for c in answer.related}
+    shown = answer.passages if show_all else answer.citations + answer.related
     blocks = []
     for c in shown:
         origin = ", ".join(html.escape(part) for part in (c.source, c.date) if part)
@@ -60,7 +64,8 @@ def sources_html(answer, show_all: bool = False) -> str:
             link = f'<a href="{html.escape(c.source_url, quote=True)}" target="_blank" rel="noopener">{origin or "source"}</a>'
             origin = link
         where = f"page {c.page}" if c.page else f"paragraph {c.paragraph}"
-        mark = "cited" if c.passage in cited else "retrieved, not cited"
+        mark = "cited" if c.passage in cited else "related, does not answer" if c.passage in related else \
+            "retrieved, not cited"
         blocks.append(
             f"<details {'open' if c.passage in cited else ''}><summary>[{c.n}] {html.escape(c.title)}"
             f"{' — ' + origin if origin else ''} · {where} · score {c.score:.2f} · {mark}</summary>"

@@ -67,6 +67,7 @@ class Answer:
     problems: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     raw_output: str = ""  # what the model wrote, for inspection
+    related: list[Citation] = field(default_factory=list)  # an abstention's closest passage: it does not answer
 
     def to_json(self) -> dict:
         return {
@@ -76,6 +77,7 @@ class Answer:
             "extractive": self.extractive,
             "standalone_question": self.standalone_question,
             "citations": [c.to_json() for c in self.citations],
+            "related": [c.to_json() for c in self.related],
             "passages": [dict(p.to_json(), score=p.score) for p in self.passages],
             "problems": self.problems,
             "timings": self.timings,
@@ -166,11 +168,13 @@ class Assistant:
             texts = [shown[n].passage.text if n in shown else None for n in range(1, max(numbers, default=0) + 1)]
             decided = decision.after_generation(
                 standalone, language, raw, texts,
-                closest_sentence=lambda: self.evidence.closest_sentence(standalone, list(shown.items()), language))
+                closest_sentence=lambda: self.evidence.closest_sentence(standalone, list(shown.items()), language),
+                coverage=self.settings.quote_coverage)
 
         given = {n: _citation(n, r) for n, r in shown.items()}
         answer = Answer(question=question, answer=decided.text, abstained=decided.abstained,
                         extractive=decided.extractive, citations=[given[n] for n in decided.citations],
+                        related=[given[n] for n in decided.related],
                         passages=list(given.values()), standalone_question=standalone, language=language,
                         problems=list(decided.problems), raw_output=raw)
         answer.timings = {

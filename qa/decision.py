@@ -10,7 +10,10 @@
    how-many question, its figure is one that the question asks for (``verify.check_figures``).
 4. Otherwise **quote**, marked extractive: for a how-many question, the sentence that gives the figure asked
    for; else the shown sentence that best matches the question (``EvidenceSelector.closest_sentence``; not
-   the model's pick, as its answer failed).
+   the model's pick, as its answer failed). A quote is only an answer when its sentence holds the kind of
+   thing asked for and enough of the question's words (``verify.quote_misses``); otherwise **abstain**, and
+   give its passage as related, not as a citation: the closest sentence to an unanswerable question is
+   still the closest sentence.
 5. After an answer or a quote to a how-many question, **list the other figures** that match the question at
    least as well, each cited: articles often disagree on counts, and a small model reports only one.
 
@@ -24,7 +27,8 @@ from typing import Callable, Sequence
 
 from qa import prompts
 from qa.language import Language
-from qa.verify import FigureCheck, check_answer, check_figures, missing_question_terms, parse_model_output, strip_markers
+from qa.verify import (FigureCheck, check_answer, check_figures, missing_question_terms, parse_model_output,
+                       quote_misses, strip_markers)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Decision:
     abstained: bool = False
     extractive: bool = False  # a quote from a passage, not the model's text
     problems: tuple[str, ...] = ()  # why the model's answer was changed or refused
+    related: tuple[int, ...] = ()  # an abstention's closest passage, shown as related: it does not answer
 
 
 def abstention(language: Language, problem: str) -> Decision:
@@ -49,9 +54,10 @@ def before_generation(question: str, passages: Sequence[str], language: Language
 
 
 def after_generation(question: str, language: Language, raw: str, shown: Sequence[str | None],
-                     closest_sentence: Callable[[], tuple[int, str]]) -> Decision:
+                     closest_sentence: Callable[[], tuple[int, str]], coverage: float) -> Decision:
     """Rules 2–5 for what the model wrote (``raw``). ``shown[n - 1]`` is the text of passage [n] as the model
-    saw it, None for a retrieved passage it was not shown; ``closest_sentence`` gives (n, sentence) to quote."""
+    saw it, None for a retrieved passage it was not shown; ``closest_sentence`` gives (n, sentence) to quote;
+    ``coverage`` is ``Settings.quote_coverage``."""
     evidence, answer_text = parse_model_output(raw)
     if evidence is None or not (answer_text or evidence):
         return abstention(language, "the model found no passage that states the answer")
@@ -67,6 +73,10 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
         n, quoted = best.n, (shown[best.n - 1] or "")[s:e]
     else:
         n, quoted = closest_sentence()
+    misses = quote_misses(question, language, quoted, coverage)
+    if misses:
+        return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, problems=tuple(problems + misses),
+                        related=(n,))
     quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{strip_markers(quoted)}” [{n}]"
     text, citations = _with_other_figures(quote, [n], figures, language)
     return Decision(text, tuple(citations), extractive=True, problems=tuple(problems))

@@ -8,6 +8,7 @@ what their findings mean for the answer.
 - ``check_figures``: for a how-many question, whether the answer's figure is one the question asks for.
 - ``missing_question_terms``: names and numbers of the question that no retrieved passage mentions.
 - ``supporting_span``: the sentence of a cited passage to highlight for the reader.
+- ``quote_misses``: why a sentence quoted in place of a failed answer does not answer the question.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
 from qa.language import Language, glossary_has, normalise_number, text_terms, word_forms
-from qa.lexicon import FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NOT_NAMES
+from qa.lexicon import DATE_WORDS, FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NOT_NAMES
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
@@ -359,3 +360,56 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
         return FigureCheck([], best, max(scores))
     return FigureCheck([f"{', '.join(sorted(given))} is not the figure the question asks for; passage "
                         f"[{best[0].n}] gives {best[0].written}"], best, top)
+
+
+# ---------------------------------------------------------------- quotes: does the sentence answer the question?
+
+_WHEN = re.compile(r"\b(?:when|what\s+(?:year|date|day|month|time)|kapan|tanggal\s+berapa"
+                   r"|(?:tahun|bulan|hari)\s+(?:apa|berapa))\b", re.IGNORECASE)
+_WHO = re.compile(r"\b(?:who|whom|whose|siapa)\b", re.IGNORECASE)
+_WHERE = re.compile(r"\b(?:where|di\s*mana|ke\s*mana|dari\s*mana)\b", re.IGNORECASE)
+
+
+def question_type(question: str) -> str:
+    """What kind of thing the question asks for: "quantity", "when", "who", "where", or "" for anything else."""
+    if is_quantity_question(question):
+        return "quantity"
+    for kind, pattern in (("when", _WHEN), ("who", _WHO), ("where", _WHERE)):
+        if pattern.search(question):
+            return kind
+    return ""
+
+
+def quote_misses(question: str, language: Language, sentence: str, coverage: float) -> list[str]:
+    """Why ``sentence`` is no answer to ``question``, empty when it may be one: it must hold the kind of thing
+    asked for (a figure that is not a date for how many, a date or day for when, a name the question does not
+    already give for who and where) and at least ``coverage`` of the question's content words, in any of
+    their forms. A sentence that merely shares a topic with the question is not an answer to it."""
+    misses = []
+    kind = question_type(question)
+    if kind == "quantity" and not any(not _is_date(sentence, m) for m in _NUMBER.finditer(sentence)):
+        misses.append("the quoted sentence gives no figure")
+    elif kind == "when" and not _says_when(sentence):
+        misses.append("the quoted sentence gives no date")
+    elif kind in ("who", "where") and not _new_names(sentence, question):
+        misses.append(f"the quoted sentence names no one the question does not ({kind})")
+    concepts = [forms | {a for w in forms for a in NAME_ALIASES.get(w, ())} for forms in word_forms(question, language)]
+    if concepts:
+        terms = text_terms(sentence)
+        held = sum(1 for forms in concepts if forms & terms)
+        if held < coverage * len(concepts):
+            misses.append(f"the quoted sentence holds {held} of the question's {len(concepts)} words")
+    return misses
+
+
+def _says_when(sentence: str) -> bool:
+    words = {w.lower() for w in _WORD.findall(sentence)}
+    if words & DATE_WORDS or "tanggal" in words or any(w in MONTH_OF for w in words):
+        return True
+    return any(_is_date(sentence, m) for m in _NUMBER.finditer(sentence))
+
+
+def _new_names(sentence: str, question: str) -> list[str]:
+    asked = {w.lower().strip("'’-") for w in _WORD.findall(question)}
+    return [w for i, w in enumerate(_WORD.findall(sentence))
+            if _is_name(w, first=i == 0) and not word_in(w.lower().strip("'’-"), asked)]

@@ -4,6 +4,7 @@ scripted generator and the hashing test embedder (no model files, milliseconds a
 import pytest
 
 from doubles import HashingEmbedder, ScriptedGenerator
+from qa import prompts
 from qa.assistant import Answer, Assistant, QuestionError
 from qa.llm.base import content_text
 from qa.evaluate import DEFAULT_GOLD, answer_is_correct, load_gold
@@ -113,6 +114,18 @@ def test_invented_fact_falls_back_to_a_quoted_sentence(hashed_seeds_index):
         PYONGYANG)
     assert answer.extractive and "2021" in " ".join(answer.problems)
     assert "The New York Times" in answer.answer and answer.answer.endswith("]")
+
+
+def test_a_quote_that_does_not_answer_is_declined_and_its_passage_given_as_related(hashed_seeds_index):
+    import app
+
+    question = "How much did Russia pay for the charter flights?"
+    answer = scripted(hashed_seeds_index, "EVIDENCE: 1\nANSWER: Russia paid 300 million dollars [1].").ask(question)
+    assert answer.abstained and not answer.citations and answer.answer == prompts.ABSTAIN_REPLY["en"]
+    assert len(answer.related) == 1 and answer.to_json()["related"][0]["passage"] == answer.related[0].passage
+    assert any(p.startswith("the quoted sentence") for p in answer.problems)
+    panel = app.sources_html(answer)
+    assert "related, does not answer" in panel and "The closest passage is shown as related" in panel
 
 
 def test_model_saying_none_abstains(hashed_seeds_index):

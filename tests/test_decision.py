@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from qa import prompts
+from functools import partial
+
 from qa.decision import after_generation, before_generation
+from qa.settings import Settings
+
+decide = partial(after_generation, coverage=Settings().quote_coverage)
 
 PASSAGES = [
     "Surat kabar The New York Times melaporkan bahwa pengerahan pasukan itu adalah permintaan dari Pyongyang.",
@@ -28,12 +33,12 @@ def test_rule_1_abstains_without_passages_or_when_a_name_of_the_question_is_in_n
 
 @pytest.mark.parametrize("raw", ["EVIDENCE: NONE\nANSWER: NONE", "EVIDENCE: NONE\nANSWER: Pyongyang [1]", "", "EVIDENCE: \nANSWER: "])
 def test_rule_2_abstains_when_the_model_names_no_evidence(raw):
-    decided = after_generation("Who asked for the deployment?", "en", raw, PASSAGES, never)
+    decided = decide("Who asked for the deployment?", "en", raw, PASSAGES, never)
     assert decided.abstained and decided.text == prompts.ABSTAIN_REPLY["en"] and decided.citations == ()
 
 
 def test_rule_3_keeps_an_answer_its_passages_support_and_drops_markers_that_point_nowhere():
-    decided = after_generation("Who asked for the deployment?", "en",
+    decided = decide("Who asked for the deployment?", "en",
                                "EVIDENCE: 1\nANSWER: Pyongyang asked for it [1] [9].", PASSAGES, never)
     assert decided.text == "Pyongyang asked for it [1]." and decided.citations == (1,)
     assert not (decided.abstained or decided.extractive)
@@ -42,7 +47,7 @@ def test_rule_3_keeps_an_answer_its_passages_support_and_drops_markers_that_poin
 
 def test_rule_3_an_answer_citing_a_passage_the_model_was_not_shown_fails():
     shown = [PASSAGES[0], None, PASSAGES[2]]
-    decided = after_generation("Who asked for the deployment?", "en", "EVIDENCE: 2\nANSWER: Pyongyang [2]", shown,
+    decided = decide("Who asked for the deployment?", "en", "EVIDENCE: 2\nANSWER: Pyongyang [2]", shown,
                                lambda: (1, "permintaan dari Pyongyang."))
     assert decided.extractive and decided.citations == (1,)
 
@@ -54,7 +59,7 @@ def test_rule_4_quotes_the_closest_sentence_when_the_answer_invents_a_fact():
         asked.append(True)
         return 1, "Surat kabar The New York Times melaporkan [3] bahwa itu permintaan dari Pyongyang."
 
-    decided = after_generation("Which newspaper reported it?", "en",
+    decided = decide("Which newspaper reported it?", "en",
                                "EVIDENCE: 1\nANSWER: The Washington Post reported it on 23 December [1].", PASSAGES,
                                closest)
     assert asked and decided.extractive and not decided.abstained and decided.citations == (1,)
@@ -64,7 +69,7 @@ def test_rule_4_quotes_the_closest_sentence_when_the_answer_invents_a_fact():
 
 
 def test_rule_4_a_how_many_answer_with_a_figure_that_counts_something_else_is_replaced_by_the_asked_one():
-    decided = after_generation("How many casualties have North Korean troops suffered?", "en",
+    decided = decide("How many casualties have North Korean troops suffered?", "en",
                                "EVIDENCE: 2\nANSWER: 12,000 [2]", PASSAGES, never)
     assert decided.extractive and decided.citations[0] == 3 and "1.000 korban" in decided.text
     assert "12.000" not in decided.text
@@ -73,7 +78,27 @@ def test_rule_4_a_how_many_answer_with_a_figure_that_counts_something_else_is_re
 
 def test_rule_5_a_right_figure_gets_the_other_figures_that_match_as_well():
     passages = PASSAGES[:2] + ["Badan intelijen Korea Selatan memperkirakan 10.000 tentara Korea Utara dikerahkan."]
-    decided = after_generation("How many North Korean troops have been deployed?", "en",
+    decided = decide("How many North Korean troops have been deployed?", "en",
                                "EVIDENCE: 2\nANSWER: 12,000 [2]", passages, never)
     assert not decided.extractive
     assert decided.text == f"12,000 [2] {prompts.OTHER_FIGURES['en']} 10.000 tentara [3]." and decided.citations == (2, 3)
+
+
+def test_rule_4_declines_when_the_closest_sentence_does_not_answer_and_gives_it_as_related():
+    closest = lambda: (1, PASSAGES[0])  # noqa: E731
+    priced = decide("How much did the army pay for the vehicles?", "en",
+                    "EVIDENCE: 1\nANSWER: It paid 5 million dollars [1].", PASSAGES, closest)
+    assert priced.abstained and priced.text == prompts.ABSTAIN_REPLY["en"]
+    # the figure sentence is the quote a how-many question gets, and it counts troops, not vehicles
+    assert priced.citations == () and priced.related == (2,)
+    assert any("holds 1 of the question's 3 words" in p for p in priced.problems)
+    unpriced = decide("How much did the army pay for the vehicles?", "en", "EVIDENCE: 1\nANSWER: It paid Rp5 miliar [1].",
+                      PASSAGES[:1], closest)
+    assert unpriced.abstained and unpriced.related == (1,)
+    assert "the quoted sentence gives no figure" in unpriced.problems
+    when = decide("Kapan surat kabar itu melaporkan permintaan Pyongyang?", "id",
+                  "EVIDENCE: 1\nANSWER: Pada 5 Mei [1].", PASSAGES, closest)
+    assert when.abstained and "the quoted sentence gives no date" in when.problems
+    off_topic = decide("Which ministry announced the hospital budget cuts?", "en",
+                       "EVIDENCE: 1\nANSWER: The Jakarta ministry [1].", PASSAGES, closest)
+    assert off_topic.abstained and any("holds 0 of the question's" in p for p in off_topic.problems)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from qa.verify import check_answer, markers, missing_question_terms, parse_model_output, unsupported_facts
+from qa.verify import (check_answer, markers, missing_question_terms, parse_model_output, question_type, quote_misses,
+                       unsupported_facts)
 
 P1 = "Diperkirakan hingga 12.000 tentara Korea Utara telah dikerahkan untuk mendukung pasukan Rusia."
 P2 = "Pada tanggal 23 Desember, The New York Times melaporkan bahwa pengerahan itu adalah permintaan dari Pyongyang."
@@ -228,3 +229,32 @@ def test_other_figures_count_what_the_question_counts_and_are_at_most_two():
     vague = check_figures("Berapa rumah yang terendam banjir?", "id", "Banyak rumah [1]",
                           ["Banjir merendam rumah warga selama 13 hari di 8 desa."])
     assert vague.best and vague.others("Banyak rumah [1]") == []
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many troops were sent?", "quantity"), ("Berapa jumlah korban?", "quantity"),
+    ("When did they meet?", "when"), ("Sejak kapan pasukan itu di sana?", "when"), ("In what year was it?", "when"),
+    ("What year did it start?", "when"), ("Who asked for it?", "who"), ("Siapa yang meminta?", "who"),
+    ("Where did they meet?", "where"), ("Di mana mereka bertemu?", "where"), ("Why did they go?", ""),
+])
+def test_question_type(question, kind):
+    assert question_type(question) == kind
+
+
+def test_a_quote_must_hold_the_kind_of_thing_asked_for():
+    sentence = "Putin dan Kim bertemu di wilayah Amur, Rusia pada September 2023."
+    assert quote_misses("Where did Putin and Kim meet?", "en", sentence, 0.34) == []
+    assert quote_misses("When did Putin and Kim meet?", "en", sentence, 0.34) == []
+    assert quote_misses("How many times did Putin and Kim meet?", "en", sentence, 0.34) == [
+        "the quoted sentence gives no figure"]  # 2023 is a year, not a count
+    assert quote_misses("Who did Putin meet?", "en", "Putin bertemu di Amur.", 0.0) == []  # Amur: a name not asked
+    assert quote_misses("Who did Putin meet?", "en", "Putin datang ke sana.", 0.0) == [
+        "the quoted sentence names no one the question does not (who)"]
+    assert quote_misses("Kapan mereka bertemu?", "id", "Mereka bertemu pada hari Senin.", 0.34) == []
+
+
+def test_a_quote_must_hold_enough_of_the_questions_words():
+    sentence = "Sekitar 11.000 tentara Korea Utara dikirim ke wilayah Kursk."
+    assert quote_misses("How many North Korean soldiers were sent to Kursk?", "en", sentence, 0.5) == []
+    misses = quote_misses("How many hospitals were built with the budget?", "en", sentence, 0.34)
+    assert misses == ["the quoted sentence holds 0 of the question's 3 words"]
