@@ -26,10 +26,11 @@ MONTHS = {
 }
 MONTH_OF = {name: number for number, names in MONTHS.items() for name in names}
 
-# Words that make a sentence say when, besides years, months and "tanggal": days and relative dates.
+# Words that make a sentence say when, besides years, months and "tanggal": days, seasons, relative dates.
 DATE_WORDS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday yesterday today tonight tomorrow ago
-    senin selasa rabu kamis jumat sabtu minggu kemarin besok lusa silam lalu""".split())
+    summer winter spring autumn
+    senin selasa rabu kamis jumat sabtu minggu kemarin besok lusa silam lalu musim""".split())
 
 # English names and words as Indonesian articles write them, where spelling alone does not tell.
 NAME_ALIASES = {
