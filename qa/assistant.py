@@ -19,7 +19,7 @@ from qa.language import Language, detect_language
 from qa.llm import Generator, Usage, collect, generator_from_settings
 from qa.retrieve import RetrievedPassage, Retriever
 from qa.settings import Settings
-from qa.verify import parse_model_output
+from qa.verify import parse_model_output, unsupported_facts
 
 if TYPE_CHECKING:
     from qa.collection import Collection
@@ -171,8 +171,14 @@ class Assistant:
                 closest_sentence=lambda: self.evidence.closest_sentence(standalone, list(shown.items()), language),
                 coverage=self.settings.quote_coverage)
 
+        text = decided.text
+        if self.settings.translate_quotes and decided.quoted and language == "en" and \
+                detect_language(decided.quoted, default="en") == "id":
+            translation = self._translate(decided.quoted, usage)
+            if translation:
+                text = f"{text}\n{prompts.MACHINE_TRANSLATION} {translation}"
         given = {n: _citation(n, r) for n, r in shown.items()}
-        answer = Answer(question=question, answer=decided.text, abstained=decided.abstained,
+        answer = Answer(question=question, answer=text, abstained=decided.abstained,
                         extractive=decided.extractive, citations=[given[n] for n in decided.citations],
                         related=[given[n] for n in decided.related],
                         passages=list(given.values()), standalone_question=standalone, language=language,
@@ -229,6 +235,18 @@ class Assistant:
         if unchanged or len(rewritten) < 5 or len(rewritten) > 4 * len(question) + 200:
             return with_previous_question(question, history)  # a rewrite that resolved nothing
         return rewritten
+
+
+    def _translate(self, sentence: str, usage: Usage) -> str:
+        """An English rendering of a quoted Indonesian sentence, shown beneath the quote and labelled as machine
+        translation; "" when it names a name or number the sentence does not, or does not read as English."""
+        translated = collect(self.generator, prompts.translate_messages(sentence), grammar=prompts.REWRITE_GRAMMAR,
+                             max_tokens=2 * len(sentence.split()) + 30, stop=["\n"])
+        _add_usage(usage, self.generator.last_usage)
+        translated = " ".join(translated.split()).strip('"“” ')
+        if not translated or unsupported_facts(translated, sentence) or detect_language(translated, "en") != "en":
+            return ""
+        return translated
 
 
 def with_previous_question(question: str, history: Sequence[dict]) -> str:

@@ -39,6 +39,7 @@ class Decision:
     extractive: bool = False  # a quote from a passage, not the model's text
     problems: tuple[str, ...] = ()  # why the model's answer was changed or refused
     related: tuple[int, ...] = ()  # an abstention's closest passage, shown as related: it does not answer
+    quoted: str = ""  # a quote's sentence, as the article writes it
 
 
 def abstention(language: Language, problem: str) -> Decision:
@@ -79,7 +80,7 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
                         related=(n,))
     quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{strip_markers(quoted)}” [{n}]"
     text, citations = _with_other_figures(quote, [n], figures, language)
-    return Decision(text, tuple(citations), extractive=True, problems=tuple(problems))
+    return Decision(text, tuple(citations), extractive=True, problems=tuple(problems), quoted=strip_markers(quoted))
 
 
 def _with_other_figures(text: str, citations: list[int], figures: FigureCheck,

@@ -266,9 +266,13 @@ dari ini itu""".split())
 
 
 def in_language(answer: str, language: str) -> bool:
-    """Whether an answer reads as the question's language; names and figures alone are no evidence."""
+    """Whether an answer reads as the question's language; names and figures alone are no evidence. A quote
+    given with its machine translation is an exhibit in the article's language: the translation is judged."""
     from qa.lexicon import ENGLISH_FUNCTION_WORDS, INDONESIAN_FUNCTION_WORDS
+    from qa.prompts import MACHINE_TRANSLATION
 
+    if MACHINE_TRANSLATION in answer:
+        answer = re.sub(r"“[^”]*”", " ", answer)
     words = re.findall(r"[^\W\d_]+", re.sub(r"\[\d+\]", " ", answer).lower())
     english = sum(w in ENGLISH_FUNCTION_WORDS for w in words)
     indonesian = sum(w in INDONESIAN_FUNCTION_WORDS for w in words)

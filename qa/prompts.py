@@ -23,6 +23,10 @@ ANSWER_LANGUAGE = {
 
 REWRITE_SYSTEM = """Rewrite the user's last question so that it can be understood without the conversation: replace words such as "that", "it", "they", "itu", "tersebut" with what they refer to. Keep the language of the last question. Reply with the rewritten question only."""
 
+TRANSLATE_SYSTEM = """Translate the user's Indonesian sentence into English. Keep every name and number exactly as written. Reply with the English sentence only."""
+
+MACHINE_TRANSLATION = "Machine translation:"
+
 ABSTAIN_REPLY = {
     "en": "The articles don't say.",
     "id": "Artikel-artikel ini tidak menyebutkannya.",
@@ -93,6 +97,10 @@ def answer_messages(question: str, passages: Sequence[tuple[int, str]], language
         parts += [f"[{n}]", Passage(f" {text.strip()}\n")]
     parts.append(f"Question: {question}\n{ANSWER_LANGUAGE[language]}")
     return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": tuple(parts)}]
+
+
+def translate_messages(sentence: str) -> list[dict]:
+    return [{"role": "system", "content": TRANSLATE_SYSTEM}, {"role": "user", "content": sentence}]
 
 
 def rewrite_messages(question: str, history: Sequence[dict], max_turn_chars: int = 400) -> list[dict]:

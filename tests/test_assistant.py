@@ -86,8 +86,9 @@ def test_bad_questions_are_refused_clearly(assistant, question, message):
 
 # ---------------------------------------------------------------- scripted generator: the logic alone
 
-def scripted(index, *outputs) -> Assistant:
-    return Assistant(Retriever(index, HashingEmbedder(), Settings()), ScriptedGenerator(outputs))
+def scripted(index, *outputs, **settings) -> Assistant:
+    return Assistant(Retriever(index, HashingEmbedder(), Settings()), ScriptedGenerator(outputs),
+                     Settings(**settings))
 
 
 def shown_number(index, question: str, passage: str, k: int | None = None) -> int:
@@ -126,6 +127,23 @@ def test_a_quote_that_does_not_answer_is_declined_and_its_passage_given_as_relat
     assert any(p.startswith("the quoted sentence") for p in answer.problems)
     panel = app.sources_html(answer)
     assert "related, does not answer" in panel and "The closest passage is shown as related" in panel
+
+
+def test_an_indonesian_quote_to_an_english_question_gets_a_checked_machine_translation(hashed_seeds_index):
+    n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
+    failed = f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}]."
+    good = "The New York Times reported that the deployment was requested by Pyongyang."
+    answer = scripted(hashed_seeds_index, failed, good, translate_quotes=True).ask(PYONGYANG)
+    assert answer.extractive and answer.answer.endswith(f"\n{prompts.MACHINE_TRANSLATION} {good}")
+    assert "“" in answer.answer  # the original stays, and its citation
+    invented = scripted(hashed_seeds_index, failed, "The Washington Post reported it.", translate_quotes=True).ask(
+        PYONGYANG)
+    assert invented.extractive and prompts.MACHINE_TRANSLATION not in invented.answer
+    indonesian = scripted(hashed_seeds_index, failed, translate_quotes=True).ask(
+        "Surat kabar apa yang melaporkan permintaan Pyongyang itu?")
+    assert prompts.MACHINE_TRANSLATION not in indonesian.answer
+    off = scripted(hashed_seeds_index, failed).ask(PYONGYANG)  # the default: the quote alone
+    assert off.extractive and prompts.MACHINE_TRANSLATION not in off.answer
 
 
 def test_model_saying_none_abstains(hashed_seeds_index):

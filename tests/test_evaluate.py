@@ -144,6 +144,10 @@ def test_answer_language():
     assert not in_language("Rusia belum mengkonfirmasi maupun membantah keberadaan pasukan [1].", "en")
     assert in_language("Ketua DPR AS Mike Johnson.", "id")
     assert not in_language("The troops were sent by the North in the autumn.", "id")
+    quote = "The closest passage says: “Rusia belum mengkonfirmasi maupun membantah keberadaan pasukan itu.” [1]"
+    assert not in_language(quote, "en")
+    assert in_language(f"{quote}\nMachine translation: Russia has neither confirmed nor denied the troops' presence.", "en")
+    assert not in_language(f"{quote}\nMachine translation: Rusia belum mengkonfirmasi maupun membantah.", "en")
 
 
 def test_evidence_becomes_the_passages_that_hold_it():
