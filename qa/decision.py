@@ -7,7 +7,9 @@
    neither evidence nor an answer. (Rules 2–5: ``after_generation``.)
 3. **Answer** with the model's text when it passes its checks: markers point only at shown passages, and
    each sentence's names, numbers and months are in the passages it cites (``verify.check_answer``); for a
-   how-many question, its figure is one that the question asks for (``verify.check_figures``).
+   how-many question, its figure is one that the question asks for (``verify.check_figures``); no claim
+   leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
+   cited sentence denies (``verify.check_polarity``).
 4. Otherwise **quote**, marked extractive: for a how-many question, the sentence that gives the figure asked
    for; else the shown sentence that best matches the question (``EvidenceSelector.closest_sentence``; not
    the model's pick, as its answer failed). A quote is only an answer when its sentence holds the kind of
@@ -27,8 +29,8 @@ from typing import Callable, Sequence
 
 from qa import prompts
 from qa.language import Language
-from qa.verify import (FigureCheck, check_answer, check_figures, missing_question_terms, parse_model_output,
-                       quote_misses, strip_markers)
+from qa.verify import (FigureCheck, check_answer, check_figures, check_polarity, missing_question_terms,
+                       parse_model_output, quote_misses, strip_markers)
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,11 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
         return abstention(language, "the model found no passage that states the answer")
     checked = check_answer(answer_text, shown, evidence)
     figures = check_figures(question, language, checked.text, shown)
-    if checked.ok and not figures.problems:
+    polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
+    if checked.ok and not figures.problems and not polarity:
         text, citations = _with_other_figures(checked.text, checked.citations, figures, language)
         return Decision(text, tuple(citations), problems=tuple(checked.dropped))
-    problems = checked.dropped + checked.problems + figures.problems
+    problems = checked.dropped + checked.problems + figures.problems + polarity
     if figures.best:
         best = figures.best[0]
         s, e = best.sentence

@@ -32,6 +32,12 @@ DATE_WORDS = frozenset(
     summer winter spring autumn
     senin selasa rabu kamis jumat sabtu minggu kemarin besok lusa silam lalu musim""".split())
 
+# Words that deny what follows them, in either language; "not only" and "tak lama" deny nothing.
+NEGATIONS = frozenset("""not no never neither nor without cannot tidak tak belum bukan tanpa""".split())
+NOT_A_DENIAL = frozenset("""only just lama hanya cuma""".split())
+# A reply that opens with one of these says yes to a yes/no question.
+YES_WORDS = frozenset("""yes ya iya sudah benar masih""".split())
+
 # English names and words as Indonesian articles write them, where spelling alone does not tell.
 NAME_ALIASES = {
     "north": ("utara",), "south": ("selatan",), "east": ("timur",), "west": ("barat",),

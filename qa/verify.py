@@ -9,6 +9,7 @@ what their findings mean for the answer.
 - ``missing_question_terms``: names and numbers of the question that no retrieved passage mentions.
 - ``supporting_span``: the sentence of a cited passage to highlight for the reader.
 - ``quote_misses``: why a sentence quoted in place of a failed answer does not answer the question.
+- ``check_polarity``: an answer that drops the "not" of the sentence it cites.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
 from qa.language import Language, glossary_has, normalise_number, text_terms, word_forms
-from qa.lexicon import DATE_WORDS, FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NOT_NAMES
+from qa.lexicon import (DATE_WORDS, FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NEGATIONS, NOT_A_DENIAL, NOT_NAMES,
+                        YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
@@ -270,7 +272,7 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
     """The counts and amounts the passages give (not years, not dates), each scored by how many of the
     question's words (in any of their forms) its sentence holds, plus 2 when the word after it (or after the
     figure before it in the sentence: "1.000 tentara …, lebih dari 3.000") is the thing the question counts."""
-    concepts = [forms | {a for w in forms for a in NAME_ALIASES.get(w, ())} for forms in word_forms(question, language)]
+    concepts = _concepts(question, language)
     counted = counted_forms(question, language)
     figures = []
     for n, text in enumerate(passages, start=1):
@@ -393,7 +395,7 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
         misses.append("the quoted sentence gives no date")
     elif kind in ("who", "where") and not _new_names(sentence, question):
         misses.append(f"the quoted sentence names no one the question does not ({kind})")
-    concepts = [forms | {a for w in forms for a in NAME_ALIASES.get(w, ())} for forms in word_forms(question, language)]
+    concepts = _concepts(question, language)
     if concepts:
         terms = text_terms(sentence)
         held = sum(1 for forms in concepts if forms & terms)
@@ -413,3 +415,73 @@ def _new_names(sentence: str, question: str) -> list[str]:
     asked = {w.lower().strip("'’-") for w in _WORD.findall(question)}
     return [w for i, w in enumerate(_WORD.findall(sentence))
             if _is_name(w, first=i == 0) and not word_in(w.lower().strip("'’-"), asked)]
+
+
+# ---------------------------------------------------------------- polarity: is the "not" of the passage kept?
+
+_YES_NO_QUESTION = re.compile(r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|"
+                              r"apakah)\b", re.IGNORECASE)
+
+
+def check_polarity(question: str, language: Language, answer: str, passages: Sequence[str | None]) -> list[str]:
+    """Claims that leave out a denial their cited sentence makes: "belum mengkonfirmasi" reported as "has
+    confirmed", or "yes" to a yes/no question whose best-matching cited sentence denies something. Each
+    sentence of the answer is held against the sentence of its cited passages that shares the most words with
+    it; a denial counts when it stands just before a word of the claim ("tidak lagi beroperasi"), in any of its
+    forms, and the claim has no denial of its own."""
+    problems = []
+    cited_all = [n for _, _, numbers in markers(answer) for n in numbers]
+    for s, e in sentence_spans(answer):
+        sentence = answer[s:e]
+        claim = _MARKER.sub(" ", sentence)
+        if _denies(claim):
+            continue
+        own = [n for _, _, numbers in markers(sentence) for n in numbers] or cited_all
+        support = _best_sentence(claim, language, [passages[n - 1] or "" for n in own if 1 <= n <= len(passages)])
+        concepts = _concepts(claim, language)
+        for denial, following in _denials(support):
+            if any(forms & text_terms(following) for forms in concepts):
+                problems.append(f"the cited sentence says {denial} {following!r} and the answer leaves the "
+                                f"{denial!r} out")
+                break
+    words = _WORD.findall(_MARKER.sub(" ", answer))
+    if _YES_NO_QUESTION.match(question) and words and words[0].lower() in YES_WORDS and cited_all:
+        support = _best_sentence(question, language,
+                                 [passages[n - 1] or "" for n in cited_all if 1 <= n <= len(passages)])
+        denial = next(iter(_denials(support)), None)
+        if denial:
+            problems.append(f"the answer says yes, and the cited sentence says {denial[0]} {denial[1]!r}")
+    return problems
+
+
+def _denies(text: str) -> bool:
+    return any(w.lower() in NEGATIONS for w in _WORD.findall(text)) or "n't" in text.lower()
+
+
+def _denials(sentence: str) -> list[tuple[str, str]]:
+    """(the denying word, the three words after it) for each denial in ``sentence``."""
+    words = _WORD.findall(sentence)
+    found = []
+    for i, word in enumerate(words):
+        following = words[i + 1:i + 4]
+        if word.lower() in NEGATIONS and following and following[0].lower() not in NOT_A_DENIAL:
+            found.append((word.lower(), " ".join(following)))
+    return found
+
+
+def _best_sentence(text: str, language: Language, passages: Sequence[str]) -> str:
+    """The sentence of ``passages`` that holds the most of ``text``'s words, in any of their forms."""
+    concepts = _concepts(text, language)
+    best, best_score = "", 0
+    for passage in passages:
+        for s, e in sentence_spans(passage):
+            terms = text_terms(passage[s:e])
+            score = sum(1 for forms in concepts if forms & terms)
+            if score > best_score:
+                best, best_score = passage[s:e], score
+    return best
+
+
+def _concepts(text: str, language: Language) -> list[frozenset[str]]:
+    """Each content word of ``text`` with its forms, Indonesian equivalents and name spellings."""
+    return [forms | {a for w in forms for a in NAME_ALIASES.get(w, ())} for forms in word_forms(text, language)]

@@ -102,3 +102,11 @@ def test_rule_4_declines_when_the_closest_sentence_does_not_answer_and_gives_it_
     off_topic = decide("Which ministry announced the hospital budget cuts?", "en",
                        "EVIDENCE: 1\nANSWER: The Jakarta ministry [1].", PASSAGES, closest)
     assert off_topic.abstained and any("holds 0 of the question's" in p for p in off_topic.problems)
+
+
+def test_rule_3_an_answer_that_drops_a_not_is_not_kept():
+    passages = ["Rusia belum mengkonfirmasi maupun membantah keberadaan pasukan Korea Utara di wilayahnya."]
+    decided = decide("Apakah Rusia sudah mengkonfirmasi keberadaan pasukan itu?", "id",
+                     "EVIDENCE: 1\nANSWER: Rusia telah mengkonfirmasi keberadaan pasukan Korea Utara [1].", passages,
+                     lambda: (1, passages[0]))
+    assert decided.extractive and any("leaves the 'belum' out" in p for p in decided.problems)

@@ -258,3 +258,30 @@ def test_a_quote_must_hold_enough_of_the_questions_words():
     assert quote_misses("How many North Korean soldiers were sent to Kursk?", "en", sentence, 0.5) == []
     misses = quote_misses("How many hospitals were built with the budget?", "en", sentence, 0.34)
     assert misses == ["the quoted sentence holds 0 of the question's 3 words"]
+
+
+POLARITY = ["Rusia belum mengkonfirmasi maupun membantah keberadaan pasukan Korea Utara di wilayahnya.",
+            "Misi satelit itu sudah berakhir dan tidak lagi beroperasi sejak 2017.",
+            "Permintaan itu datang dari Pyongyang, bukan Moskow. Tak lama kemudian pasukan dikirim."]
+
+
+def test_an_answer_that_drops_the_not_of_its_sentence_fails():
+    from qa.verify import check_polarity
+
+    assert check_polarity("Has Russia confirmed it?", "en", "Russia has confirmed the North Korean troops [1].",
+                          POLARITY) == ["the cited sentence says belum 'mengkonfirmasi maupun membantah' and the "
+                                        "answer leaves the 'belum' out"]
+    assert check_polarity("Has Russia confirmed it?", "en", "Russia has not confirmed the troops [1].", POLARITY) == []
+    assert check_polarity("Has Russia confirmed it?", "en", "Russia hasn't confirmed the troops [1].", POLARITY) == []
+    assert check_polarity("Who asked?", "en", "Pyongyang asked for it [3].", POLARITY) == []  # "bukan" is Moscow's
+    assert check_polarity("Who asked?", "en", "Moskow asked for it [3].", POLARITY) != []
+    assert check_polarity("When were troops sent?", "en", "Troops were sent soon after [3].", POLARITY) == []  # tak lama
+
+
+def test_yes_to_a_question_whose_sentence_denies_fails():
+    from qa.verify import check_polarity
+
+    assert check_polarity("Apakah satelit itu masih beroperasi?", "id", "Ya [2].", POLARITY) == [
+        "the answer says yes, and the cited sentence says tidak 'lagi beroperasi sejak'"]
+    assert check_polarity("Apakah satelit itu masih beroperasi?", "id", "Tidak, misi sudah berakhir [2].", POLARITY) == []
+    assert check_polarity("Who asked?", "en", "Yes [3].", POLARITY) == []  # not a yes/no question
