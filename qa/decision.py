@@ -50,7 +50,7 @@ def abstention(language: Language, problem: str) -> Decision:
 
 def before_generation(question: str, passages: Sequence[str], language: Language) -> Decision | None:
     """Rule 1: an abstention, or None when the model is to be asked. ``passages``: every retrieved text."""
-    missing = missing_question_terms(question, passages) if passages else ["(no passages)"]
+    missing = missing_question_terms(question, passages, language) if passages else ["(no passages)"]
     if missing:
         return abstention(language, f"no passage mentions {', '.join(repr(m) for m in missing)}")
     return None

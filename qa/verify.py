@@ -156,12 +156,12 @@ def prune_citations(text: str, passages: Sequence[str | None]) -> str:
 
 def unsupported_facts(claim: str, support: str) -> list[str]:
     """Numbers, months and names of ``claim`` that ``support`` does not contain."""
-    support_numbers = {normalise_number(n) for n in _NUMBER.findall(support)}
+    support_numbers = {_number_key(n) for n in _NUMBER.findall(support)}
     support_words = {w.lower().strip("'’-") for w in _WORD.findall(support)}
     support_months = {MONTH_OF[w] for w in support_words if w in MONTH_OF}
     missing = []
     for number in _NUMBER.findall(claim):
-        if normalise_number(number) not in support_numbers:
+        if _number_key(number) not in support_numbers:
             missing.append(number)
     for position, word in enumerate(_WORD.findall(claim)):
         word = re.sub(r"['’]s$", "", word)  # Ukraine's -> Ukraine
@@ -174,12 +174,46 @@ def unsupported_facts(claim: str, support: str) -> list[str]:
     return missing
 
 
-def missing_question_terms(question: str, passages: Sequence[str]) -> list[str]:
-    """Names and numbers of the question that none of the passages mention."""
-    words = _WORD.findall(question)
-    claim = " ".join(words[1:]) if words else ""  # the first word is capitalised anyway
+def _number_key(number: str) -> str:
+    """5.7 and 5,7 are one number once thousands separators are gone (English and Indonesian decimals)."""
+    return normalise_number(number).replace(",", ".")
+
+
+def missing_question_terms(question: str, passages: Sequence[str], language: Language = "en") -> list[str]:
+    """Names and numbers of the question that none of the passages mention. Hyphenated words count by their
+    parts ("US-Australia", "Al-Khoziny"). A capitalised English word that the glossary translates ("Finance
+    Minister", "SOE") counts when a translation is there. Within a multi-word name, the words before a word the
+    glossary does not know that is there count too (titles and first names: "Menkeu Purbaya", "David
+    Beckham"; not "Presiden Prancis Emmanuel Macron"), and so does a word the glossary knows when any other word
+    of the name is there ("Social Affairs Ministry" as "Kemensos")."""
+    words = [part for word in _WORD.findall(question) for part in word.split("-") if part]
+    support = " ".join(passages)
+    support = f"{support} {support.replace('-', ' ')}"
     numbers = " ".join(_NUMBER.findall(question))
-    return unsupported_facts(f"{claim} {numbers}", " ".join(passages))
+    missing = unsupported_facts(f"{' '.join(words[1:])} {numbers}", support)  # the first word is capitalised anyway
+    if not missing:
+        return []
+    terms = text_terms(support)
+    if language == "en":
+        missing = [m for m in missing
+                   if not (glossary_has(m.lower()) and any(forms & terms for forms in word_forms(m, "en")))]
+    absent = set(missing)
+    for run in _capitalised_runs(words):
+        found = [i for i, w in enumerate(run) if w not in absent and w.lower() not in NOT_NAMES]
+        last_name = max((i for i in found if not glossary_has(run[i].lower())), default=-1)
+        absent -= {w for i, w in enumerate(run) if i < last_name or (found and glossary_has(w.lower()))}
+    return [m for m in missing if m in absent]
+
+
+def _capitalised_runs(words: Sequence[str]) -> list[list[str]]:
+    """Runs of consecutive capitalised words: the words of one name ("Finance Minister Purbaya")."""
+    runs: list[list[str]] = [[]]
+    for word in words:
+        if word[:1].isupper():
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    return [r for r in runs if len(r) > 1]
 
 
 def word_in(word: str, vocabulary: set[str]) -> bool:

@@ -285,3 +285,18 @@ def test_yes_to_a_question_whose_sentence_denies_fails():
         "the answer says yes, and the cited sentence says tidak 'lagi beroperasi sejak'"]
     assert check_polarity("Apakah satelit itu masih beroperasi?", "id", "Tidak, misi sudah berakhir [2].", POLARITY) == []
     assert check_polarity("Who asked?", "en", "Yes [3].", POLARITY) == []  # not a yes/no question
+
+
+def test_question_terms_are_found_in_translation_by_their_parts_and_within_their_name():
+    passages = ["Menteri Keuangan Purbaya mengatakan dividen BUMN naik 5,7 persen.",
+                "Kesepakatan AS-Australia ditandatangani di Pondok Pesantren Al-Khoziny."]
+    assert missing_question_terms("Why did Finance Minister Purbaya say SOE dividends rose?", passages, "en") == []
+    assert missing_question_terms("Did dividends rise by 5.7 percent?", passages, "en") == []
+    assert missing_question_terms("What triggered the US-Australia deal at Al Khoziny?", passages, "en") == []
+    assert missing_question_terms("Apa kata Menkeu Purbaya?", passages, "id") == []
+    # a name stays a name: another word of it being there does not bring in one that is not
+    assert missing_question_terms("What did Minister Macron say about the SOE dividends?", passages, "en") == [
+        "Macron"]
+    assert missing_question_terms("What did Emmanuel Macron say?", passages, "en") == ["Emmanuel", "Macron"]
+    assert missing_question_terms("Apa kata Menteri Purbaya Emmanuel Macron?", passages, "id") == ["Emmanuel", "Macron"]
+    assert missing_question_terms("Did dividends rise by 5.8 percent?", passages, "en") == ["5.8"]
