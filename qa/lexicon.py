@@ -54,4 +54,5 @@ NAME_ALIASES = {
 NOT_NAMES = FUNCTION_WORDS | frozenset(
     """according however also both during since while yes no none although meanwhile up some many most
     several only more less over under nearly almost around approximately reportedly
-    menurut namun selain pada sejak meski meskipun sementara ya tidak""".split())
+    menurut namun selain pada sejak meski meskipun sementara ya tidak lalu kemudian lantas selanjutnya jadi
+    terus adapun sedangkan""".split())

@@ -300,3 +300,5 @@ def test_question_terms_are_found_in_translation_by_their_parts_and_within_their
     assert missing_question_terms("What did Emmanuel Macron say?", passages, "en") == ["Emmanuel", "Macron"]
     assert missing_question_terms("Apa kata Menteri Purbaya Emmanuel Macron?", passages, "id") == ["Emmanuel", "Macron"]
     assert missing_question_terms("Did dividends rise by 5.8 percent?", passages, "en") == ["5.8"]
+    # a follow-up joined to the question before it: its opening word is no name
+    assert missing_question_terms("Apa kata Menkeu Purbaya? Lalu menurut dia, berapa dividen BUMN?", passages, "id") == []
