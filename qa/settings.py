@@ -51,6 +51,9 @@ class Settings:
     # share of the question's content words a sentence quoted in place of a failed answer must hold to stand
     # as the answer (qa.decision, rule 4); below it kutip declines. Measured as a curve in the README
     quote_coverage: float = 0.34
+    # ask the model again, with the first cited passage alone, whether it states the answer; "no" declines
+    # (qa.decision, rule 3). Costs one short generation per answer
+    confirm_answers: bool = True
     # an English rendering under a quote in Indonesian given to an English question, labelled as machine
     # translation. Off by default: the 1.5B's renderings were not faithful often enough (README)
     translate_quotes: bool = False

@@ -104,7 +104,8 @@ NYT_PASSAGE = "002_b61871bac814194b#3"  # "â€¦ surat kabar The New York Times â€
 
 def test_supported_answer_is_kept(hashed_seeds_index):
     n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
-    answer = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: The New York Times reported it [{n}].").ask(PYONGYANG)
+    answer = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: The New York Times reported it [{n}].", "yes").ask(
+        PYONGYANG)
     assert answer.answer == f"The New York Times reported it [{n}]." and not answer.extractive
     assert [c.passage for c in answer.citations] == [NYT_PASSAGE]
 
@@ -146,6 +147,18 @@ def test_an_indonesian_quote_to_an_english_question_gets_a_checked_machine_trans
     assert off.extractive and prompts.MACHINE_TRANSLATION not in off.answer
 
 
+def test_an_answer_the_model_does_not_confirm_is_withdrawn(hashed_seeds_index):
+    n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
+    assistant = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: The New York Times reported it [{n}].", "no")
+    answer = assistant.ask(PYONGYANG)
+    assert answer.abstained and not answer.citations and [c.passage for c in answer.related] == [NYT_PASSAGE]
+    asked = content_text(assistant.generator.calls[1][1]["content"])
+    assert asked.startswith("Passage: ") and PYONGYANG in asked  # the cited passage alone, and the question
+    kept = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: The New York Times reported it [{n}].",
+                    confirm_answers=False).ask(PYONGYANG)  # the setting off: one generation, the answer kept
+    assert not kept.abstained and kept.citations
+
+
 def test_model_saying_none_abstains(hashed_seeds_index):
     answer = scripted(hashed_seeds_index, "EVIDENCE: NONE\nANSWER: NONE").ask("Siapa yang menang pemilihan di Korea Utara?")
     assert answer.abstained and answer.answer == "Artikel-artikel ini tidak menyebutkannya." and not answer.citations
@@ -160,7 +173,7 @@ def test_question_about_something_absent_abstains_without_asking_the_model(hashe
 
 def test_follow_up_uses_the_rewrite(hashed_seeds_index):
     a = scripted(hashed_seeds_index, "Which newspaper first reported that North Korea offered the troops?",
-                 "EVIDENCE: 1\nANSWER: The New York Times [1].")
+                 "EVIDENCE: 1\nANSWER: The New York Times [1].", "yes")
     answer = a.ask("Which newspaper first reported that?", history=[
         {"role": "user", "content": "Who proposed the troop deployment?"},
         {"role": "assistant", "content": "North Korea [1]."}])
@@ -182,7 +195,7 @@ def test_a_figure_that_counts_something_else_is_replaced_by_the_sentence_that_gi
 def test_a_right_figure_gets_the_others_the_articles_give(hashed_seeds_index):
     question = "How many North Korean troops have been deployed to Russia?"
     n = shown_number(hashed_seeds_index, question, "000_bf74d578131212df#11")
-    answer = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: 12,000 [{n}]").ask(question)
+    answer = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: 12,000 [{n}]", "yes").ask(question)
     assert not answer.extractive and answer.answer.startswith(f"12,000 [{n}] The articles also give other figures:")
     assert "10.000 tentara" in answer.answer
 
@@ -193,7 +206,7 @@ def test_the_assistant_follows_its_collection(tmp_path, articles_copy):
 
     settings = Settings().replace(articles_dir=articles_copy, index_dir=tmp_path / "index", embedder="test-hashing")
     collection = Collection(settings, embedder=HashingEmbedder())
-    assistant = Assistant.for_collection(collection, ScriptedGenerator(["EVIDENCE: 1\nANSWER: Pada hari Selasa [1]."]))
+    assistant = Assistant.for_collection(collection, ScriptedGenerator(["EVIDENCE: 1\nANSWER: Pada hari Selasa [1].", "yes"]))
     collection.add_pasted("Rapat PBB", "Dewan Keamanan PBB bertemu pada hari Selasa di New York.")
     answer = assistant.ask("Kapan Dewan Keamanan PBB bertemu?")
     assert [c.article for c in answer.citations] == ["rapat-pbb"] and not answer.extractive
@@ -210,7 +223,7 @@ def test_the_evidence_selector_numbers_the_passages_the_answer_cites(hashed_seed
 
     retriever = Retriever(hashed_seeds_index, HashingEmbedder(), Settings())
     last = retriever.search(PYONGYANG)[-1].passage
-    assistant = Assistant(retriever, ScriptedGenerator([f"EVIDENCE: 1\nANSWER: {last.text.split()[0]} [1]"]),
+    assistant = Assistant(retriever, ScriptedGenerator([f"EVIDENCE: 1\nANSWER: {last.text.split()[0]} [1]", "yes"]),
                           evidence=Reversing(retriever.embedder))
     answer = assistant.ask(PYONGYANG)
     assert answer.passages[0].passage == last.id and answer.passages[0].n == 1

@@ -110,3 +110,17 @@ def test_rule_3_an_answer_that_drops_a_not_is_not_kept():
                      "EVIDENCE: 1\nANSWER: Rusia telah mengkonfirmasi keberadaan pasukan Korea Utara [1].", passages,
                      lambda: (1, passages[0]))
     assert decided.extractive and any("leaves the 'belum' out" in p for p in decided.problems)
+
+
+def test_rule_3_an_answer_the_model_does_not_confirm_is_withdrawn_and_nothing_else_is():
+    from qa.decision import after_confirmation
+
+    answer = decide("Who asked for the deployment?", "en", "EVIDENCE: 1\nANSWER: Pyongyang asked for it [1].", PASSAGES,
+                    never)
+    assert after_confirmation(answer, True, "en") is answer
+    withdrawn = after_confirmation(answer, False, "en")
+    assert withdrawn.abstained and withdrawn.citations == () and withdrawn.related == (1,)
+    assert withdrawn.problems[-1] == "asked again, the model did not find the answer in passage [1]"
+    quote = decide("Which newspaper reported it?", "en", "EVIDENCE: 1\nANSWER: The Washington Post [1].", PASSAGES,
+                   lambda: (1, PASSAGES[0]))
+    assert quote.extractive and after_confirmation(quote, False, "en") is quote

@@ -63,7 +63,7 @@ def test_passage_html_is_escaped_in_the_sources_panel(hostile_index, e5):
     import app
 
     assistant = Assistant(Retriever(hostile_index, e5, Settings()),
-                          ScriptedGenerator(["EVIDENCE: 1\nANSWER: Pisang dijual seharga 5.000 rupiah [1]."]))
+                          ScriptedGenerator(["EVIDENCE: 1\nANSWER: Pisang dijual seharga 5.000 rupiah [1].", "yes"]))
     answer = assistant.ask("Berapa harga pisang per sisir di toko buah di Bogor?")
     panel = app.sources_html(answer, show_all=True)
     assert "&lt;script&gt;" in panel and "<script>" not in panel and "<img" not in panel
