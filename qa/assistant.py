@@ -241,7 +241,6 @@ class Assistant:
             return with_previous_question(question, history)  # a rewrite that resolved nothing
         return rewritten
 
-
     def _confirms(self, passage: str, question: str, usage: Usage) -> bool:
         """The model's yes or no to whether ``passage`` alone states the answer; anything but a no is a yes (a
         server that ignores the constraint)."""

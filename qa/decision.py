@@ -85,9 +85,10 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     if misses:
         return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, problems=tuple(problems + misses),
                         related=(n,))
-    quote = f"{prompts.EXTRACTIVE_PREFIX[language]} “{strip_markers(quoted)}” [{n}]"
-    text, citations = _with_other_figures(quote, [n], figures, language)
-    return Decision(text, tuple(citations), extractive=True, problems=tuple(problems), quoted=strip_markers(quoted))
+    quoted = strip_markers(quoted)
+    text, citations = _with_other_figures(f"{prompts.EXTRACTIVE_PREFIX[language]} “{quoted}” [{n}]", [n], figures,
+                                          language)
+    return Decision(text, tuple(citations), extractive=True, problems=tuple(problems), quoted=quoted)
 
 
 def _with_other_figures(text: str, citations: list[int], figures: FigureCheck,

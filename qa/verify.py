@@ -312,8 +312,7 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
     for n, text in enumerate(passages, start=1):
         for s, e in sentence_spans(text or ""):
             sentence = text[s:e]
-            terms = text_terms(sentence)
-            coverage = sum(1 for forms in concepts if forms & terms)
+            coverage = _held(concepts, sentence)
             counts = ""
             for match in _NUMBER.finditer(sentence):
                 if _is_date(sentence, match) or _in_address(sentence, match):
@@ -431,8 +430,7 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
         misses.append(f"the quoted sentence names no one the question does not ({kind})")
     concepts = _concepts(question, language)
     if concepts:
-        terms = text_terms(sentence)
-        held = sum(1 for forms in concepts if forms & terms)
+        held = _held(concepts, sentence)
         if held < coverage * len(concepts):
             misses.append(f"the quoted sentence holds {held} of the question's {len(concepts)} words")
     return misses
@@ -509,11 +507,16 @@ def _best_sentence(text: str, language: Language, passages: Sequence[str]) -> st
     best, best_score = "", 0
     for passage in passages:
         for s, e in sentence_spans(passage):
-            terms = text_terms(passage[s:e])
-            score = sum(1 for forms in concepts if forms & terms)
+            score = _held(concepts, passage[s:e])
             if score > best_score:
                 best, best_score = passage[s:e], score
     return best
+
+
+def _held(concepts: Sequence[frozenset[str]], text: str) -> int:
+    """How many of ``concepts`` (``_concepts``) ``text`` holds, in any of their forms."""
+    terms = text_terms(text)
+    return sum(1 for forms in concepts if forms & terms)
 
 
 def _concepts(text: str, language: Language) -> list[frozenset[str]]:

@@ -276,21 +276,22 @@ class LlamaGenerator:
         else:
             llama_cpp.llama_memory_seq_rm(memory, -1, starts[kept], -1)
             llm.n_tokens = starts[kept]
+        windows = {i: self._recomputed(i, first, segments[i]) for i in range(kept, last + 1) if segments[i].passage}
         states, reused = {}, starts[kept]
-        for i in range(kept, last + 1):
-            if segments[i].passage:
+        for i, window in windows.items():
+            if window < len(segments[i].tokens):  # a passage computed whole needs no stored state read
                 states[i], computed = self._state(context, segments[i].tokens)
-                reused += 0 if computed else len(segments[i].tokens) - self._recomputed(i, first, segments[i])
+                reused += 0 if computed else len(segments[i].tokens) - window
 
         start, scratch = len(context), 1
         between: list[tuple[list[int], int, int]] = []  # (tokens, first position, sequence)
         piece: list[int] = []  # tokens to compute, up to the next stored cells
         for i in range(kept, last + 1):
             position, segment = starts[i], segments[i]
-            window = self._recomputed(i, first, segment) if segment.passage else 0
-            if i not in states or window == len(segment.tokens):
+            if i not in states:  # text between passages, or a passage computed whole
                 piece += segment.tokens
                 continue
+            window = windows[i]
             data = states[i].data
             buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
             if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buffer, len(data), scratch) == 0:
