@@ -840,6 +840,9 @@ def _embed_rows(embedder: Embedder, records: Sequence[StoredPassage], vectors: n
                 rows: list[int], progress: Callable[[int, int], None] | None, batch: int = 16) -> None:
     if progress:
         progress(0, len(rows))
+    # Batches of passages of like length: a batched embedder pads each batch to its longest text
+    # (EmbeddingGemma on scale passages: 16.6 passages/s sorted against 12.7 in document order).
+    rows = sorted(rows, key=lambda i: len(records[i].text))
     for done in range(0, len(rows), batch):
         chunk = rows[done : done + batch]
         vectors[chunk] = embedder.embed_passages([records[i].text for i in chunk])

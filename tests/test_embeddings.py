@@ -28,6 +28,18 @@ def test_sentence_transformers_backend_loads_the_packaged_model_offline():
     assert int(np.argmax(vectors @ query)) == 0
 
 
+def test_sentence_transformers_vectors_match_float32_whatever_precision_the_cpu_gets():
+    from sentence_transformers import SentenceTransformer
+    from embeddings.sentence_transformers import resolve_model_path
+
+    embedder = get_embedder("sentence-transformers:all-MiniLM-L6-v2")
+    assert embedder.dtype in ("bfloat16", "float32")
+    texts = ["Menteri Keuangan mengumumkan defisit anggaran.", "The cat sat on the mat.", "Banjir melanda Jakarta."]
+    exact = SentenceTransformer(resolve_model_path("all-MiniLM-L6-v2"), device="cpu", local_files_only=True)
+    reference = exact.encode(texts, normalize_embeddings=True)
+    assert np.all(np.sum(embedder.embed_passages(texts) * reference, axis=1) > 0.99)
+
+
 def test_unknown_backend_is_refused_clearly():
     with pytest.raises(EmbedderError, match="unknown embedder 'word2vec'"):
         get_embedder("word2vec")

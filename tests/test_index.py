@@ -243,6 +243,24 @@ def test_every_long_phase_reports_progress(tmp_path, articles_copy):
     assert last["embedding"] == (2, 2) and last["stemming"] == (2, 2)  # only the new passages
 
 
+def test_each_passage_keeps_its_own_vector_though_embedded_in_length_order(tmp_path, articles_copy):
+    from doubles import HashingEmbedder
+
+    class BatchRecorder(HashingEmbedder):
+        batches: list[list[str]] = []
+
+        def embed_passages(self, texts):
+            self.batches.append(list(texts))
+            return super().embed_passages(texts)
+
+    embedder = BatchRecorder()
+    index, _ = sync_index(articles_copy, tmp_path / "index", embedder)
+    lengths = [len(text) for batch in embedder.batches for text in batch]
+    assert lengths == sorted(lengths) and len(lengths) == len(index) > 2
+    for row, passage in enumerate(index.passages):
+        assert np.allclose(index.vectors[row], HashingEmbedder().embed_passages([passage.text])[0], atol=1e-6)
+
+
 def segment_names(index_dir):
     return sorted(p.name for p in (index_dir / "segments").iterdir())
 
