@@ -171,10 +171,9 @@ class Assistant:
                 standalone, language, raw, texts,
                 closest_sentence=lambda: self.evidence.closest_sentence(standalone, list(shown.items()), language),
                 coverage=self.settings.quote_coverage)
-            if self.settings.confirm_answers and confirms_answers(self.generator.name) and \
-                    not (decided.abstained or decided.extractive) and decided.citations:
-                confirmed = self._confirms(texts[decided.citations[0] - 1] or "", standalone, usage)
-                decided = decision.after_confirmation(decided, confirmed, language)
+            if self.settings.confirm_answers and confirms_answers(self.generator.name):
+                decided = decision.after_confirmation(
+                    decided, lambda n: self._confirms(texts[n - 1] or "", standalone, usage), language)
 
         text = decided.text
         if self.settings.translate_quotes and decided.quoted and language == "en" and \

@@ -102,12 +102,15 @@ def _with_other_figures(text: str, citations: list[int], figures: FigureCheck,
             citations + [n for n in dict.fromkeys(n for n, _ in extra) if n not in citations])
 
 
-def after_confirmation(decided: Decision, confirmed: bool, language: Language) -> Decision:
-    """Rule 3, last part: ``confirmed`` is the model's own yes or no, asked again with the first passage the
-    answer cites alone, to whether that passage states the answer. A model's answer that the model does not
-    confirm is withdrawn; quotes and abstentions are left as they are."""
-    if confirmed or decided.abstained or decided.extractive or not decided.citations:
+def after_confirmation(decided: Decision, confirms: Callable[[int], bool], language: Language) -> Decision:
+    """Rule 3, last part: ``confirms(n)`` is the model's own yes or no, asked again with passage [n] alone, to
+    whether that passage states the answer; it is asked only of a model's answer, about the first passage the
+    answer cites. An answer the model does not confirm is withdrawn; quotes and abstentions are left as they
+    are."""
+    if decided.abstained or decided.extractive or not decided.citations:
         return decided
     n = decided.citations[0]
+    if confirms(n):
+        return decided
     return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, related=(n,),
                     problems=decided.problems + (f"asked again, the model did not find the answer in passage [{n}]",))

@@ -117,10 +117,12 @@ def test_rule_3_an_answer_the_model_does_not_confirm_is_withdrawn_and_nothing_el
 
     answer = decide("Who asked for the deployment?", "en", "EVIDENCE: 1\nANSWER: Pyongyang asked for it [1].", PASSAGES,
                     never)
-    assert after_confirmation(answer, True, "en") is answer
-    withdrawn = after_confirmation(answer, False, "en")
+    asked: list[int] = []
+    assert after_confirmation(answer, lambda n: asked.append(n) or True, "en") is answer and asked == [1]
+    withdrawn = after_confirmation(answer, lambda n: False, "en")
     assert withdrawn.abstained and withdrawn.citations == () and withdrawn.related == (1,)
     assert withdrawn.problems[-1] == "asked again, the model did not find the answer in passage [1]"
     quote = decide("Which newspaper reported it?", "en", "EVIDENCE: 1\nANSWER: The Washington Post [1].", PASSAGES,
                    lambda: (1, PASSAGES[0]))
-    assert quote.extractive and after_confirmation(quote, False, "en") is quote
+    assert quote.extractive and after_confirmation(quote, lambda n: asked.append(n) or False, "en") is quote
+    assert asked == [1]  # a quote is not put to the model

@@ -247,7 +247,9 @@ def test_each_passage_keeps_its_own_vector_though_embedded_in_length_order(tmp_p
     from doubles import HashingEmbedder
 
     class BatchRecorder(HashingEmbedder):
-        batches: list[list[str]] = []
+        def __init__(self):
+            super().__init__()
+            self.batches: list[list[str]] = []
 
         def embed_passages(self, texts):
             self.batches.append(list(texts))
