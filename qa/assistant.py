@@ -147,7 +147,8 @@ class Assistant:
         evidence = self.evidence.select(standalone, retrieved, language)
         shown = dict(sorted((e.n, e.passage) for e in evidence))  # [n] in the prompt and the answer -> passage
         numbers = list(shown)
-        decided = decision.before_generation(standalone, [r.passage.text for r in retrieved], language)
+        decided = decision.before_generation(
+            standalone, self.retriever.article_texts([r.passage.article for r in retrieved]), language)
 
         raw = ""
         first_token_ms = None
@@ -173,7 +174,8 @@ class Assistant:
                 coverage=self.settings.quote_coverage)
             if self.settings.confirm_answers and confirms_answers(self.generator.name):
                 decided = decision.after_confirmation(
-                    decided, lambda n: self._confirms(texts[n - 1] or "", standalone, usage), language)
+                    decided, standalone, lambda n, answer: self._confirms(texts[n - 1] or "", standalone, answer, usage),
+                    language)
 
         text = decided.text
         if self.settings.translate_quotes and decided.quoted and language == "en" and \
@@ -240,11 +242,11 @@ class Assistant:
             return with_previous_question(question, history)  # a rewrite that resolved nothing
         return rewritten
 
-    def _confirms(self, passage: str, question: str, usage: Usage) -> bool:
-        """The model's yes or no to whether ``passage`` alone states the answer; anything but a no is a yes (a
-        server that ignores the constraint)."""
-        reply = collect(self.generator, prompts.confirm_messages(passage, question), grammar=prompts.CONFIRM_GRAMMAR,
-                        max_tokens=2)
+    def _confirms(self, passage: str, question: str, answer: str | None, usage: Usage) -> bool:
+        """The model's yes or no to whether ``passage`` alone states the answer (or supports ``answer``); anything
+        but a no is a yes (a server that ignores the constraint)."""
+        reply = collect(self.generator, prompts.confirm_messages(passage, question, answer),
+                        grammar=prompts.CONFIRM_GRAMMAR, max_tokens=2)
         _add_usage(usage, self.generator.last_usage)
         return not reply.strip().lower().startswith("no")
 

@@ -1,8 +1,9 @@
 """The answer decision: whether kutip answers, quotes or abstains. The rules, in the order they apply:
 
 1. **Abstain before asking the model** when no passage was retrieved, or when a name or number of the
-   question is in none of the retrieved passages (``verify.missing_question_terms``): then the articles are
-   not about it, whatever a model would write. (``before_generation``)
+   question is in none of the articles the retrieved passages come from, titles included
+   (``verify.missing_question_terms``): then the articles are not about it, whatever a model would write.
+   (``before_generation``)
 2. **Abstain** when the model names no evidence (``EVIDENCE: NONE``, whatever its answer says) or writes
    neither evidence nor an answer. (Rules 2–5: ``after_generation``.)
 3. **Answer** with the model's text when it passes its checks: markers point only at shown passages, and
@@ -12,12 +13,14 @@
    cited sentence denies (``verify.check_polarity``).
    Then the model is asked again, with only the first passage the answer cites, whether that passage states
    the answer to the question; "no" **abstains**, the passage given as related (``after_confirmation``).
-   Measured on the dev gold's answers that passed their checks (1.5B): "no" for 7 of 19 unanswerable
-   questions, 11 of 49 wrong answers and 2 of 47 right ones.
+   A yes/no question's answer is put to the model instead ("does the passage support this answer?"). Measured
+   on the dev gold's answers that passed their checks (1.5B): "no" for 7 of 19 unanswerable questions, 11 of
+   49 wrong answers and 2 of 47 right ones, both to yes/no questions, which putting the answer keeps.
 4. Otherwise **quote**, marked extractive: for a how-many question, the sentence that gives the figure asked
    for; else the shown sentence that best matches the question (``EvidenceSelector.closest_sentence``; not
    the model's pick, as its answer failed). A quote is only an answer when its sentence holds the kind of
-   thing asked for and enough of the question's words (``verify.quote_misses``); otherwise **abstain**, and
+   thing asked for and enough of the question's words, in a passage that names the question's names and numbers
+   (``verify.quote_misses``); otherwise **abstain**, and
    give its passage as related, not as a citation: the closest sentence to an unanswerable question is
    still the closest sentence.
 5. After an answer or a quote to a how-many question, **list the other figures** that match the question at
@@ -28,13 +31,14 @@ The fixed texts (the abstention, the quote's preface, the figures' lead-in) are 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from qa import prompts
 from qa.language import Language
-from qa.verify import (FigureCheck, check_answer, check_figures, check_polarity, missing_question_terms,
-                       parse_model_output, quote_misses, strip_markers)
+from qa.verify import (FigureCheck, check_answer, check_figures, check_polarity, is_yes_no_question,
+                       missing_question_terms, parse_model_output, quote_misses, strip_markers)
 
 
 @dataclass(frozen=True)
@@ -52,11 +56,14 @@ def abstention(language: Language, problem: str) -> Decision:
     return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, problems=(problem,))
 
 
-def before_generation(question: str, passages: Sequence[str], language: Language) -> Decision | None:
-    """Rule 1: an abstention, or None when the model is to be asked. ``passages``: every retrieved text."""
-    missing = missing_question_terms(question, passages, language) if passages else ["(no passages)"]
+def before_generation(question: str, articles: Sequence[str], language: Language) -> Decision | None:
+    """Rule 1: an abstention, or None when the model is to be asked. ``articles``: the titles and passages of
+    the articles the retrieved passages come from; none when nothing was retrieved."""
+    if not articles:
+        return abstention(language, "no passage was retrieved")
+    missing = missing_question_terms(question, articles, language)
     if missing:
-        return abstention(language, f"no passage mentions {', '.join(repr(m) for m in missing)}")
+        return abstention(language, f"no article found mentions {', '.join(repr(m) for m in missing)}")
     return None
 
 
@@ -81,7 +88,7 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
         n, quoted = best.n, (shown[best.n - 1] or "")[s:e]
     else:
         n, quoted = closest_sentence()
-    misses = quote_misses(question, language, quoted, coverage)
+    misses = quote_misses(question, language, quoted, coverage, passage=shown[n - 1] or "")
     if misses:
         return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, problems=tuple(problems + misses),
                         related=(n,))
@@ -102,15 +109,20 @@ def _with_other_figures(text: str, citations: list[int], figures: FigureCheck,
             citations + [n for n in dict.fromkeys(n for n, _ in extra) if n not in citations])
 
 
-def after_confirmation(decided: Decision, confirms: Callable[[int], bool], language: Language) -> Decision:
-    """Rule 3, last part: ``confirms(n)`` is the model's own yes or no, asked again with passage [n] alone, to
-    whether that passage states the answer; it is asked only of a model's answer, about the first passage the
-    answer cites. An answer the model does not confirm is withdrawn; quotes and abstentions are left as they
-    are."""
+def after_confirmation(decided: Decision, question: str, confirms: Callable[[int, str | None], bool],
+                       language: Language) -> Decision:
+    """Rule 3, last part: ``confirms(n, answer)`` is the model's own yes or no, asked again with passage [n]
+    alone, to whether that passage states the answer to the question (``answer`` None) or supports the given
+    answer; it is asked only of a model's answer, about the first passage the answer cites. A yes/no question
+    puts the answer to it: asked whether a passage "states the answer", the model says no when the answer is
+    no (measured on the dev gold, 1.5B: that form withdrew 2 right answers of 47, both to yes/no questions; put
+    the answer, none). An answer the model does not confirm is withdrawn; quotes and abstentions are left as
+    they are."""
     if decided.abstained or decided.extractive or not decided.citations:
         return decided
     n = decided.citations[0]
-    if confirms(n):
+    claim = re.sub(r"\s+([.,;:!?])", r"\1", strip_markers(decided.text))
+    if confirms(n, claim if is_yes_no_question(question) else None):
         return decided
     return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, related=(n,),
                     problems=decided.problems + (f"asked again, the model did not find the answer in passage [{n}]",))

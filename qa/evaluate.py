@@ -310,19 +310,30 @@ class ItemResult:
     problems: list[str] = field(default_factory=list)
 
 
+def claim_of(answer: str) -> str:
+    """What an answer claims: without the fixed preface of a quote, whose words ("could not be checked",
+    "tidak dapat dicocokkan") would otherwise pass for the "not" a yes/no question's gold asks for."""
+    from qa.prompts import EXTRACTIVE_PREFIX
+
+    for preface in EXTRACTIVE_PREFIX.values():
+        answer = answer.replace(preface, " ")
+    return answer.strip()
+
+
 def score_item(item: GoldItem, answer, retrieved_ids: Sequence[str]) -> ItemResult:
     supporting = set(item.passages)
+    claim = claim_of(answer.answer)
     cited = [c.passage for c in answer.citations]
     rank = next((i for i, pid in enumerate(retrieved_ids, start=1) if pid in supporting), None)
     language_ok = in_language(answer.answer, item.language)
     supporting_cited = bool(supporting & set(cited))
     if item.answerable:
-        correct = not answer.abstained and answer_is_correct(answer.answer, item)
+        correct = not answer.abstained and answer_is_correct(claim, item)
         checks = {
             "abstained": not answer.abstained,
-            "missing": has_must(answer.answer, item, whole_words=True),
-            "must_not": not has_must_not(answer.answer, item, whole_words=True),
-            "lead figure": lead_figure_is_gold(answer.answer, item),
+            "missing": has_must(claim, item, whole_words=True),
+            "must_not": not has_must_not(claim, item, whole_words=True),
+            "lead figure": lead_figure_is_gold(claim, item),
             "support not cited": supporting_cited,
             "language": language_ok,
         }

@@ -103,9 +103,14 @@ def answer_messages(question: str, passages: Sequence[tuple[int, str]], language
     return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": tuple(parts)}]
 
 
-def confirm_messages(passage: str, question: str) -> list[dict]:
-    """The model asked again, on one passage alone, whether it states the answer (``decision.after_confirmation``)."""
-    user = f"Passage: {passage}\n\nQuestion: {question}\nDoes the passage state the answer to this question? Reply yes or no."
+def confirm_messages(passage: str, question: str, answer: str | None = None) -> list[dict]:
+    """The model asked again, on one passage alone, whether it states the answer to the question, or, given
+    ``answer``, whether it supports that answer (``decision.after_confirmation``)."""
+    if answer is None:
+        ask = "Does the passage state the answer to this question?"
+    else:
+        ask = f"Answer: {answer}\nDoes the passage support this answer to the question?"
+    user = f"Passage: {passage}\n\nQuestion: {question}\n{ask} Reply yes or no."
     return [{"role": "system", "content": CONFIRM_SYSTEM}, {"role": "user", "content": user}]
 
 

@@ -94,6 +94,18 @@ class Retriever:
             ))
         return results
 
+    def article_texts(self, article_ids: Sequence[str]) -> list[str]:
+        """The title and every passage of each of these articles, as text."""
+        articles = self._articles
+        texts = []
+        for article_id in dict.fromkeys(article_ids):
+            number = articles.number.get(article_id)
+            if number is None:
+                continue
+            texts.append(self.index.articles[article_id].title)
+            texts.extend(self.index.passages[row].text for row in articles.rows(number))
+        return texts
+
     def _cross_language_feedback(self, query_vector: np.ndarray, sparse: list[tuple[int, float]],
                                  language: Language, n: int) -> list[tuple[int, float]]:
         """Dense search again with the best lexical match's vector mixed into the question's, when that passage
@@ -149,13 +161,14 @@ class _ArticleRows:
     order: np.ndarray  # rows grouped by article
     bounds: np.ndarray  # article a's rows are order[bounds[a]:bounds[a + 1]]
     openings: np.ndarray  # (articles, dimension)
+    number: dict[str, int]  # article id -> its article number here
 
     @classmethod
     def of(cls, index: PassageIndex) -> "_ArticleRows":
-        _, first, of_row = np.unique([p.article for p in index.passages], return_index=True, return_inverse=True)
+        ids, first, of_row = np.unique([p.article for p in index.passages], return_index=True, return_inverse=True)
         order = np.argsort(of_row, kind="stable")
         bounds = np.searchsorted(of_row[order], np.arange(len(first) + 1))
-        return cls(of_row, order, bounds, index.vectors.take(first))
+        return cls(of_row, order, bounds, index.vectors.take(first), {str(a): i for i, a in enumerate(ids)})
 
     def rows(self, article: int) -> np.ndarray:
         return self.order[self.bounds[article]:self.bounds[article + 1]]

@@ -283,14 +283,18 @@ class Figure:
     asked: bool = False  # the word after it (or after the figure before it) is the thing the question counts
 
 
+# "tahun berapa", "tanggal berapa": the "berapa" of a date, which asks when, not how many
+_BERAPA_OF_A_DATE = re.compile(r"\b(?:tanggal|tahun|bulan|hari|pukul|jam)\s+berapa\b", re.IGNORECASE)
+
+
 def is_quantity_question(question: str) -> bool:
-    return bool(_QUANTITY_PHRASE.search(question))
+    return bool(_QUANTITY_PHRASE.search(_BERAPA_OF_A_DATE.sub(" ", question)))
 
 
 def counted_forms(question: str, language: Language) -> frozenset[str]:
     """The forms of what a how-many question counts ("How many North Korean troops …" -> troops and its
     Indonesian equivalents); empty when the question asks for no quantity or does not say what."""
-    match = _QUANTITY_PHRASE.search(question)
+    match = _QUANTITY_PHRASE.search(_BERAPA_OF_A_DATE.sub(" ", question))
     if not match:
         return frozenset()
     for word in _WORD.findall(match.group("rest")):
@@ -399,7 +403,7 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
 
 # ---------------------------------------------------------------- quotes: does the sentence answer the question?
 
-_WHEN = re.compile(r"\b(?:when|what\s+(?:year|date|day|month|time)|kapan|tanggal\s+berapa"
+_WHEN = re.compile(r"\b(?:when|what\s+(?:year|date|day|month|time)|kapan|(?:tanggal|pukul|jam)\s+berapa"
                    r"|(?:tahun|bulan|hari)\s+(?:apa|berapa))\b", re.IGNORECASE)
 _WHO = re.compile(r"\b(?:who|whom|whose|siapa)\b", re.IGNORECASE)
 _WHERE = re.compile(r"\b(?:where|di\s*mana|ke\s*mana|dari\s*mana)\b", re.IGNORECASE)
@@ -415,11 +419,14 @@ def question_type(question: str) -> str:
     return ""
 
 
-def quote_misses(question: str, language: Language, sentence: str, coverage: float) -> list[str]:
+def quote_misses(question: str, language: Language, sentence: str, coverage: float, passage: str = "") -> list[str]:
     """Why ``sentence`` is no answer to ``question``, empty when it may be one: it must hold the kind of thing
     asked for (a figure that is not a date for how many, a date or day for when, a name the question does not
     already give for who and where) and at least ``coverage`` of the question's content words, in any of
-    their forms. A sentence that merely shares a topic with the question is not an answer to it."""
+    their forms; and its ``passage`` (the sentence alone when not given) must hold every number of the question:
+    a passage about 2025 does not answer for 2024. (Names are left to rule 1, over whole articles: a passage
+    of one sentence often leaves to the article around it the country or person the question names.) A
+    sentence that merely shares a topic with the question is not an answer to it."""
     misses = []
     kind = question_type(question)
     if kind == "quantity" and not any(not _is_date(sentence, m) for m in _NUMBER.finditer(sentence)):
@@ -428,6 +435,9 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
         misses.append("the quoted sentence gives no date")
     elif kind in ("who", "where") and not _new_names(sentence, question):
         misses.append(f"the quoted sentence names no one the question does not ({kind})")
+    absent = unsupported_facts(" ".join(_NUMBER.findall(question)), passage or sentence)
+    if absent:
+        misses.append(f"the quoted passage does not mention {', '.join(repr(a) for a in dict.fromkeys(absent))}")
     concepts = _concepts(question, language)
     if concepts:
         held = _held(concepts, sentence)
@@ -451,8 +461,12 @@ def _new_names(sentence: str, question: str) -> list[str]:
 
 # ---------------------------------------------------------------- polarity: is the "not" of the passage kept?
 
-_YES_NO_QUESTION = re.compile(r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|"
-                              r"apakah)\b", re.IGNORECASE)
+_YES_NO_QUESTION = re.compile(r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b"
+                              r"|\bapakah\b", re.IGNORECASE)  # "apakah" also after a clause: "Sepekan kemudian, apakah …"
+
+
+def is_yes_no_question(question: str) -> bool:
+    return bool(_YES_NO_QUESTION.search(question))
 
 
 def check_polarity(question: str, language: Language, answer: str, passages: Sequence[str | None]) -> list[str]:
@@ -477,7 +491,7 @@ def check_polarity(question: str, language: Language, answer: str, passages: Seq
                                 f"{denial!r} out")
                 break
     words = _WORD.findall(_MARKER.sub(" ", answer))
-    if _YES_NO_QUESTION.match(question) and words and words[0].lower() in YES_WORDS and cited_all:
+    if is_yes_no_question(question) and words and words[0].lower() in YES_WORDS and cited_all:
         support = _best_sentence(question, language,
                                  [passages[n - 1] or "" for n in cited_all if 1 <= n <= len(passages)])
         denial = next(iter(_denials(support)), None)

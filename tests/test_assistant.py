@@ -168,7 +168,7 @@ def test_question_about_something_absent_abstains_without_asking_the_model(hashe
     assistant = scripted(hashed_seeds_index)
     answer = assistant.ask("What is the capital of Australia?")
     assert answer.abstained and assistant.generator.calls == []
-    assert answer.problems == ["no passage mentions 'Australia'"]
+    assert answer.problems == ["no article found mentions 'Australia'"]
 
 
 def test_follow_up_uses_the_rewrite(hashed_seeds_index):

@@ -24,10 +24,10 @@ def never() -> tuple[int, str]:
 
 
 def test_rule_1_abstains_without_passages_or_when_a_name_of_the_question_is_in_none():
-    assert before_generation("Who won?", [], "en").problems == ("no passage mentions '(no passages)'",)
+    assert before_generation("Who won?", [], "en").problems == ("no passage was retrieved",)
     absent = before_generation("What did Zelensky say about Pyongyang?", PASSAGES, "en")
     assert absent.abstained and absent.text == prompts.ABSTAIN_REPLY["en"] and absent.citations == ()
-    assert absent.problems == ("no passage mentions 'Zelensky'",)
+    assert absent.problems == ("no article found mentions 'Zelensky'",)
     assert before_generation("Siapa yang meminta pengerahan pasukan Korea Utara?", PASSAGES, "id") is None
 
 
@@ -117,12 +117,27 @@ def test_rule_3_an_answer_the_model_does_not_confirm_is_withdrawn_and_nothing_el
 
     answer = decide("Who asked for the deployment?", "en", "EVIDENCE: 1\nANSWER: Pyongyang asked for it [1].", PASSAGES,
                     never)
-    asked: list[int] = []
-    assert after_confirmation(answer, lambda n: asked.append(n) or True, "en") is answer and asked == [1]
-    withdrawn = after_confirmation(answer, lambda n: False, "en")
+    asked: list[tuple[int, str | None]] = []
+    question = "Who asked for the deployment?"
+    assert after_confirmation(answer, question, lambda n, a: asked.append((n, a)) or True, "en") is answer
+    assert asked == [(1, None)]  # asked whether passage [1] states the answer to the question
+    withdrawn = after_confirmation(answer, question, lambda n, a: False, "en")
     assert withdrawn.abstained and withdrawn.citations == () and withdrawn.related == (1,)
     assert withdrawn.problems[-1] == "asked again, the model did not find the answer in passage [1]"
     quote = decide("Which newspaper reported it?", "en", "EVIDENCE: 1\nANSWER: The Washington Post [1].", PASSAGES,
                    lambda: (1, PASSAGES[0]))
-    assert quote.extractive and after_confirmation(quote, lambda n: asked.append(n) or False, "en") is quote
-    assert asked == [1]  # a quote is not put to the model
+    assert quote.extractive and after_confirmation(quote, question, lambda n, a: asked.append((n, a)) or False,
+                                                   "en") is quote
+    assert asked == [(1, None)]  # a quote is not put to the model
+
+
+def test_rule_3_a_yes_no_question_puts_the_answer_to_the_model():
+    from qa.decision import after_confirmation
+
+    question = "Apakah Rusia sudah mengkonfirmasi keberadaan pasukan itu?"
+    passages = ["Rusia belum mengkonfirmasi maupun membantah keberadaan pasukan Korea Utara di wilayahnya."]
+    answer = decide(question, "id", "EVIDENCE: 1\nANSWER: Tidak, Rusia belum mengkonfirmasinya [1].", passages, never)
+    assert not answer.abstained and not answer.extractive
+    asked: list[tuple[int, str | None]] = []
+    assert after_confirmation(answer, question, lambda n, a: asked.append((n, a)) or True, "id") is answer
+    assert asked == [(1, "Tidak, Rusia belum mengkonfirmasinya.")]

@@ -139,6 +139,18 @@ def test_strict_needs_the_lead_figure_a_supporting_citation_and_the_language():
     assert indonesian.correct and indonesian.strict_misses == ["language"]
 
 
+def test_a_quotes_preface_is_not_part_of_what_it_claims():
+    from qa.prompts import EXTRACTIVE_PREFIX
+
+    item = GoldItem("y", "Apakah Arso tersangka pertama?", "id", "factual", qtype="yes_no", passages=("x#1",),
+                    must=(("tidak", "bukan", "not"), ("tiga",)))
+    quote = f"{EXTRACTIVE_PREFIX['id']} “KPK juga telah menahan tiga tersangka.” [1]"
+    result = score_item(item, _answer(quote, ["x#1"]), ["x#1"])
+    assert not result.correct and result.strict_misses == ["missing"]  # the preface's "tidak" denies nothing
+    denial = f"{EXTRACTIVE_PREFIX['id']} “Arso bukan tersangka pertama; KPK telah menahan tiga tersangka.” [1]"
+    assert score_item(item, _answer(denial, ["x#1"]), ["x#1"]).strict
+
+
 def test_answer_language():
     assert in_language("The New York Times reported it on 23 December [1].", "en")
     assert not in_language("Rusia belum mengkonfirmasi maupun membantah keberadaan pasukan [1].", "en")

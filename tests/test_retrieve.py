@@ -47,6 +47,13 @@ def test_results_carry_scores_and_metadata_best_first(retriever):
     assert all(r.dense_score is not None or r.bm25_score is not None for r in results)
 
 
+def test_article_texts_are_the_title_and_every_passage_of_each_article(retriever):
+    article = retriever.search("Who proposed the troop deployment?", k=1)[0].article
+    texts = retriever.article_texts([article.id, article.id, "no-such-article"])
+    own = [p.text for p in retriever.index.passages if p.article == article.id]
+    assert texts == [article.title] + own and len(own) == article.passages
+
+
 def test_empty_question_finds_nothing(retriever):
     assert retriever.search("   ") == []
 

@@ -236,6 +236,8 @@ def test_other_figures_count_what_the_question_counts_and_are_at_most_two():
     ("When did they meet?", "when"), ("Sejak kapan pasukan itu di sana?", "when"), ("In what year was it?", "when"),
     ("What year did it start?", "when"), ("Who asked for it?", "who"), ("Siapa yang meminta?", "who"),
     ("Where did they meet?", "where"), ("Di mana mereka bertemu?", "where"), ("Why did they go?", ""),
+    ("Tanggal berapa bangunan itu runtuh?", "when"), ("Sampai tahun berapa masa jabatannya?", "when"),
+    ("Pukul berapa gempa terjadi?", "when"), ("Berapa tahun masa jabatannya?", "quantity"),
 ])
 def test_question_type(question, kind):
     assert question_type(question) == kind
@@ -251,6 +253,22 @@ def test_a_quote_must_hold_the_kind_of_thing_asked_for():
     assert quote_misses("Who did Putin meet?", "en", "Putin datang ke sana.", 0.0) == [
         "the quoted sentence names no one the question does not (who)"]
     assert quote_misses("Kapan mereka bertemu?", "id", "Mereka bertemu pada hari Senin.", 0.34) == []
+
+
+def test_a_quote_must_come_from_a_passage_with_the_questions_numbers():
+    deficit = "Defisit APBN sampai 30 September 2025 mencapai Rp 371,5 triliun."
+    assert quote_misses("Berapa defisit APBN pada tahun 2024?", "id", deficit, 0.34) == [
+        "the quoted passage does not mention '2024'"]
+    assert quote_misses("How big was the deficit through September 2025?", "en", deficit, 0.34) == []
+    # names are rule 1's, over whole articles: the sentence may leave to its article the war the question names
+    war = "Trump berulang kali mengatakan dia bisa mengakhiri konflik dalam waktu 24 jam."
+    assert quote_misses("Trump mengaku bisa menghentikan perang di Ukraina dalam waktu berapa lama?", "id", war,
+                        0.0) == []
+    # the number may be in the passage around the sentence
+    tenure = "Ia menjabat sebagai direktur sampai Juli 2019."
+    question = "Sampai kapan direktur yang diangkat pada 2016 itu menjabat?"
+    assert quote_misses(question, "id", tenure, 0.0) == ["the quoted passage does not mention '2016'"]
+    assert quote_misses(question, "id", tenure, 0.0, passage=f"Ia diangkat pada 2016. {tenure}") == []
 
 
 def test_a_quote_must_hold_enough_of_the_questions_words():
