@@ -56,3 +56,10 @@ NOT_NAMES = FUNCTION_WORDS | frozenset(
     several only more less over under nearly almost around approximately reportedly
     menurut namun selain pada sejak meski meskipun sementara ya tidak lalu kemudian lantas selanjutnya jadi
     terus adapun sedangkan""".split())
+
+# words that scale an amount ("Rp 1,5 juta", "$1 billion"), by the power of ten they stand for
+SCALES = {
+    "en": {"thousand": 3, "million": 6, "billion": 9, "trillion": 12},
+    "id": {"ribu": 3, "juta": 6, "miliar": 9, "milyar": 9, "triliun": 12},
+}
+SCALE_OF = {word: power for words in SCALES.values() for word, power in words.items()}

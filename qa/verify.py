@@ -2,9 +2,10 @@
 what their findings mean for the answer.
 
 - ``parse_model_output``: the evidence list and the answer line of the constrained output.
-- ``check_answer``: markers that point at no passage are dropped; the numbers, months and names of each
-  sentence must appear in the passages that sentence cites (or, without markers of its own, in all the
-  answer cites).
+- ``check_answer``: markers that point at no passage are dropped; an amount whose scale word the model
+  mistranslated ("$1 million" for "$1 miliar") takes its passage's (``correct_scales``); the numbers,
+  amounts, months and names of each sentence must appear in the passages that sentence cites (or, without
+  markers of its own, in all the answer cites).
 - ``check_figures``: for a how-many question, whether the answer's figure is one the question asks for.
 - ``missing_question_terms``: names and numbers of the question that no retrieved passage mentions.
 - ``supporting_span``: the sentence of a cited passage to highlight for the reader.
@@ -14,6 +15,7 @@ what their findings mean for the answer.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -22,11 +24,12 @@ from typing import Callable, Sequence
 from qa.ingest import sentence_spans
 from qa.language import Language, glossary_has, normalise_number, text_terms, word_forms
 from qa.lexicon import (DATE_WORDS, FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NEGATIONS, NOT_A_DENIAL, NOT_NAMES,
-                        YES_WORDS)
+                        SCALE_OF, SCALES, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+_SCALED = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d{3})*(?:[.,]\d+)?)\s*(" + "|".join(SCALE_OF) + r")\b", re.IGNORECASE)
 
 
 @dataclass
@@ -35,6 +38,7 @@ class CheckedAnswer:
     citations: list[int]  # passage numbers cited, in order of first mention
     problems: list[str] = field(default_factory=list)  # claims the cited passages do not support
     dropped: list[str] = field(default_factory=list)  # markers removed because they point at no passage
+    corrected: list[str] = field(default_factory=list)  # amounts given the scale their cited passages give them
 
     @property
     def ok(self) -> bool:
@@ -110,13 +114,40 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     if not cited:
         return CheckedAnswer(text, [], ["the answer cites no passage"], dropped)
 
+    text, corrected = correct_scales(text, " ".join(passages[n - 1] or "" for n in cited))
     for s, e in sentence_spans(text):
         sentence = text[s:e]
         own = [n for _, _, numbers in markers(sentence) for n in numbers]
         support = " ".join(passages[n - 1] or "" for n in (own or cited))
         for fact in unsupported_facts(_MARKER.sub(" ", sentence), support):
             problems.append(f"{fact!r} is not in the cited passage{'s' if len(own or cited) > 1 else ''}")
-    return CheckedAnswer(text, cited, problems, dropped)
+    return CheckedAnswer(text, cited, problems, dropped, corrected)
+
+
+def _amount(number: str, scale: str = "") -> float:
+    return float(_number_key(number)) * 10 ** SCALE_OF.get(scale.lower(), 0)
+
+
+def correct_scales(answer: str, support: str) -> tuple[str, list[str]]:
+    """An amount of the answer whose number ``support`` gives with one other scale word only ("$1 million" where
+    the passage says "$1 miliar": a small model mistranslates juta, miliar and triliun) takes the passage's
+    scale, in the language of the answer's scale word. Returns the text and what was corrected."""
+    given: dict[str, set[int]] = {}
+    for m in _SCALED.finditer(support):
+        given.setdefault(_number_key(m.group(1)), set()).add(SCALE_OF[m.group(2).lower()])
+    corrected = []
+
+    def fix(m: re.Match) -> str:
+        word = m.group(2).lower()
+        scales = given.get(_number_key(m.group(1)), set())
+        if SCALE_OF[word] in scales or len(scales) != 1:
+            return m.group(0)
+        language = "en" if word in SCALES["en"] else "id"
+        right = next(w for w, power in SCALES[language].items() if power in scales)
+        corrected.append(f"{m.group(0)!r} is {m.group(1)} {right} in the cited passages")
+        return m.group(0)[:m.start(2) - m.start(0)] + right
+
+    return _SCALED.sub(fix, answer), corrected
 
 
 def _filter_markers(text: str, keep: Callable[[int], bool]) -> tuple[str, list[int]]:
@@ -160,8 +191,14 @@ def unsupported_facts(claim: str, support: str) -> list[str]:
     support_words = {w.lower().strip("'’-") for w in _WORD.findall(support)}
     support_months = {MONTH_OF[w] for w in support_words if w in MONTH_OF}
     missing = []
-    for number in _NUMBER.findall(claim):
-        if _number_key(number) not in support_numbers:
+    amounts = {_amount(n) for n in _NUMBER.findall(support)} | {_amount(n, w) for n, w in _SCALED.findall(support)}
+    scaled = {m.start(1): m for m in _SCALED.finditer(claim)}  # "1,5 juta" is judged as 1.500.000
+    for match in _NUMBER.finditer(claim):
+        number, amount = match.group(0), scaled.get(match.start())
+        if amount is not None:
+            if not any(math.isclose(_amount(number, amount.group(2)), a, rel_tol=1e-9) for a in amounts):
+                missing.append(amount.group(0) if _number_key(number) in support_numbers else number)
+        elif _number_key(number) not in support_numbers:
             missing.append(number)
     for position, word in enumerate(_WORD.findall(claim)):
         word = re.sub(r"['’]s$", "", word)  # Ukraine's -> Ukraine
