@@ -10,6 +10,7 @@ from qa.evaluate import (DEFAULT_GOLD, GoldError, GoldItem, answer_is_correct, c
                          load_gold, normalise_for_match, report_markdown, build_report, resolve_evidence, score_item)
 
 DEV_GOLD = ROOT / "tests" / "data" / "gold-dev.jsonl"
+DEV_YES_GOLD = ROOT / "tests" / "data" / "gold-dev-yes.jsonl"  # yes/no questions answered yes: the dev gold's are "no"
 DEV_ARTICLES = ROOT.parent / "shared" / "articles-dev"
 
 
@@ -187,12 +188,19 @@ def test_the_dev_gold_set_is_broad():
     assert all(i.history for i in items if i.kind == "followup")
 
 
+def test_the_yes_answered_gold_is_yes_no_questions_answered_yes():
+    items = load_gold(DEV_YES_GOLD)
+    assert len(items) >= 16 and {i.qtype for i in items} == {"yes_no"} and all(i.answerable for i in items)
+    assert all({"yes", "ya"} <= set(i.must[0]) for i in items)
+    assert {i.language for i in items} == {"en", "id"} and not {i.id for i in items} & {i.id for i in load_gold(DEV_GOLD)}
+
+
 @pytest.mark.skipif(not DEV_ARTICLES.is_dir(), reason="../shared/articles-dev is not beside the project")
 def test_the_dev_gold_evidence_is_in_the_dev_articles():
     from qa.ingest import load_folder
 
     articles, _ = load_folder(DEV_ARTICLES)
-    resolved = resolve_evidence(load_gold(DEV_GOLD), [p for a in articles for p in a.passages])
+    resolved = resolve_evidence(load_gold(DEV_GOLD) + load_gold(DEV_YES_GOLD), [p for a in articles for p in a.passages])
     texts = {p.id: p.text for a in articles for p in a.passages}
     for item in resolved:
         if item.answerable:
