@@ -114,7 +114,7 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     if not cited:
         return CheckedAnswer(text, [], ["the answer cites no passage"], dropped)
 
-    text, corrected = correct_scales(text, " ".join(passages[n - 1] or "" for n in cited))
+    text, corrected = correct_scales(text, passages)
     for s, e in sentence_spans(text):
         sentence = text[s:e]
         own = [n for _, _, numbers in markers(sentence) for n in numbers]
@@ -128,10 +128,29 @@ def _amount(number: str, scale: str = "") -> float:
     return float(_number_key(number)) * 10 ** SCALE_OF.get(scale.lower(), 0)
 
 
-def correct_scales(answer: str, support: str) -> tuple[str, list[str]]:
-    """An amount of the answer whose number ``support`` gives with one other scale word only ("$1 million" where
-    the passage says "$1 miliar": a small model mistranslates juta, miliar and triliun) takes the passage's
-    scale, in the language of the answer's scale word. Returns the text and what was corrected."""
+def correct_scales(answer: str, passages: Sequence[str | None]) -> tuple[str, list[str]]:
+    """An amount in a sentence of the answer whose number the passage sentence it comes from gives with one
+    other scale word only ("$1 million" where the sentence says "$1 miliar": a small model mistranslates juta,
+    miliar and triliun) takes that sentence's scale, in the language of the answer's scale word. The sentence
+    it comes from: of the passages the answer's sentence cites, the one sharing the most words and numbers with
+    it (an amount elsewhere in the passage is of something else). Returns the text and what was corrected."""
+    cited_all = [n for _, _, numbers in markers(answer) for n in numbers]
+    pieces, cursor, corrected = [], 0, []
+    for s, e in sentence_spans(answer):
+        sentence = answer[s:e]
+        own = [n for _, _, numbers in markers(sentence) for n in numbers] or cited_all
+        wanted = _overlap_terms(_MARKER.sub(" ", sentence))
+        source = max((passage[a:b] for passage in (passages[n - 1] or "" for n in own if 1 <= n <= len(passages))
+                      for a, b in sentence_spans(passage)),
+                     key=lambda candidate: len(wanted & _overlap_terms(candidate)), default="")
+        fixed, notes = _correct_scales_in(sentence, source)
+        pieces.append(answer[cursor:s] + fixed)
+        corrected += notes
+        cursor = e
+    return "".join(pieces) + answer[cursor:], corrected
+
+
+def _correct_scales_in(answer: str, support: str) -> tuple[str, list[str]]:
     given: dict[str, set[int]] = {}
     for m in _SCALED.finditer(support):
         given.setdefault(_number_key(m.group(1)), set()).add(SCALE_OF[m.group(2).lower()])
@@ -144,7 +163,7 @@ def correct_scales(answer: str, support: str) -> tuple[str, list[str]]:
             return m.group(0)
         language = "en" if word in SCALES["en"] else "id"
         right = next(w for w, power in SCALES[language].items() if power in scales)
-        corrected.append(f"{m.group(0)!r} is {m.group(1)} {right} in the cited passages")
+        corrected.append(f"{m.group(0)!r} is {m.group(1)} {right} in the cited sentence")
         return m.group(0)[:m.start(2) - m.start(0)] + right
 
     return _SCALED.sub(fix, answer), corrected

@@ -44,7 +44,11 @@ def test_an_amount_takes_the_scale_its_passage_gives_it():
     passage = "AS dan Australia masing-masing akan menginvestasikan $1 miliar (Rp15,8 triliun) dalam enam bulan."
     checked = check_answer("$1 million (Rp15,8 trillion) each [1]", [passage])
     assert checked.ok and checked.text == "$1 billion (Rp15,8 trillion) each [1]"
-    assert checked.corrected == ["'1 million' is 1 billion in the cited passages"]
+    assert checked.corrected == ["'1 million' is 1 billion in the cited sentence"]
+    # an amount with another scale elsewhere in the passage is of something else: not a correction, a failure
+    elsewhere = "Sensor buatan Bima hanya Rp 10 juta. Alat serupa buatan luar negeri berharga Rp 1 miliar."
+    wrong = check_answer("Bima built his sensor for Rp 1 million [1].", [elsewhere])
+    assert wrong.corrected == [] and wrong.problems == ["'1 million' is not in the cited passage"]
     assert check_answer("Rp 15,8 triliun [1]", [passage]).corrected == []
     # a number the passage gives with two scales, or with none, is not guessed at: it fails
     two = "Biayanya Rp 10 juta, dan dananya Rp 10 miliar."
