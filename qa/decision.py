@@ -80,8 +80,8 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
     if checked.ok and not figures.problems and not polarity:
         text, citations = _with_other_figures(checked.text, checked.citations, figures, language)
-        return Decision(text, tuple(citations), problems=tuple(checked.dropped + checked.corrected))
-    problems = checked.dropped + checked.corrected + checked.problems + figures.problems + polarity
+        return Decision(text, tuple(citations), problems=tuple(checked.dropped))
+    problems = checked.dropped + checked.problems + figures.problems + polarity
     if figures.best:
         best = figures.best[0]
         s, e = best.sentence

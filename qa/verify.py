@@ -2,10 +2,9 @@
 what their findings mean for the answer.
 
 - ``parse_model_output``: the evidence list and the answer line of the constrained output.
-- ``check_answer``: markers that point at no passage are dropped; an amount whose scale word the model
-  mistranslated ("$1 million" for "$1 miliar") takes its passage's (``correct_scales``); the numbers,
-  amounts, months and names of each sentence must appear in the passages that sentence cites (or, without
-  markers of its own, in all the answer cites).
+- ``check_answer``: markers that point at no passage are dropped; the numbers, amounts (with their scale
+  word: "$1 million" is not "$1 miliar"), months and names of each sentence must appear in the passages that
+  sentence cites (or, without markers of its own, in all the answer cites).
 - ``check_figures``: for a how-many question, whether the answer's figure is one the question asks for.
 - ``missing_question_terms``: names and numbers of the question that no retrieved passage mentions.
 - ``supporting_span``: the sentence of a cited passage to highlight for the reader.
@@ -24,7 +23,7 @@ from typing import Callable, Sequence
 from qa.ingest import sentence_spans
 from qa.language import Language, glossary_has, normalise_number, text_terms, word_forms
 from qa.lexicon import (DATE_WORDS, FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NEGATIONS, NOT_A_DENIAL, NOT_NAMES,
-                        SCALE_OF, SCALES, YES_WORDS)
+                        SCALE_OF, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
@@ -38,7 +37,6 @@ class CheckedAnswer:
     citations: list[int]  # passage numbers cited, in order of first mention
     problems: list[str] = field(default_factory=list)  # claims the cited passages do not support
     dropped: list[str] = field(default_factory=list)  # markers removed because they point at no passage
-    corrected: list[str] = field(default_factory=list)  # amounts given the scale their cited passages give them
 
     @property
     def ok(self) -> bool:
@@ -114,59 +112,17 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     if not cited:
         return CheckedAnswer(text, [], ["the answer cites no passage"], dropped)
 
-    text, corrected = correct_scales(text, passages)
     for s, e in sentence_spans(text):
         sentence = text[s:e]
         own = [n for _, _, numbers in markers(sentence) for n in numbers]
         support = " ".join(passages[n - 1] or "" for n in (own or cited))
         for fact in unsupported_facts(_MARKER.sub(" ", sentence), support):
             problems.append(f"{fact!r} is not in the cited passage{'s' if len(own or cited) > 1 else ''}")
-    return CheckedAnswer(text, cited, problems, dropped, corrected)
+    return CheckedAnswer(text, cited, problems, dropped)
 
 
 def _amount(number: str, scale: str = "") -> float:
     return float(_number_key(number)) * 10 ** SCALE_OF.get(scale.lower(), 0)
-
-
-def correct_scales(answer: str, passages: Sequence[str | None]) -> tuple[str, list[str]]:
-    """An amount in a sentence of the answer whose number the passage sentence it comes from gives with one
-    other scale word only ("$1 million" where the sentence says "$1 miliar": a small model mistranslates juta,
-    miliar and triliun) takes that sentence's scale, in the language of the answer's scale word. The sentence
-    it comes from: of the passages the answer's sentence cites, the one sharing the most words and numbers with
-    it (an amount elsewhere in the passage is of something else). Returns the text and what was corrected."""
-    cited_all = [n for _, _, numbers in markers(answer) for n in numbers]
-    pieces, cursor, corrected = [], 0, []
-    for s, e in sentence_spans(answer):
-        sentence = answer[s:e]
-        own = [n for _, _, numbers in markers(sentence) for n in numbers] or cited_all
-        wanted = _overlap_terms(_MARKER.sub(" ", sentence))
-        source = max((passage[a:b] for passage in (passages[n - 1] or "" for n in own if 1 <= n <= len(passages))
-                      for a, b in sentence_spans(passage)),
-                     key=lambda candidate: len(wanted & _overlap_terms(candidate)), default="")
-        fixed, notes = _correct_scales_in(sentence, source)
-        pieces.append(answer[cursor:s] + fixed)
-        corrected += notes
-        cursor = e
-    return "".join(pieces) + answer[cursor:], corrected
-
-
-def _correct_scales_in(answer: str, support: str) -> tuple[str, list[str]]:
-    given: dict[str, set[int]] = {}
-    for m in _SCALED.finditer(support):
-        given.setdefault(_number_key(m.group(1)), set()).add(SCALE_OF[m.group(2).lower()])
-    corrected = []
-
-    def fix(m: re.Match) -> str:
-        word = m.group(2).lower()
-        scales = given.get(_number_key(m.group(1)), set())
-        if SCALE_OF[word] in scales or len(scales) != 1:
-            return m.group(0)
-        language = "en" if word in SCALES["en"] else "id"
-        right = next(w for w, power in SCALES[language].items() if power in scales)
-        corrected.append(f"{m.group(0)!r} is {m.group(1)} {right} in the cited sentence")
-        return m.group(0)[:m.start(2) - m.start(0)] + right
-
-    return _SCALED.sub(fix, answer), corrected
 
 
 def _filter_markers(text: str, keep: Callable[[int], bool]) -> tuple[str, list[int]]:
