@@ -8,7 +8,7 @@
    neither evidence nor an answer. (Rules 2–5: ``after_generation``.)
 3. **Answer** with the model's text when it passes its checks: markers point only at shown passages, and
    each sentence's names, numbers and months are in the passages it cites (``verify.check_answer``); for a
-   how-many question, its figure is one that the question asks for (``verify.check_figures``); no claim
+   how-many question, it gives a figure, one that the question asks for (``verify.check_figures``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
    cited sentence denies (``verify.check_polarity``).
    Then the model is asked again, with only the first passage the answer cites, whether that passage states

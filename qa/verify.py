@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 from qa.ingest import sentence_spans
 from qa.language import Language, glossary_has, normalise_number, text_terms, word_forms
 from qa.lexicon import (DATE_WORDS, FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NEGATIONS, NOT_A_DENIAL, NOT_NAMES,
-                        SCALE_OF, YES_WORDS)
+                        QUANTITY_WORDS, SCALE_OF, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
@@ -393,7 +393,9 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
     """For a how-many question, whether the answer's figure is one the question asks for. A small model
     often reports a number that counts something else (12.000 troops sent, asked for casualties): the
     answer fails when each of its figures sits, in the passages it cites, in a sentence that covers the
-    question clearly less (by ``margin``) than the best figure's sentence does."""
+    question clearly less (by ``margin``) than the best figure's sentence does; and when it gives no figure
+    at all (neither digits that are not a date nor a word such as "three" or "puluhan") where the passages
+    give some."""
     if not is_quantity_question(question):
         return FigureCheck([], [])
     figures = passage_figures(question, language, passages)
@@ -405,7 +407,9 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
     given = {normalise_number(m.group(0)) for m in _NUMBER.finditer(claim) if not _is_date(claim, m)}
     cited = {n for _, _, numbers in markers(answer) for n in numbers} or set(range(1, len(passages) + 1))
     if not given:
-        return FigureCheck([], best, top)
+        if any(w.lower() in QUANTITY_WORDS for w in _WORD.findall(claim)):  # "three", "dozens", "semua"
+            return FigureCheck([], best, top)
+        return FigureCheck([f"the answer gives no figure; passage [{best[0].n}] gives {best[0].written}"], best, top)
     scores = [f.relevance for f in figures if f.value in given and f.n in cited]
     if scores and max(scores) > top - margin:
         return FigureCheck([], best, max(scores))

@@ -172,13 +172,21 @@ def test_a_figure_that_counts_something_else_fails():
     assert not check_figures("How many containers were shipped?", "en", "10,000 [3]", FIGURE_PASSAGES).problems
 
 
-def test_figure_checks_leave_other_questions_and_answers_without_figures_alone():
+def test_figure_checks_leave_other_questions_and_figures_in_words_alone():
     from qa.verify import check_figures
 
     assert check_figures("Who deployed the troops?", "en", "Kim Jong-un [2]", FIGURE_PASSAGES).best == []
     words = check_figures("How many troops were deployed?", "en", "More than ten thousand [2]", FIGURE_PASSAGES)
     assert not words.problems and words.best
     assert check_figures("How many troops?", "en", "12,000 [1]", ["No figures here.", None]).best == []
+
+
+def test_a_how_many_answer_without_a_figure_fails():
+    from qa.verify import check_figures
+
+    names = check_figures("Berapa lama dia ditahan?", "id", "Iswan Ibrahim, Komisaris PT IAE pada 2006-2023 [1]",
+                          ["Tersangka ditahan selama 20 hari pertama, terhitung sejak 21 Oktober 2025."])
+    assert names.problems == ["the answer gives no figure; passage [1] gives 20 hari"]
 
 
 def test_other_figures_are_the_best_ones_the_answer_leaves_out():
