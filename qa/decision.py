@@ -8,7 +8,9 @@
    neither evidence nor an answer. (Rules 2–5: ``after_generation``.)
 3. **Answer** with the model's text when it passes its checks: markers point only at shown passages, and
    each sentence's names, numbers and months are in the passages it cites (``verify.check_answer``); for a
-   how-many question, it gives a figure, one that the question asks for (``verify.check_figures``); no claim
+   how-many question, its figure is one that the question asks for (``verify.check_figures``); it holds the
+   kind of thing asked for: a figure for how many, a date for when, a name the question does not give for who
+   and where (``verify.kind_misses``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
    cited sentence denies (``verify.check_polarity``).
    Then the model is asked again, with only the first passage the answer cites, whether that passage states
@@ -37,7 +39,7 @@ from typing import Callable, Sequence
 
 from qa import prompts
 from qa.language import Language
-from qa.verify import (FigureCheck, check_answer, check_figures, check_polarity, is_yes_no_question,
+from qa.verify import (FigureCheck, check_answer, check_figures, check_polarity, is_yes_no_question, kind_misses,
                        missing_question_terms, parse_model_output, quote_misses, strip_markers)
 
 
@@ -78,10 +80,11 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     checked = check_answer(answer_text, shown, evidence)
     figures = check_figures(question, language, checked.text, shown)
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
-    if checked.ok and not figures.problems and not polarity:
+    kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
+    if checked.ok and not figures.problems and not polarity and not kind:
         text, citations = _with_other_figures(checked.text, checked.citations, figures, language)
         return Decision(text, tuple(citations), problems=tuple(checked.dropped))
-    problems = checked.dropped + checked.problems + figures.problems + polarity
+    problems = checked.dropped + checked.problems + figures.problems + polarity + kind
     if figures.best:
         best = figures.best[0]
         s, e = best.sentence

@@ -393,9 +393,7 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
     """For a how-many question, whether the answer's figure is one the question asks for. A small model
     often reports a number that counts something else (12.000 troops sent, asked for casualties): the
     answer fails when each of its figures sits, in the passages it cites, in a sentence that covers the
-    question clearly less (by ``margin``) than the best figure's sentence does; and when it gives no figure
-    at all (neither digits that are not a date nor a word such as "three" or "puluhan") where the passages
-    give some."""
+    question clearly less (by ``margin``) than the best figure's sentence does."""
     if not is_quantity_question(question):
         return FigureCheck([], [])
     figures = passage_figures(question, language, passages)
@@ -406,10 +404,8 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
     claim = _MARKER.sub(" ", answer)
     given = {normalise_number(m.group(0)) for m in _NUMBER.finditer(claim) if not _is_date(claim, m)}
     cited = {n for _, _, numbers in markers(answer) for n in numbers} or set(range(1, len(passages) + 1))
-    if not given:
-        if any(w.lower() in QUANTITY_WORDS for w in _WORD.findall(claim)):  # "three", "dozens", "semua"
-            return FigureCheck([], best, top)
-        return FigureCheck([f"the answer gives no figure; passage [{best[0].n}] gives {best[0].written}"], best, top)
+    if not given:  # "ten thousand", or no figure at all (``kind_misses``)
+        return FigureCheck([], best, top)
     scores = [f.relevance for f in figures if f.value in given and f.n in cited]
     if scores and max(scores) > top - margin:
         return FigureCheck([], best, max(scores))
@@ -419,20 +415,37 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
 
 # ---------------------------------------------------------------- quotes: does the sentence answer the question?
 
-_WHEN = re.compile(r"\b(?:when|what\s+(?:year|date|day|month|time)|kapan|(?:tanggal|pukul|jam)\s+berapa"
-                   r"|(?:tahun|bulan|hari)\s+(?:apa|berapa))\b", re.IGNORECASE)
+# an English "when" asks only where a question starts with it (or joins it on): "What did he mean when he …"
+# asks what; Indonesian "kapan" asks wherever it stands ("Sejak kapan …", "… mulai kapan?")
+_WHEN = re.compile(r"(?:^\W*|\b(?:and|or|since|until)\s+)when\b|\b(?:what\s+(?:year|date|day|month|time)|kapan"
+                   r"|(?:tanggal|pukul|jam)\s+berapa|(?:tahun|bulan|hari)\s+(?:apa|berapa))\b", re.IGNORECASE)
 _WHO = re.compile(r"\b(?:who|whom|whose|siapa)\b", re.IGNORECASE)
 _WHERE = re.compile(r"\b(?:where|di\s*mana|ke\s*mana|dari\s*mana)\b", re.IGNORECASE)
 
 
 def question_type(question: str) -> str:
-    """What kind of thing the question asks for: "quantity", "when", "who", "where", or "" for anything else."""
+    """What kind of thing the question asks for: "quantity", "when", "who", "where", or "" for anything else;
+    of several, the one asked first ("Where was he speaking when …" asks where)."""
     if is_quantity_question(question):
         return "quantity"
-    for kind, pattern in (("when", _WHEN), ("who", _WHO), ("where", _WHERE)):
-        if pattern.search(question):
-            return kind
-    return ""
+    found = [(match.start(), kind) for kind, pattern in (("when", _WHEN), ("who", _WHO), ("where", _WHERE))
+             if (match := pattern.search(question))]
+    return min(found)[1] if found else ""
+
+
+def kind_misses(question: str, text: str, subject: str = "the answer", first_word_may_be_name: bool = True) -> list[str]:
+    """Why ``text`` does not hold the kind of thing the question asks for, empty when it does: a figure (not a
+    date; or a word such as "three" or "puluhan") for how many, a date or day for when, a name the question
+    does not already give for who and where."""
+    kind = question_type(question)
+    if kind == "quantity" and not any(not _is_date(text, m) for m in _NUMBER.finditer(text)) and \
+            not any(w.lower() in QUANTITY_WORDS for w in _WORD.findall(text)):  # "three", "puluhan"
+        return [f"{subject} gives no figure"]
+    if kind == "when" and not _says_when(text):
+        return [f"{subject} gives no date"]
+    if kind in ("who", "where") and not _new_names(text, question, first_word_may_be_name):
+        return [f"{subject} names no one the question does not ({kind})"]
+    return []
 
 
 def quote_misses(question: str, language: Language, sentence: str, coverage: float, passage: str = "") -> list[str]:
@@ -443,14 +456,7 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
     a passage about 2025 does not answer for 2024. (Names are left to rule 1, over whole articles: a passage
     of one sentence often leaves to the article around it the country or person the question names.) A
     sentence that merely shares a topic with the question is not an answer to it."""
-    misses = []
-    kind = question_type(question)
-    if kind == "quantity" and not any(not _is_date(sentence, m) for m in _NUMBER.finditer(sentence)):
-        misses.append("the quoted sentence gives no figure")
-    elif kind == "when" and not _says_when(sentence):
-        misses.append("the quoted sentence gives no date")
-    elif kind in ("who", "where") and not _new_names(sentence, question):
-        misses.append(f"the quoted sentence names no one the question does not ({kind})")
+    misses = kind_misses(question, sentence, "the quoted sentence", first_word_may_be_name=False)
     absent = unsupported_facts(" ".join(_NUMBER.findall(question)), passage or sentence)
     if absent:
         misses.append(f"the quoted passage does not mention {', '.join(repr(a) for a in dict.fromkeys(absent))}")
@@ -469,10 +475,12 @@ def _says_when(sentence: str) -> bool:
     return any(_is_date(sentence, m) for m in _NUMBER.finditer(sentence))
 
 
-def _new_names(sentence: str, question: str) -> list[str]:
+def _new_names(text: str, question: str, first_word_may_be_name: bool = False) -> list[str]:
+    """Names in ``text`` that the question does not give. A sentence's first word is capitalised anyway; an
+    answer's first word ("China [1]") may well be the name asked for."""
     asked = {w.lower().strip("'’-") for w in _WORD.findall(question)}
-    return [w for i, w in enumerate(_WORD.findall(sentence))
-            if _is_name(w, first=i == 0) and not word_in(w.lower().strip("'’-"), asked)]
+    return [w for i, w in enumerate(_WORD.findall(text))
+            if _is_name(w, first=i == 0 and not first_word_may_be_name) and not word_in(w.lower().strip("'’-"), asked)]
 
 
 # ---------------------------------------------------------------- polarity: is the "not" of the passage kept?
