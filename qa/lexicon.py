@@ -64,10 +64,8 @@ SCALES = {
 }
 SCALE_OF = {word: power for words in SCALES.values() for word, power in words.items()}
 
-# words that give a count or amount without digits: an answer to a how-many question may give one of these
+# numerals that give a count without digits: an answer to a how-many question may give one of these
 QUANTITY_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
-hundred hundreds thousand thousands million millions billion billions trillion dozen dozens none zero half all both
-several few many some single once twice
+hundred hundreds thousand thousands million millions billion billions trillion dozen dozens none zero half
 satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh puluhan seratus ratus ratusan
-seribu ribu ribuan juta jutaan miliar miliaran triliun setengah separuh semua seluruh kedua beberapa banyak
-sedikit nol sekali""".split())
+seribu ribu ribuan juta jutaan miliar miliaran triliun setengah separuh nol""".split())

@@ -439,8 +439,8 @@ def kind_misses(question: str, text: str, subject: str = "the answer", first_wor
     does not already give for who and where."""
     kind = question_type(question)
     if kind == "quantity" and not any(not _is_date(text, m) for m in _NUMBER.finditer(text)) and \
-            not any(w.lower() in QUANTITY_WORDS for w in _WORD.findall(text)):  # "three", "puluhan"
-        return [f"{subject} gives no figure"]
+            not any(w.lower() in QUANTITY_WORDS and (i == 0 or w.islower()) for i, w in enumerate(_WORD.findall(text))):
+        return [f"{subject} gives no figure"]  # "three", "puluhan"; not the "One" of "One Piece"
     if kind == "when" and not _says_when(text):
         return [f"{subject} gives no date"]
     if kind in ("who", "where") and not _new_names(text, question, first_word_may_be_name):

@@ -187,6 +187,10 @@ def test_an_answer_must_hold_the_kind_of_thing_asked_for():
     assert kind_misses("Berapa lama dia ditahan?", "Iswan Ibrahim, Komisaris PT IAE pada 2006-2023") == [
         "the answer gives no figure"]  # names and tenure years
     assert kind_misses("How many suspects were detained?", "Three of them") == []
+    assert kind_misses("How many people were arrested?", "Demo 'No Kings', warga kibarkan bendera One Piece") == [
+        "the answer gives no figure"]
+    assert kind_misses("Berapa kompensasi untuk Kluivert?", "PSSI berterima kasih kepada seluruh tim") == [
+        "the answer gives no figure"]
     assert kind_misses("Sampai tahun berapa masa jabatan pengurus itu?", "3 years") == ["the answer gives no date"]
     assert kind_misses("Kapan pembangunan dimulai?", "Menteri PU masih menunggu keputusan Cak Imin") == [
         "the answer gives no date"]
