@@ -21,7 +21,7 @@
 4. Otherwise **quote**, marked extractive: for a how-many question, the sentence that gives the figure asked
    for; else the shown sentence that best matches the question (``EvidenceSelector.closest_sentence``; not
    the model's pick, as its answer failed). A quote is only an answer when its sentence holds the kind of
-   thing asked for and enough of the question's words, in a passage that names the question's names and numbers
+   thing asked for and enough of the question's words, in a passage that holds the question's numbers
    (``verify.quote_misses``); otherwise **abstain**, and
    give its passage as related, not as a citation: the closest sentence to an unanswerable question is
    still the closest sentence.
@@ -33,14 +33,13 @@ The fixed texts (the abstention, the quote's preface, the figures' lead-in) are 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from qa import prompts
 from qa.language import Language
 from qa.verify import (FigureCheck, check_answer, check_figures, check_polarity, is_yes_no_question, kind_misses,
-                       missing_question_terms, parse_model_output, quote_misses, strip_markers)
+                       missing_question_terms, parse_model_output, quote_misses, strip_markers, without_markers)
 
 
 @dataclass(frozen=True)
@@ -124,8 +123,7 @@ def after_confirmation(decided: Decision, question: str, confirms: Callable[[int
     if decided.abstained or decided.extractive or not decided.citations:
         return decided
     n = decided.citations[0]
-    claim = re.sub(r"\s+([.,;:!?])", r"\1", strip_markers(decided.text))
-    if confirms(n, claim if is_yes_no_question(question) else None):
+    if confirms(n, without_markers(decided.text) if is_yes_no_question(question) else None):
         return decided
     return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, related=(n,),
                     problems=decided.problems + (f"asked again, the model did not find the answer in passage [{n}]",))

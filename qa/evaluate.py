@@ -32,7 +32,7 @@ from typing import Callable, Iterable, Sequence
 
 from qa.language import normalise_number
 from qa.settings import PROJECT_ROOT
-from qa.lexicon import MONTHS
+from qa.lexicon import MONTHS, SCALE_OF
 
 DEFAULT_GOLD = PROJECT_ROOT / "tests" / "data" / "gold.jsonl"
 RECALL_AT = (1, 4, 10)
@@ -124,9 +124,7 @@ _EN_UNITS = {w: i for i, w in enumerate(
 _EN_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
 _ID_UNITS = {w: i for i, w in enumerate("nol satu dua tiga empat lima enam tujuh delapan sembilan".split())}
 _ID_SPECIAL = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000, "sejuta": 1_000_000}
-_SCALES = {"hundred": 100, "ratus": 100, "thousand": 1000, "ribu": 1000, "million": 1_000_000, "juta": 1_000_000,
-           "billion": 1_000_000_000, "miliar": 1_000_000_000, "milyar": 1_000_000_000,
-           "trillion": 1_000_000_000_000, "triliun": 1_000_000_000_000}
+_SCALES = {"hundred": 100, "ratus": 100} | {word: 10 ** power for word, power in SCALE_OF.items()}
 _MONTHS = {name: f"month{number}" for number, names in MONTHS.items() for name in names}
 _NUMBER_WORD = re.compile(
     r"\b(?:(?:\d+(?:[.,]\d+)?|" + "|".join(sorted({*_EN_UNITS, *_EN_TENS, *_ID_UNITS, *_ID_SPECIAL, *_SCALES, "belas", "puluh",

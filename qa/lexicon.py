@@ -58,11 +58,8 @@ NOT_NAMES = FUNCTION_WORDS | frozenset(
     terus adapun sedangkan""".split())
 
 # words that scale an amount ("Rp 1,5 juta", "$1 billion"), by the power of ten they stand for
-SCALES = {
-    "en": {"thousand": 3, "million": 6, "billion": 9, "trillion": 12},
-    "id": {"ribu": 3, "juta": 6, "miliar": 9, "milyar": 9, "triliun": 12},
-}
-SCALE_OF = {word: power for words in SCALES.values() for word, power in words.items()}
+SCALE_OF = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12,
+            "ribu": 3, "juta": 6, "miliar": 9, "milyar": 9, "triliun": 12}
 
 # numerals that give a count without digits: an answer to a how-many question may give one of these
 QUANTITY_WORDS = frozenset("""one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty

@@ -75,6 +75,11 @@ def normalise_references(answer: str) -> str:
         lambda m: "[" + ", ".join(re.findall(r"\d+", m.group(1) or m.group(2))) + "]", answer)
 
 
+def without_markers(text: str) -> str:
+    """A claim without its citation markers, tidied ("belum [1]." -> "belum.")."""
+    return _filter_markers(text, lambda n: False)[0]
+
+
 def strip_markers(text: str) -> str:
     """Text quoted from an article, without anything that would read as a citation marker."""
     return re.sub(r"\s{2,}", " ", _MARKER.sub("", text)).strip()
@@ -166,8 +171,9 @@ def unsupported_facts(claim: str, support: str) -> list[str]:
     support_words = {w.lower().strip("'’-") for w in _WORD.findall(support)}
     support_months = {MONTH_OF[w] for w in support_words if w in MONTH_OF}
     missing = []
-    amounts = {_amount(n) for n in _NUMBER.findall(support)} | {_amount(n, w) for n, w in _SCALED.findall(support)}
     scaled = {m.start(1): m for m in _SCALED.finditer(claim)}  # "1,5 juta" is judged as 1.500.000
+    amounts = ({_amount(n) for n in _NUMBER.findall(support)} | {_amount(n, w) for n, w in _SCALED.findall(support)}
+               if scaled else set())
     for match in _NUMBER.finditer(claim):
         number, amount = match.group(0), scaled.get(match.start())
         if amount is not None:
@@ -299,14 +305,18 @@ class Figure:
 _BERAPA_OF_A_DATE = re.compile(r"\b(?:tanggal|tahun|bulan|hari|pukul|jam)\s+berapa\b", re.IGNORECASE)
 
 
+def _quantity_phrase(question: str) -> re.Match | None:
+    return _QUANTITY_PHRASE.search(_BERAPA_OF_A_DATE.sub(" ", question))
+
+
 def is_quantity_question(question: str) -> bool:
-    return bool(_QUANTITY_PHRASE.search(_BERAPA_OF_A_DATE.sub(" ", question)))
+    return _quantity_phrase(question) is not None
 
 
 def counted_forms(question: str, language: Language) -> frozenset[str]:
     """The forms of what a how-many question counts ("How many North Korean troops …" -> troops and its
     Indonesian equivalents); empty when the question asks for no quantity or does not say what."""
-    match = _QUANTITY_PHRASE.search(_BERAPA_OF_A_DATE.sub(" ", question))
+    match = _quantity_phrase(question)
     if not match:
         return frozenset()
     for word in _WORD.findall(match.group("rest")):
