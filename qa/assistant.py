@@ -20,7 +20,7 @@ from qa.llm import Generator, Usage, collect, generator_from_settings
 from qa.models import confirms_answers
 from qa.retrieve import RetrievedPassage, Retriever
 from qa.settings import Settings
-from qa.verify import parse_model_output, unsupported_facts
+from qa.verify import is_yes_no_question, parse_model_output, unsupported_facts, written_fact
 
 if TYPE_CHECKING:
     from qa.collection import Collection
@@ -153,18 +153,21 @@ class Assistant:
         raw = ""
         first_token_ms = None
         if decided is None and evidence:
-            streamed = 0
+            streamed = ""
+            verdicts = prompts.VERDICTS[language] if is_yes_no_question(standalone) else ()
             for piece in self.generator.stream(
-                    prompts.answer_messages(standalone, [(e.n, e.text) for e in evidence], language),
-                    grammar=prompts.answer_grammar(numbers), schema=prompts.answer_schema(numbers),
+                    prompts.answer_messages(standalone, [(e.n, e.text) for e in evidence], language,
+                                            yes_no=bool(verdicts)),
+                    grammar=prompts.answer_grammar(numbers, verdicts), schema=prompts.answer_schema(numbers, verdicts),
                     max_tokens=self.settings.max_answer_tokens):
                 raw += piece
-                _, draft = parse_model_output(raw) if "ANSWER:" in raw else (None, "")
-                if len(draft) > 5 and len(draft) > streamed:
+                draft = _draft(raw)
+                # a yes/no answer streams its fact; the verdict comes with the final answer, which replaces drafts
+                if len(draft) > 5 and len(draft) > len(streamed) and draft.startswith(streamed):
                     if first_token_ms is None:
                         first_token_ms = (time.perf_counter() - started) * 1000
-                    yield draft[streamed:]
-                    streamed = len(draft)
+                    yield draft[len(streamed):]
+                    streamed = draft
             _add_usage(usage, self.generator.last_usage)
         if decided is None:
             texts = [shown[n].passage.text if n in shown else None for n in range(1, max(numbers, default=0) + 1)]
@@ -260,6 +263,14 @@ class Assistant:
         if not translated or unsupported_facts(translated, sentence) or detect_language(translated, "en") != "en":
             return ""
         return translated
+
+
+def _draft(raw: str) -> str:
+    """The answer as far as the model has written it: a yes/no answer's fact until its verdict comes."""
+    fact = written_fact(raw)
+    if fact is not None:
+        return fact
+    return parse_model_output(raw)[1] if "ANSWER:" in raw else ""
 
 
 def with_previous_question(question: str, history: Sequence[dict]) -> str:

@@ -15,8 +15,9 @@ Two verdicts per answerable item:
 - *correct* (lenient): it contains one alternative of every ``must`` group and nothing of ``must_not``;
   matching forgives form (12.000 = 12,000 = twelve thousand = dua belas ribu; Desember = December).
 - *strict*, as a careful reader judges: phrases match at word boundaries on both sides ("nor" is not in
-  "north"); a how-many or how-much answer's first figure is the gold one; a cited passage states the
-  answer; and the answer is in the question's language.
+  "north"); a how-many or how-much answer's first figure is the gold one; a yes/no answer that opens with
+  a yes or a no opens with the gold one; a cited passage states the answer; and the answer is in the
+  question's language.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from qa.language import normalise_number
+from qa.language import NUMBER_PHRASE, normalise_number, words_to_number
 from qa.settings import PROJECT_ROOT
-from qa.lexicon import MONTHS, SCALE_OF
+from qa.lexicon import MONTHS
 
 DEFAULT_GOLD = PROJECT_ROOT / "tests" / "data" / "gold.jsonl"
 RECALL_AT = (1, 4, 10)
@@ -118,76 +119,7 @@ def resolve_evidence(items: Sequence[GoldItem], passages: Sequence) -> list[Gold
 
 # ---------------------------------------------------------------- matching answers
 
-_EN_UNITS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split())}
-_EN_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
-_ID_UNITS = {w: i for i, w in enumerate("nol satu dua tiga empat lima enam tujuh delapan sembilan".split())}
-_ID_SPECIAL = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000, "sejuta": 1_000_000}
-_SCALES = {"hundred": 100, "ratus": 100} | {word: 10 ** power for word, power in SCALE_OF.items()}
 _MONTHS = {name: f"month{number}" for number, names in MONTHS.items() for name in names}
-_NUMBER_WORD = re.compile(
-    r"\b(?:(?:\d+(?:[.,]\d+)?|" + "|".join(sorted({*_EN_UNITS, *_EN_TENS, *_ID_UNITS, *_ID_SPECIAL, *_SCALES, "belas", "puluh",
-                                       "and", "dan"}, key=len, reverse=True)) + r")\b[\s-]*)+", re.IGNORECASE)
-
-
-def _words_to_number(phrase: str) -> int | float | None:
-    """12 thousand, twelve thousand, dua belas ribu, 1.5 million -> 12000, 12000, 12000, 1500000; None if
-    the phrase is not one number (two figures side by side are never added up)."""
-    words = [w for w in re.split(r"[\s-]+", phrase.lower()) if w]
-    if words and words[-1] in ("and", "dan"):
-        words = words[:-1]
-    if not words or len(words) == 1 and (_is_figure(words[0]) or words[0] == "one"):
-        return None  # a lone figure is already digits; a lone "one" is mostly a pronoun
-    if sum(_is_figure(w) for w in words) > 1:
-        return None
-    total, current, unit = 0.0, 0.0, 0.0
-    for position, word in enumerate(words):
-        if word in ("and", "dan"):
-            if position == 0 or words[position - 1] not in _SCALES:
-                return None  # "10,000 and 12,000": two numbers, not one
-            continue
-        if _is_figure(word):
-            unit = float(word.replace(",", "."))
-            current += unit
-        elif word in _EN_UNITS or word in _ID_UNITS:
-            unit = _EN_UNITS.get(word, _ID_UNITS.get(word, 0))
-            current += unit
-        elif word in _EN_TENS:
-            unit = _EN_TENS[word]
-            current += unit
-        elif word in _ID_SPECIAL:
-            value = _ID_SPECIAL[word]
-            if value >= 1000:
-                total += (current or 1) * value
-                current = 0
-            elif value == 100:
-                current = current * 100 if current else 100
-            else:
-                current += value
-            unit = 0
-        elif word == "belas":  # dua belas = 12: acts on the last unit only
-            current += 10
-            unit = 0
-        elif word == "puluh":  # dua ratus dua puluh = 220
-            current += unit * 9 if unit else 10
-            unit = 0
-        elif word in _SCALES:
-            scale = _SCALES[word]
-            if scale == 100:
-                current = (current or 1) * 100
-            else:
-                total += (current or 1) * scale
-                current = 0
-            unit = 0
-        else:
-            return None
-    value = total + current
-    return int(value) if value == int(value) else value
-
-
-def _is_figure(word: str) -> bool:
-    return re.fullmatch(r"\d+(?:[.,]\d+)?", word) is not None
 
 
 def normalise_for_match(text: str) -> str:
@@ -199,12 +131,12 @@ def normalise_for_match(text: str) -> str:
 
     def words(match: re.Match) -> str:
         phrase = match.group(0)
-        value = _words_to_number(phrase.strip())
+        value = words_to_number(phrase.strip())
         if value is None:
             return phrase
         return str(value) + (" " if phrase[-1:].isspace() or phrase.endswith("-") else "")
 
-    text = _NUMBER_WORD.sub(words, text)
+    text = NUMBER_PHRASE.sub(words, text)
     text = re.sub(r"[a-z]+", lambda m: _MONTHS.get(m.group(0), m.group(0)), text)
     return re.sub(r"\b(month\d+) (\d{1,2})(?!\d)", r"\2 \1", text)  # December 23 = 23 Desember
 
@@ -257,6 +189,21 @@ def lead_figure_is_gold(answer: str, item: GoldItem) -> bool:
     return not gold or first is None or first in gold
 
 
+_YES_VERDICT = frozenset("yes ya iya benar betul".split())
+_NO_VERDICT = frozenset("no not tidak tak belum bukan never".split())
+
+
+def verdict_agrees(answer: str, item: GoldItem) -> bool:
+    """For yes/no questions: an answer that opens with a yes or a no opens with the gold one ("Ya. Sekolah itu
+    tak layak pakai" says yes, whatever "tak" follows). The gold's first ``must`` group holds its verdict words."""
+    if item.qtype != "yes_no" or not item.must:
+        return True
+    words = re.findall(r"[^\W\d_]+", answer.lower())
+    if not words or words[0] not in _YES_VERDICT | _NO_VERDICT:
+        return True
+    return ("yes" if words[0] in _YES_VERDICT else "no") in item.must[0]
+
+
 # frequent Indonesian words that English never uses; for judging an answer's language only
 _INDONESIAN_ONLY = frozenset("""belum maupun telah sudah akan juga bahwa masih tersebut adalah merupakan oleh para
 pada sebagai tidak bukan dalam kepada atau serta namun tetapi sejak hingga setelah sebelum yang dengan untuk
@@ -294,7 +241,7 @@ class ItemResult:
     abstained: bool
     extractive: bool
     correct: bool  # answerable: right answer; unanswerable: abstained
-    strict: bool  # answerable: correct at word boundaries, lead figure, supported by a citation, in language
+    strict: bool  # answerable: correct at word boundaries, lead figure, verdict, supported by a citation, in language
     language_ok: bool  # the answer (or abstention) is in the question's language
     strict_misses: list[str]  # which strict checks failed
     cited: list[str]
@@ -332,6 +279,7 @@ def score_item(item: GoldItem, answer, retrieved_ids: Sequence[str]) -> ItemResu
             "missing": has_must(claim, item, whole_words=True),
             "must_not": not has_must_not(claim, item, whole_words=True),
             "lead figure": lead_figure_is_gold(claim, item),
+            "verdict": verdict_agrees(claim, item),
             "support not cited": supporting_cited,
             "language": language_ok,
         }

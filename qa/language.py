@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Literal
 
-from qa.lexicon import ENGLISH_FUNCTION_WORDS, FUNCTION_WORDS, INDONESIAN_FUNCTION_WORDS
+from qa.lexicon import ENGLISH_FUNCTION_WORDS, FUNCTION_WORDS, INDONESIAN_FUNCTION_WORDS, SCALE_OF
 
 Language = Literal["en", "id"]
 
@@ -96,6 +96,80 @@ def glossary_has(english_word: str) -> bool:
 def normalise_number(token: str) -> str:
     """12.000, 12,000 and 12000 are one number; 1,5 and 1.5 stay as written."""
     return re.sub(r"[.,](?=\d{3}\b)", "", token)
+
+
+# ---------------------------------------------------------------- numbers written in words
+
+_EN_UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_EN_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+_ID_UNITS = {w: i for i, w in enumerate("nol satu dua tiga empat lima enam tujuh delapan sembilan".split())}
+_ID_SPECIAL = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000, "sejuta": 1_000_000}
+_SCALES = {"hundred": 100, "ratus": 100} | {word: 10 ** power for word, power in SCALE_OF.items()}
+# a number in digits or words, as one phrase: "12 thousand", "dua belas ribu", "twenty-one"
+NUMBER_PHRASE = re.compile(
+    r"\b(?:(?:\d+(?:[.,]\d+)?|" + "|".join(sorted({*_EN_UNITS, *_EN_TENS, *_ID_UNITS, *_ID_SPECIAL, *_SCALES, "belas", "puluh",
+                                       "and", "dan"}, key=len, reverse=True)) + r")\b[\s-]*)+", re.IGNORECASE)
+
+
+def words_to_number(phrase: str) -> int | float | None:
+    """12 thousand, twelve thousand, dua belas ribu, 1.5 million -> 12000, 12000, 12000, 1500000; None if
+    the phrase is not one number (two figures side by side are never added up)."""
+    words = [w for w in re.split(r"[\s-]+", phrase.lower()) if w]
+    if words and words[-1] in ("and", "dan"):
+        words = words[:-1]
+    if not words or len(words) == 1 and (is_figure(words[0]) or words[0] == "one"):
+        return None  # a lone figure is already digits; a lone "one" is mostly a pronoun
+    if sum(is_figure(w) for w in words) > 1:
+        return None
+    total, current, unit = 0.0, 0.0, 0.0
+    for position, word in enumerate(words):
+        if word in ("and", "dan"):
+            if position == 0 or words[position - 1] not in _SCALES:
+                return None  # "10,000 and 12,000": two numbers, not one
+            continue
+        if is_figure(word):
+            unit = float(word.replace(",", "."))
+            current += unit
+        elif word in _EN_UNITS or word in _ID_UNITS:
+            unit = _EN_UNITS.get(word, _ID_UNITS.get(word, 0))
+            current += unit
+        elif word in _EN_TENS:
+            unit = _EN_TENS[word]
+            current += unit
+        elif word in _ID_SPECIAL:
+            value = _ID_SPECIAL[word]
+            if value >= 1000:
+                total += (current or 1) * value
+                current = 0
+            elif value == 100:
+                current = current * 100 if current else 100
+            else:
+                current += value
+            unit = 0
+        elif word == "belas":  # dua belas = 12: acts on the last unit only
+            current += 10
+            unit = 0
+        elif word == "puluh":  # dua ratus dua puluh = 220
+            current += unit * 9 if unit else 10
+            unit = 0
+        elif word in _SCALES:
+            scale = _SCALES[word]
+            if scale == 100:
+                current = (current or 1) * 100
+            else:
+                total += (current or 1) * scale
+                current = 0
+            unit = 0
+        else:
+            return None
+    value = total + current
+    return int(value) if value == int(value) else value
+
+
+def is_figure(word: str) -> bool:
+    return re.fullmatch(r"\d+(?:[.,]\d+)?", word) is not None
 
 
 def _content_tokens(text: str) -> Iterator[str]:

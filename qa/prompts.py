@@ -16,6 +16,18 @@ EVIDENCE: numbers of the passages that directly answer the question, e.g. 2, 4 (
 ANSWER: a short direct answer, each claim followed by its passage number in brackets, e.g. [2]
 Rules: a passage that only shares words with the question is not evidence; use only facts written in the passages; copy names and numbers exactly; if passages give different figures, give each with its source; if no passage answers the question, write EVIDENCE: NONE and ANSWER: NONE."""
 
+# A small model asked "yes or no?" first says yes to nearly anything (1.5B: "Yes" to 15 of 18 English yes/no
+# questions, whatever the articles say); written after the fact that settles it, the verdict follows the fact.
+YES_NO_TASK = "It is a yes/no question: first write FACT: what the passages say about it, each claim followed by " \
+              "its passage number in brackets; then ANSWER: yes or no."
+
+# a verdict in the question's language: asked to write "Yes" or "No" to Indonesian questions, the 1.5B wrote "Yes"
+# where it had written "Tidak" (measured on the 40 yes/no questions of the two dev gold sets)
+VERDICTS = {
+    "en": ("Yes", "No", "Not yet"),
+    "id": ("Ya", "Tidak", "Belum"),
+}
+
 ANSWER_LANGUAGE = {
     "en": "Answer in English.",
     "id": "Jawab dalam bahasa Indonesia.",
@@ -49,12 +61,18 @@ EXTRACTIVE_PREFIX = {
 REWRITE_GRAMMAR = r"""root ::= [^\n]+"""
 
 
-def answer_grammar(passage_numbers: Sequence[int]) -> str:
-    """Evidence first, as numbers of passages that were shown; then a one-line answer."""
+def answer_grammar(passage_numbers: Sequence[int], verdicts: Sequence[str] = ()) -> str:
+    """Evidence first, as numbers of passages that were shown; then a one-line answer. Given ``verdicts`` (a
+    yes/no question, ``VERDICTS``), the answer line is one of them, after a FACT line that settles it."""
     numbers = " | ".join(f'"{n}"' for n in sorted(set(passage_numbers)) or [1])
-    return "\n".join([
-        r'root ::= "EVIDENCE: " evidence "\nANSWER: " answer',
-        r'evidence ::= "NONE" | number (", " number)*',
+    if verdicts:
+        # the fact's markers are not required: made to write one, the 1.5B wrote on to the token limit instead
+        head = [r'root ::= "EVIDENCE: NONE\nANSWER: NONE" | "EVIDENCE: " evidence "\nFACT: " answer "\nANSWER: " verdict',
+                r'evidence ::= number (", " number)*',
+                "verdict ::= " + " | ".join(f'"{v}"' for v in verdicts)]
+    else:
+        head = [r'root ::= "EVIDENCE: " evidence "\nANSWER: " answer', r'evidence ::= "NONE" | number (", " number)*']
+    return "\n".join(head + [
         f"number ::= {numbers}",
         r'answer ::= "NONE" | [^\n\[ ] [^\n]*',  # words first: a bare "[2]" is no answer
     ])
@@ -66,27 +84,31 @@ def _render_answer(reply: dict) -> str:
         return ""
     numbers = ", ".join(str(n) for n in evidence if isinstance(n, int))
     text = f"EVIDENCE: {numbers or 'NONE'}"
+    if isinstance(reply.get("fact"), str):
+        text += f"\nFACT: {reply['fact']}"
     answer = reply.get("answer")
     return text + f"\nANSWER: {answer}" if isinstance(answer, str) else text
 
 
-def answer_schema(passage_numbers: Sequence[int]) -> JsonOutput:
-    """The JSON form of ``answer_grammar``: evidence (passage numbers shown; empty for none), then the answer."""
-    schema = {
-        "type": "object",
-        "properties": {
-            "evidence": {"type": "array", "items": {"type": "integer", "enum": sorted(set(passage_numbers)) or [1]}},
-            # as in the grammar: words first (a bare "[2]" is no answer); no quote or backslash, so the JSON a
-            # pattern-following server writes stays valid
-            "answer": {"type": "string", "pattern": r'^(NONE|[^\["\\\n ][^"\\\n]*)$'},
-        },
-        "required": ["evidence", "answer"],
-        "additionalProperties": False,
-    }
+def answer_schema(passage_numbers: Sequence[int], verdicts: Sequence[str] = ()) -> JsonOutput:
+    """The JSON form of ``answer_grammar``: evidence (passage numbers shown; empty for none), then the answer;
+    given ``verdicts``, the fact before the answer, which is one of them."""
+    # as in the grammar: words first (a bare "[2]" is no answer); no quote or backslash, so the JSON a
+    # pattern-following server writes stays valid
+    words = {"type": "string", "pattern": r'^(NONE|[^\["\\\n ][^"\\\n]*)$'}
+    properties: dict = {
+        "evidence": {"type": "array", "items": {"type": "integer", "enum": sorted(set(passage_numbers)) or [1]}}}
+    if verdicts:
+        properties["fact"] = words
+        properties["answer"] = {"type": "string", "enum": ["NONE", *verdicts]}
+    else:
+        properties["answer"] = words
+    schema = {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
     return JsonOutput("kutip_answer", schema, _render_answer)
 
 
-def answer_messages(question: str, passages: Sequence[tuple[int, str]], language: Language) -> list[dict]:
+def answer_messages(question: str, passages: Sequence[tuple[int, str]], language: Language,
+                    yes_no: bool = False) -> list[dict]:
     """``passages``: (number, text) in the order shown, the best match first.
 
     The question comes after the passages only: everything before the first passage is the same for every
@@ -99,7 +121,8 @@ def answer_messages(question: str, passages: Sequence[tuple[int, str]], language
     parts: list[str] = ["Passages:\n"]
     for n, text in passages:
         parts += [f"[{n}]", Passage(f" {text.strip()}\n")]
-    parts.append(f"Question: {question}\n{ANSWER_LANGUAGE[language]}")
+    task = f"{YES_NO_TASK}\n" if yes_no else ""
+    parts.append(f"Question: {question}\n{task}{ANSWER_LANGUAGE[language]}")
     return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": tuple(parts)}]
 
 

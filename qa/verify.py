@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
-from qa.language import Language, glossary_has, normalise_number, text_terms, word_forms
+from qa.language import NUMBER_PHRASE, Language, glossary_has, normalise_number, text_terms, word_forms, words_to_number
 from qa.lexicon import (DATE_WORDS, FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NEGATIONS, NOT_A_DENIAL, NOT_NAMES,
                         QUANTITY_WORDS, SCALE_OF, YES_WORDS)
 
@@ -45,7 +45,9 @@ class CheckedAnswer:
 
 def parse_model_output(raw: str) -> tuple[list[int] | None, str]:
     """(evidence passage numbers, or None for NONE; the answer text, "" for NONE) from the constrained
-    output ``EVIDENCE: …\\nANSWER: …``. Tolerates a missing line."""
+    output ``EVIDENCE: …\\nANSWER: …``, or for a yes/no question ``EVIDENCE: …\\nFACT: …\\nANSWER: yes|no``,
+    whose answer text is the verdict, then the fact ("No. The appeal was rejected [1]."); "" while the
+    verdict is not written yet or when the fact is NONE. Tolerates a missing line."""
     evidence: list[int] | None = []
     answer = ""
     match = re.search(r"EVIDENCE:\s*([^\n]*)", raw)
@@ -59,20 +61,52 @@ def parse_model_output(raw: str) -> tuple[list[int] | None, str]:
         answer = raw.strip()
     if re.fullmatch(r"NONE\.?", answer, re.IGNORECASE):
         answer = ""
+    fact = written_fact(raw)
+    if fact is not None:
+        answer = f"{answer}. {fact}" if answer and fact else ""
     return evidence, answer
 
 
+def written_fact(raw: str) -> str | None:
+    """The FACT line of a yes/no answer as far as it is written ("" for NONE); None when there is none."""
+    match = re.search(r"FACT:[ \t]*([^\n]*)", raw)
+    if match is None:
+        return None
+    fact = match.group(1).strip()
+    return "" if re.fullmatch(r"NONE\.?", fact, re.IGNORECASE) else fact
+
+
 _REFERENCE_NUMBERS = r"(\d+(?:\s*(?:,|and|dan)\s*\d+)*)"
-# only forms that plainly point at a passage: "(Passage 2)", "(from passage 2)", "from passages 1 and 3"
+# only forms that plainly point at a passage: "(Passage 2)", "(from passage 2)", "from passages 1 and 3",
+# "in passage 3 and 4", "(2)"
 _PASSAGE_REFERENCE = re.compile(
     r"\((?:(?:from|see|in|dari|lihat)\s+)?(?:passages?|bagian)\s+" + _REFERENCE_NUMBERS + r"\)"
-    r"|\b(?:from|see|dari|lihat)\s+(?:passages?|bagian)\s+" + _REFERENCE_NUMBERS, re.IGNORECASE)
+    r"|\b(?:from|see|in|by|dari|lihat|di|menurut)\s+(?:passages?|bagian)\s+" + _REFERENCE_NUMBERS +
+    r"|(?<=\w)\s?\((\d(?:\s*(?:,|and|dan)\s*\d)*)\)", re.IGNORECASE)
+# "The passage states that …", "Passages 1 and 2 say that …": the claim is what follows, its passages a marker
+_PASSAGE_LEAD_IN = re.compile(
+    r"(?:(?<=^)|(?<=[.!?]\s))(?:the\s+)?(?:passages?|bagian)(?:\s+" + _REFERENCE_NUMBERS + r")?\s+"
+    r"(?:states?|says?|mentions?|shows?|indicates?|reports?|menyebutkan|menyatakan)\s+(?:that\s+|bahwa\s+)?"
+    r"([^.!?]*)", re.IGNORECASE)
 
 
 def normalise_references(answer: str) -> str:
-    """Turn the ways a model names a passage in words ("(Passage 2)", "from passages 1 and 3") into markers."""
-    return _PASSAGE_REFERENCE.sub(
-        lambda m: "[" + ", ".join(re.findall(r"\d+", m.group(1) or m.group(2))) + "]", answer)
+    """Turn the ways a model names a passage in words ("(Passage 2)", "from passages 1 and 3", "The passage 2
+    states that X") into markers ("X [2]")."""
+    def lead_in(m: re.Match) -> str:
+        claim = m.group(2)
+        if not claim:
+            return m.group(0)
+        claim = claim[0].upper() + claim[1:]
+        if not m.group(1) or _MARKER.search(claim):
+            return claim
+        return f"{claim} [{', '.join(re.findall(r'[0-9]+', m.group(1)))}]"
+
+    def marker(m: re.Match) -> str:
+        numbers = ", ".join(re.findall(r"\d+", next(g for g in m.groups() if g)))
+        return f" [{numbers}]" if m.group(3) else f"[{numbers}]"  # "NDRC (2)" and "NDRC(2)" alike
+
+    return _PASSAGE_REFERENCE.sub(marker, _PASSAGE_LEAD_IN.sub(lead_in, answer))
 
 
 def without_markers(text: str) -> str:
@@ -166,8 +200,11 @@ def prune_citations(text: str, passages: Sequence[str | None]) -> str:
 
 
 def unsupported_facts(claim: str, support: str) -> list[str]:
-    """Numbers, months and names of ``claim`` that ``support`` does not contain."""
-    support_numbers = {_number_key(n) for n in _NUMBER.findall(support)}
+    """Numbers, months and names of ``claim`` that ``support`` does not contain. A number the support writes in
+    words counts ("dua tahun" supports "2 years")."""
+    support_numbers = {_number_key(n) for n in _NUMBER.findall(support)} | {
+        _number_key(str(value)) for m in NUMBER_PHRASE.finditer(support) if (value := words_to_number(m.group(0)))
+        is not None}
     support_words = {w.lower().strip("'’-") for w in _WORD.findall(support)}
     support_months = {MONTH_OF[w] for w in support_words if w in MONTH_OF}
     missing = []

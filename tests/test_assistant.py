@@ -159,6 +159,22 @@ def test_an_answer_the_model_does_not_confirm_is_withdrawn(hashed_seeds_index):
     assert not kept.abstained and kept.citations
 
 
+def test_a_yes_no_question_is_answered_fact_first_and_shown_verdict_first(hashed_seeds_index):
+    question = "Did Moscow ask for the deployment, according to The New York Times?"
+    n = shown_number(hashed_seeds_index, question, NYT_PASSAGE)
+    assistant = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nFACT: The New York Times reported that Pyongyang asked [{n}].\nANSWER: No",
+                         "yes")
+    items = list(assistant.stream(question))
+    final = items[-1]
+    assert "".join(items[:-1]) == f"The New York Times reported that Pyongyang asked [{n}]."  # the verdict waits
+    assert final.answer == f"No. The New York Times reported that Pyongyang asked [{n}]." and not final.extractive
+    asked = content_text(assistant.generator.calls[0][1]["content"])
+    assert asked.endswith(f"{question}\n{prompts.YES_NO_TASK}\n{prompts.ANSWER_LANGUAGE['en']}")
+    other = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: The New York Times [{n}].", "yes")
+    other.ask(PYONGYANG)  # any other question: no task
+    assert prompts.YES_NO_TASK not in content_text(other.generator.calls[0][1]["content"])
+
+
 def test_model_saying_none_abstains(hashed_seeds_index):
     answer = scripted(hashed_seeds_index, "EVIDENCE: NONE\nANSWER: NONE").ask("Siapa yang menang pemilihan di Korea Utara?")
     assert answer.abstained and answer.answer == "Artikel-artikel ini tidak menyebutkannya." and not answer.citations

@@ -152,6 +152,19 @@ def test_a_quotes_preface_is_not_part_of_what_it_claims():
     assert score_item(item, _answer(denial, ["x#1"]), ["x#1"]).strict
 
 
+def test_a_yes_no_answer_must_open_with_the_gold_verdict():
+    item = GoldItem("n", "Apakah gedung itu sudah membaik?", "id", "factual", qtype="yes_no", passages=("x#1",),
+                    must=(("tidak", "belum", "tak", "no"), ("layak",)))
+    wrong = score_item(item, _answer("Ya. Sekolah itu tak layak pakai [1].", ["x#1"]), ["x#1"])
+    assert wrong.correct and not wrong.strict and wrong.strict_misses == ["verdict"]  # "tak" follows a yes
+    assert score_item(item, _answer("Belum. Sekolah itu tak layak pakai [1].", ["x#1"]), ["x#1"]).strict
+    assert score_item(item, _answer("Sekolah itu masih tak layak pakai [1].", ["x#1"]), ["x#1"]).strict  # no verdict
+    yes = GoldItem("y", "Is it positive?", "en", "factual", qtype="yes_no", passages=("x#1",),
+                   must=(("yes", "ya", "indeed"), ("positive",)))
+    assert score_item(yes, _answer("Yes. The balance was positive [1].", ["x#1"]), ["x#1"]).strict
+    assert score_item(yes, _answer("No. The balance was positive [1].", ["x#1"]), ["x#1"]).strict_misses == ["missing", "verdict"]
+
+
 def test_answer_language():
     assert in_language("The New York Times reported it on 23 December [1].", "en")
     assert not in_language("Rusia belum mengkonfirmasi maupun membantah keberadaan pasukan [1].", "en")

@@ -170,3 +170,18 @@ def test_a_recomputed_window_leaves_every_cell_in_place(recomputing, window):
     kept = sum(len(s.tokens) for s in segments[:first]) + sum(len(s.tokens) for s in segments if s.passage)
     assert generator.last_usage.reused_prompt_tokens == kept - 2 * window  # the static prefix and the stored cells
     assert answer.startswith("EVIDENCE:")
+
+
+def test_full_prefill_puts_the_instructions_back_after_another_prompt(full_prefill):
+    from qa.llm.llamacpp import _context
+
+    question = "Which newspaper reported that the deployment was requested by Pyongyang?"
+    first = _answer(full_prefill, question, [MEETING, OFFER])
+    instructions = len(_context(full_prefill.segments(
+        prompts.answer_messages(question, [(1, MEETING), (2, OFFER)], "en"))))
+    confirmed = "".join(full_prefill.stream(prompts.confirm_messages(OFFER, question), grammar=prompts.CONFIRM_GRAMMAR,
+                                            max_tokens=2))  # another prompt takes the cache
+    assert confirmed in ("yes", "no")
+    again = _answer(full_prefill, question, [MEETING, OFFER])
+    assert full_prefill.last_usage.reused_prompt_tokens >= instructions > 50  # put back, not read again
+    assert again == first  # and the same answer as when they were read

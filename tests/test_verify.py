@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.verify import (check_answer, markers, missing_question_terms, parse_model_output, question_type, quote_misses,
+from qa.verify import (written_fact, check_answer, markers, missing_question_terms, parse_model_output, question_type, quote_misses,
                        unsupported_facts)
 
 P1 = "Diperkirakan hingga 12.000 tentara Korea Utara telah dikerahkan untuk mendukung pasukan Rusia."
@@ -15,6 +15,19 @@ def test_parse_constrained_output():
     assert parse_model_output("EVIDENCE: NONE\nANSWER: NONE") == (None, "")
     assert parse_model_output("EVIDENCE: 1\nANSWER: NONE") == ([1], "")
     assert parse_model_output("just text [1]") == ([], "just text [1]")
+
+
+def test_a_yes_no_answer_is_its_verdict_then_the_fact_that_settles_it():
+    raw = "EVIDENCE: 2\nFACT: The appeal was rejected [2].\nANSWER: No"
+    assert parse_model_output(raw) == ([2], "No. The appeal was rejected [2].")
+    assert written_fact(raw) == "The appeal was rejected [2]."
+    assert parse_model_output("EVIDENCE: 2\nFACT: The appeal was rej") == ([2], "")  # no verdict yet
+    assert written_fact("EVIDENCE: 2\nFACT: The appeal was rej") == "The appeal was rej"
+    assert parse_model_output("EVIDENCE: 1\nFACT: NONE\nANSWER: Yes") == ([1], "")  # a verdict with no fact
+    assert parse_model_output("EVIDENCE: 1\nFACT: Gedung itu tak layak [1].\nANSWER: Belum") == (
+        [1], "Belum. Gedung itu tak layak [1].")
+    assert parse_model_output("EVIDENCE: NONE\nANSWER: NONE") == (None, "")
+    assert written_fact("EVIDENCE: 1\nANSWER: Pyongyang [1]") is None
 
 
 def test_markers_single_and_grouped():
@@ -38,6 +51,12 @@ def test_marker_pointing_at_no_passage_is_dropped():
 def test_number_not_in_the_cited_passage_fails():
     checked = check_answer("About 10,000 soldiers were deployed [1].", [P1, P3])
     assert not checked.ok and "'10,000' is not in the cited passage" in checked.problems
+
+
+def test_a_number_the_passage_writes_in_words_supports_its_digits():
+    passage = "Sebelumnya, tim kepelatihan terikat kontrak kerja sama berdurasi dua tahun dengan dua belas ribu penonton."
+    assert check_answer("The contract ran for 2 years before 12,000 fans [1].", [passage]).ok
+    assert check_answer("Kontrak berlaku 3 tahun [1].", [passage]).problems == ["'3' is not in the cited passage"]
 
 
 def test_an_amount_is_checked_with_its_scale():
@@ -99,6 +118,11 @@ def test_passage_named_in_words_becomes_a_marker():
     from qa.verify import check_answer, normalise_references
 
     assert normalise_references("12,000 (Passage 2) and 10,000 (from passages 1 and 3)") == "12,000 [2] and 10,000 [1, 3]"
+    assert normalise_references("It rose in 2024, as claimed in passage 3 and 4.") == "It rose in 2024, as claimed [3, 4]."
+    assert normalise_references("It talks with China (1) and the NDRC(2).") == "It talks with China [1] and the NDRC [2]."
+    assert normalise_references("The passage states that the balance was positive. The passages 1 and 2 say that it "
+                                "rose.") == "The balance was positive. It rose [1, 2]."
+    assert normalise_references("Rp 5 (lima) juta in 2024 (2025)") == "Rp 5 (lima) juta in 2024 (2025)"  # no passages
     checked = check_answer("Andriy Yermak (from Passage 2)", ["other", "Andriy Yermak bertemu"])
     assert checked.ok and checked.text == "Andriy Yermak [2]"
 

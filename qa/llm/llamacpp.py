@@ -54,6 +54,7 @@ class LlamaGenerator:
         self.model_id = model_id or str(path)
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self._grammars: dict[str, object] = {}
+        self._context_cells: tuple[list[int], bytes] | None = None  # the instructions' cells (full prefill)
         try:
             self._llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
                               n_batch=512, verbose=False)
@@ -257,7 +258,9 @@ class LlamaGenerator:
         tokens = [t for s in segments for t in s.tokens]
         shared = self._common_prefix(tokens)
         context = _context(segments)
-        if self.states is None or context is None or sum(s.passage for s in segments) > _SEQUENCES - 2:
+        if self.states is None or sum(s.passage for s in segments) > _SEQUENCES - 2:
+            return self._restore_context(context, shared)
+        if context is None:
             return shared
         import llama_cpp
 
@@ -318,6 +321,32 @@ class LlamaGenerator:
         llm.n_tokens = end
         llm.eval(tokens[end:])  # the question: leaves the logits of the first answer token
         return reused
+
+    def _restore_context(self, context: list[int] | None, shared: int) -> int:
+        """Full prefill: the text before the first passage (the static instructions) is read once and its cells
+        kept in memory. Another prompt in between (the confirmation, a follow-up's rewrite) takes the cache,
+        and llama-cpp-python would read the instructions again for the next question; their cells are put
+        back instead. Returns how many prompt tokens are in place."""
+        import llama_cpp
+
+        if context is None or shared >= len(context):
+            return shared
+        llm, n, ctx = self._llm, len(context), self._llm._ctx.ctx
+        saved = self._context_cells
+        if saved is not None and saved[0] == context:
+            llama_cpp.llama_memory_clear(self._memory, True)
+            buffer = (ctypes.c_uint8 * len(saved[1])).from_buffer_copy(saved[1])
+            if llama_cpp.llama_state_seq_set_data(ctx, buffer, len(saved[1]), 0) == 0:
+                raise RuntimeError("llama.cpp refused the instructions' saved cells")
+            llm.input_ids[:n] = context
+            llm.n_tokens = n
+            return n
+        self._keep_context(context)
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
+        self._context_cells = (list(context), bytes(buffer)[:written])
+        return shared
 
     def _recomputed(self, index: int, first: int, segment: _Segment) -> int:
         """How many leading tokens of a stored passage are computed again in place: none for the first
