@@ -172,16 +172,24 @@ def test_a_recomputed_window_leaves_every_cell_in_place(recomputing, window):
     assert answer.startswith("EVIDENCE:")
 
 
-def test_full_prefill_puts_the_instructions_back_after_another_prompt(full_prefill):
+@pytest.mark.parametrize("mode", ["full_prefill", "with_states"])
+def test_the_instructions_are_put_back_after_another_prompt(mode, request, monkeypatch):
     from qa.llm.llamacpp import _context
 
+    generator = request.getfixturevalue(mode)
+    keep = generator._keep_context
+    outcomes: list[str] = []
+    monkeypatch.setattr(generator, "_keep_context", lambda context: outcomes.append(keep(context)) or outcomes[-1])
+
     question = "Which newspaper reported that the deployment was requested by Pyongyang?"
-    first = _answer(full_prefill, question, [MEETING, OFFER])
-    instructions = len(_context(full_prefill.segments(
+    first = _answer(generator, question, [MEETING, OFFER])
+    instructions = len(_context(generator.segments(
         prompts.answer_messages(question, [(1, MEETING), (2, OFFER)], "en"))))
-    confirmed = "".join(full_prefill.stream(prompts.confirm_messages(OFFER, question), grammar=prompts.CONFIRM_GRAMMAR,
+    confirmed = "".join(generator.stream(prompts.confirm_messages(OFFER, question), grammar=prompts.CONFIRM_GRAMMAR,
                                             max_tokens=2))  # another prompt takes the cache
     assert confirmed in ("yes", "no")
-    again = _answer(full_prefill, question, [MEETING, OFFER])
-    assert full_prefill.last_usage.reused_prompt_tokens >= instructions > 50  # put back, not read again
+    outcomes.clear()
+    again = _answer(generator, question, [MEETING, OFFER])
+    assert outcomes == ["restored"]  # put back, not read again
+    assert generator.last_usage.reused_prompt_tokens >= instructions > 50
     assert again == first  # and the same answer as when they were read

@@ -211,20 +211,34 @@ class LlamaGenerator:
         if result != 0:
             raise RuntimeError(f"llama_decode failed ({result}) while placing passage states")
 
-    def _keep_context(self, context: list[int]) -> bool:
-        """Sequence 0 holds exactly ``context``; True when it was there already."""
+    def _keep_context(self, context: list[int]) -> str:
+        """Sequence 0 holds exactly ``context``, the text before the first passage (the static instructions):
+        "kept" when it was there already, "restored" when its cells were put back from memory, "computed" when
+        read now. Another prompt in between (the confirmation, a follow-up's rewrite) takes the cache; the
+        instructions' cells are kept aside once read, so that they are never read again."""
         import llama_cpp
 
-        llm, n = self._llm, len(context)
-        kept = llm.n_tokens >= n and list(llm.input_ids[:n]) == context
-        if kept:
+        llm, n, ctx = self._llm, len(context), self._llm._ctx.ctx
+        if llm.n_tokens >= n and list(llm.input_ids[:n]) == context:
             llama_cpp.llama_memory_seq_rm(self._memory, -1, n, -1)
             llm.n_tokens = n
-        else:
-            llm.reset()
-            llama_cpp.llama_memory_clear(self._memory, True)
-            llm.eval(context)
-        return kept
+            return "kept"
+        llm.reset()
+        llama_cpp.llama_memory_clear(self._memory, True)
+        saved = self._context_cells
+        if saved is not None and saved[0] == context:
+            buffer = (ctypes.c_uint8 * len(saved[1])).from_buffer_copy(saved[1])
+            if llama_cpp.llama_state_seq_set_data(ctx, buffer, len(saved[1]), 0) != 0:
+                llm.input_ids[:n] = context
+                llm.n_tokens = n
+                return "restored"
+            llama_cpp.llama_memory_clear(self._memory, True)  # refused: read them again
+        llm.eval(context)
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
+        self._context_cells = (list(context), bytes(buffer)[:written])
+        return "computed"
 
     def _state(self, context: list[int], tokens: list[int]) -> tuple[PassageState, bool]:
         """The passage's stored state, or one computed now from the context in sequence 0 (True: computed)."""
@@ -323,30 +337,11 @@ class LlamaGenerator:
         return reused
 
     def _restore_context(self, context: list[int] | None, shared: int) -> int:
-        """Full prefill: the text before the first passage (the static instructions) is read once and its cells
-        kept in memory. Another prompt in between (the confirmation, a follow-up's rewrite) takes the cache,
-        and llama-cpp-python would read the instructions again for the next question; their cells are put
-        back instead. Returns how many prompt tokens are in place."""
-        import llama_cpp
-
+        """Full prefill: the instructions' cells put back when another prompt took the cache (``_keep_context``);
+        llama-cpp-python's own prefix reuse does the rest. Returns how many prompt tokens were not read now."""
         if context is None or shared >= len(context):
             return shared
-        llm, n, ctx = self._llm, len(context), self._llm._ctx.ctx
-        saved = self._context_cells
-        if saved is not None and saved[0] == context:
-            llama_cpp.llama_memory_clear(self._memory, True)
-            buffer = (ctypes.c_uint8 * len(saved[1])).from_buffer_copy(saved[1])
-            if llama_cpp.llama_state_seq_set_data(ctx, buffer, len(saved[1]), 0) == 0:
-                raise RuntimeError("llama.cpp refused the instructions' saved cells")
-            llm.input_ids[:n] = context
-            llm.n_tokens = n
-            return n
-        self._keep_context(context)
-        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
-        buffer = (ctypes.c_uint8 * size)()
-        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
-        self._context_cells = (list(context), bytes(buffer)[:written])
-        return shared
+        return len(context) if self._keep_context(context) == "restored" else shared
 
     def _recomputed(self, index: int, first: int, segment: _Segment) -> int:
         """How many leading tokens of a stored passage are computed again in place: none for the first
