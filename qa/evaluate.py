@@ -508,8 +508,9 @@ def report_markdown(report: dict) -> str:
         f"Gold set `{report['gold']}`{where}, {report['overall']['items']} items, {report['seconds']:.0f} s, "
         f"{report['created']}.",
         "",
-        "Correct: the must phrases, leniently matched. Strict: at word boundaries, the lead figure right, a cited "
-        "passage states it, in the question's language (unanswerable items: declined).",
+        "Correct: the must phrases, leniently matched. Strict: at word boundaries, the lead figure right, a yes/no "
+        "answer's opening yes or no the gold one, a cited passage states it, in the question's language "
+        "(unanswerable items: declined).",
         "",
         "| slice | items | recall@1 | recall@4 | recall@10 | correct | strict | in language | cites support "
         "| cites only support | abstention precision | abstention recall | false abstentions | first token p50/p95 "
