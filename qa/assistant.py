@@ -154,12 +154,10 @@ class Assistant:
         first_token_ms = None
         if decided is None and evidence:
             streamed = ""
-            verdicts = prompts.VERDICTS[language] if is_yes_no_question(standalone) else ()
-            for piece in self.generator.stream(
-                    prompts.answer_messages(standalone, [(e.n, e.text) for e in evidence], language,
-                                            yes_no=bool(verdicts)),
-                    grammar=prompts.answer_grammar(numbers, verdicts), schema=prompts.answer_schema(numbers, verdicts),
-                    max_tokens=self.settings.max_answer_tokens):
+            messages, grammar, schema = prompts.answer_prompt(
+                standalone, [(e.n, e.text) for e in evidence], language, yes_no=is_yes_no_question(standalone))
+            for piece in self.generator.stream(messages, grammar=grammar, schema=schema,
+                                               max_tokens=self.settings.max_answer_tokens):
                 raw += piece
                 draft = _draft(raw)
                 # a yes/no answer streams its fact; the verdict comes with the final answer, which replaces drafts

@@ -409,6 +409,7 @@ def bench_llm(settings: Settings, questions: int) -> None:
 def _bench_generation(settings: Settings, questions: int, assistants: dict, full, gold) -> None:
     from qa import prompts
     from qa.llm.base import plain_messages
+    from qa.verify import is_yes_no_question
 
     items = [i for i in gold if i.answerable and not i.history][:questions]
     llm = full._llm
@@ -425,9 +426,11 @@ def _bench_generation(settings: Settings, questions: int, assistants: dict, full
         answer = answers["full"]
         shown = assistants["full"].evidence.select(answer.standalone_question, assistants["full"].retriever.search(
             answer.standalone_question, k=settings.k, language=answer.language), answer.language)
-        messages = plain_messages(prompts.answer_messages(
-            answer.standalone_question, [(e.n, e.text) for e in shown], answer.language))
-        grammar = full._grammar(prompts.answer_grammar([e.n for e in shown]))
+        # what the pipeline gave its model for this question
+        messages, grammar_text, _ = prompts.answer_prompt(
+            answer.standalone_question, [(e.n, e.text) for e in shown], answer.language,
+            yes_no=is_yes_no_question(answer.standalone_question))
+        messages, grammar = plain_messages(messages), full._grammar(grammar_text)
         for name, reuse in (("raw", True), ("raw_no_reuse", False)):
             llm.reset()
             if reuse:

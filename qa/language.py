@@ -119,9 +119,9 @@ def words_to_number(phrase: str) -> int | float | None:
     words = [w for w in re.split(r"[\s-]+", phrase.lower()) if w]
     if words and words[-1] in ("and", "dan"):
         words = words[:-1]
-    if not words or len(words) == 1 and (is_figure(words[0]) or words[0] == "one"):
+    if not words or len(words) == 1 and (_is_figure(words[0]) or words[0] == "one"):
         return None  # a lone figure is already digits; a lone "one" is mostly a pronoun
-    if sum(is_figure(w) for w in words) > 1:
+    if sum(_is_figure(w) for w in words) > 1:
         return None
     total, current, unit = 0.0, 0.0, 0.0
     for position, word in enumerate(words):
@@ -129,7 +129,7 @@ def words_to_number(phrase: str) -> int | float | None:
             if position == 0 or words[position - 1] not in _SCALES:
                 return None  # "10,000 and 12,000": two numbers, not one
             continue
-        if is_figure(word):
+        if _is_figure(word):
             unit = float(word.replace(",", "."))
             current += unit
         elif word in _EN_UNITS or word in _ID_UNITS:
@@ -168,7 +168,7 @@ def words_to_number(phrase: str) -> int | float | None:
     return int(value) if value == int(value) else value
 
 
-def is_figure(word: str) -> bool:
+def _is_figure(word: str) -> bool:
     return re.fullmatch(r"\d+(?:[.,]\d+)?", word) is not None
 
 

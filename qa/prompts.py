@@ -126,6 +126,16 @@ def answer_messages(question: str, passages: Sequence[tuple[int, str]], language
     return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": tuple(parts)}]
 
 
+def answer_prompt(question: str, passages: Sequence[tuple[int, str]], language: Language,
+                  yes_no: bool = False) -> tuple[list[dict], str, JsonOutput]:
+    """What the model is given to answer ``question`` from ``passages`` ((number, text), best first): the
+    messages, the grammar and its JSON-schema form; a yes/no question's ask for the fact before the verdict."""
+    verdicts = VERDICTS[language] if yes_no else ()
+    numbers = [n for n, _ in passages]
+    return (answer_messages(question, passages, language, yes_no=yes_no), answer_grammar(numbers, verdicts),
+            answer_schema(numbers, verdicts))
+
+
 def confirm_messages(passage: str, question: str, answer: str | None = None) -> list[dict]:
     """The model asked again, on one passage alone, whether it states the answer to the question, or, given
     ``answer``, whether it supports that answer (``decision.after_confirmation``)."""

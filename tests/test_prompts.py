@@ -36,3 +36,13 @@ def test_the_json_form_of_a_yes_no_answer_renders_as_the_text_form():
     assert output.schema["properties"]["answer"]["enum"] == ["NONE", "Yes", "No", "Not yet"]
     reply = json.loads('{"evidence": [2], "fact": "Moscow denied it [2].", "answer": "Yes"}')
     assert output.render(reply) == "EVIDENCE: 2\nFACT: Moscow denied it [2].\nANSWER: Yes"
+
+
+def test_an_answer_prompt_gives_messages_grammar_and_schema_of_one_form():
+    passages = [(2, "Moskow membantah."), (1, "Korea Utara menawarkan pasukan.")]
+    messages, grammar, schema = prompts.answer_prompt("Apakah Moskow membantah?", passages, "id", yes_no=True)
+    assert messages == prompts.answer_messages("Apakah Moskow membantah?", passages, "id", yes_no=True)
+    assert grammar == prompts.answer_grammar([1, 2], prompts.VERDICTS["id"])
+    assert schema.schema == prompts.answer_schema([1, 2], prompts.VERDICTS["id"]).schema
+    messages, grammar, schema = prompts.answer_prompt("Who denied it?", passages, "en")
+    assert grammar == prompts.answer_grammar([1, 2]) and "fact" not in schema.schema["properties"]

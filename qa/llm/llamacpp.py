@@ -54,7 +54,7 @@ class LlamaGenerator:
         self.model_id = model_id or str(path)
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self._grammars: dict[str, object] = {}
-        self._context_cells: tuple[list[int], bytes] | None = None  # the instructions' cells (full prefill)
+        self._context_cells: tuple[list[int], bytes] | None = None  # the instructions' cells (``_keep_context``)
         try:
             self._llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
                               n_batch=512, verbose=False)
