@@ -96,6 +96,7 @@ def build_app(settings: Settings, warm: bool = False):
     from qa.index import PHASE_UNITS
     from qa.llm import GeneratorError, generator_from_settings
     from qa.models import ModelFileError
+    from qa.rerank import RerankerError
     from qa.readers import ARTICLE_SUFFIXES
 
     print(f"indexing {settings.articles_dir} …", file=sys.stderr, flush=True)
@@ -132,7 +133,7 @@ def build_app(settings: Settings, warm: bool = False):
                     yield "", chat, gr.update()
                 else:
                     final = piece
-        except (QuestionError, ModelFileError, GeneratorError) as exc:
+        except (QuestionError, ModelFileError, GeneratorError, RerankerError) as exc:
             chat[-1]["content"] = f"⚠️ {exc}"
             yield message, chat, ""
             return
@@ -143,7 +144,7 @@ def build_app(settings: Settings, warm: bool = False):
     def ask_json(question: str, history: list | None = None, model: str = settings.llm, k: int = settings.k) -> dict:
         try:
             return assistant_for(model).ask(question, history or [], k=int(k)).to_json()
-        except (QuestionError, ModelFileError, GeneratorError) as exc:
+        except (QuestionError, ModelFileError, GeneratorError, RerankerError) as exc:
             return {"question": question, "error": str(exc)}
 
     def rows() -> list[list]:

@@ -393,11 +393,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from qa.index import IndexCorruptError, IndexNotFoundError
     from qa.llm import GeneratorError
     from qa.models import ModelFileError
+    from qa.rerank import RerankerError
 
     try:
         return args.run(args)
     except (UsageError, EmbedderError, IndexCorruptError, IndexNotFoundError, ModelFileError, GeneratorError,
-            FileNotFoundError, ValueError) as exc:
+            RerankerError, FileNotFoundError, ValueError) as exc:
         _stderr(f"error: {exc}")
         return 2
     except KeyboardInterrupt:

@@ -9,7 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Literal
 
-from qa.lexicon import ENGLISH_FUNCTION_WORDS, FUNCTION_WORDS, INDONESIAN_FUNCTION_WORDS, SCALE_OF
+from qa.lexicon import (ENGLISH_FUNCTION_WORDS, FUNCTION_WORDS, INDONESIAN_FUNCTION_WORDS, INDONESIAN_GLOSS,
+                        SCALE_OF)
 
 Language = Literal["en", "id"]
 
@@ -87,6 +88,38 @@ def _english_lookup(word: str) -> tuple[str, ...]:
         if candidate in glossary:
             return glossary[candidate]
     return ()
+
+
+@lru_cache(maxsize=1)
+def _english_of() -> dict[str, str]:
+    """Indonesian word (and its stem) -> an English word, from the glossary read backwards: a word takes the
+    headword of the entry that gives it alone (``budget -> anggaran`` before ``americans -> warga amerika``),
+    else the first entry that gives it first."""
+    english: dict[str, tuple[tuple[int, int, int], str]] = {}
+    for order, (head, words) in enumerate(_glossary().items()):
+        for position, word in enumerate(words):
+            rank = (len(words) > 1, position, order)
+            for form in (word, _stem_id(word)):
+                if form not in english or rank < english[form][0]:
+                    english[form] = (rank, head)
+    return {form: head for form, (_, head) in english.items()}
+
+
+_GLOSS_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[^\w\s]", re.UNICODE)
+
+
+def english_gloss(text: str) -> str:
+    """Indonesian text rendered word by word in English, for a reader that knows English only (the reranker):
+    each word the glossary or ``INDONESIAN_GLOSS`` knows (as written or stemmed) becomes its English word;
+    names, numbers and unknown words stay as written. Not a translation: word order and grammar stay."""
+    english = _english_of()
+    words = []
+    for token in _GLOSS_TOKEN.findall(text):
+        lower = token.lower()
+        if token[0].isalpha():
+            token = INDONESIAN_GLOSS.get(lower) or english.get(lower) or english.get(_stem_id(lower)) or token
+        words.append(token)
+    return " ".join(words)
 
 
 def glossary_has(english_word: str) -> bool:

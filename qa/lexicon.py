@@ -66,3 +66,18 @@ QUANTITY_WORDS = frozenset("""one two three four five six seven eight nine ten e
 hundred hundreds thousand thousands million millions billion billions trillion dozen dozens none zero half
 satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh puluhan seratus ratus ratusan
 seribu ribu ribuan juta jutaan miliar miliaran triliun setengah separuh nol""".split())
+
+# Indonesian function words and reporting verbs in English, for the word-by-word English rendering the
+# reranker reads (qa.language.english_gloss); the glossary covers content words only.
+INDONESIAN_GLOSS = {
+    "dan": "and", "itu": "that", "ini": "this", "dengan": "with", "yang": "which", "di": "in", "ke": "to",
+    "dari": "from", "untuk": "for", "pada": "on", "tidak": "not", "tak": "not", "bukan": "not", "belum": "not yet",
+    "akan": "will", "telah": "has", "sudah": "already", "oleh": "by", "dalam": "in", "kata": "said",
+    "ujar": "said", "ungkap": "said", "jelas": "explained", "sebesar": "amounting to", "sebanyak": "as many as",
+    "masing": "each", "tersebut": "the", "juga": "also", "atau": "or", "adalah": "is", "merupakan": "is",
+    "bahwa": "that", "karena": "because", "saat": "when", "ketika": "when", "sejak": "since", "hingga": "until",
+    "sampai": "until", "lebih": "more", "para": "the", "bagi": "for", "tahun": "year", "bulan": "month",
+    "hari": "day", "ia": "he", "dia": "he", "mereka": "they", "kami": "we", "kita": "we", "sebagai": "as",
+    "namun": "but", "tetapi": "but", "setelah": "after", "sebelum": "before", "menurut": "according to",
+    "ada": "there is", "bisa": "can", "dapat": "can", "hanya": "only", "sekitar": "about", "lalu": "last",
+}

@@ -44,6 +44,10 @@ class Settings:
     # and how many best-matching articles bring all their passages in as candidates; see qa.retrieve
     article_context: float = 0.1
     context_articles: int = 10
+    # English questions: the best fused candidates read again by a cross-encoder, Indonesian passages glossed
+    # word by word in English ("none" turns it off); see qa.rerank
+    reranker: str = "ms-marco-minilm-l12"
+    rerank_candidates: int = 30
     # best-matching sentences of the k passages shown to the model; 0 shows whole passages (measured: 3
     # sentences cut the prompt by ~45% but the 1.5B model then picked wrong answers more often)
     evidence_sentences: int = 0
