@@ -1,4 +1,4 @@
-from qa.language import detect_language, normalise_number, search_terms
+from qa.language import detect_language, english_gloss, normalise_number, search_terms
 
 
 def test_detects_english_and_indonesian():
@@ -45,3 +45,17 @@ def test_english_news_words_beyond_the_seed_topic_reach_indonesian_terms():
     for english, indonesian in [("cassation", "kasasi"), ("appeal", "banding"), ("regent", "bupati"),
                                 ("sworn", "lantik"), ("poisoning", "racun"), ("dividends", "dividen")]:
         assert indonesian in search_terms(english, "en", translate=True), english
+
+
+def test_the_english_gloss_renders_known_words_and_keeps_names_and_numbers():
+    glossed = english_gloss("Menteri Keuangan Purbaya tidak mengumumkan defisit Rp 371,5 triliun di Jakarta.")
+    words = glossed.split()
+    assert {"minister", "finance", "not", "deficit", "trillion", "in"} <= set(words)
+    assert {"Purbaya", "371,5", "Rp", "Jakarta"} <= set(words)
+    assert words[-1] == "."
+
+
+def test_the_gloss_takes_the_word_an_entry_gives_alone():
+    # "warga" is given alone by "resident" but first in "americans -> warga amerika"
+    assert english_gloss("warga") != "americans"
+    assert english_gloss("") == ""

@@ -22,15 +22,16 @@ def test_recall_at_3_is_complete_on_the_question_set(retriever, retrieval_questi
 
 def test_troop_deployment_question_finds_north_koreas_offer(retriever):
     top = retriever.search("Who proposed the troop deployment?", k=3)
-    assert "002_b61871bac814194b#1" in [r.passage.id for r in top]
+    assert top[0].passage.id in NORTH_KOREAS_OFFER  # the passages the seed gold lists for it
 
 
 def test_cross_language_feedback_brings_the_passages_that_answer_above_a_distractor(seeds_index, e5):
     answers = {"002_b61871bac814194b#1", "002_b61871bac814194b#3", "002_b61871bac814194b#5"}
     question = "Who proposed the troop deployment?"
-    with_feedback = [r.passage.id for r in Retriever(seeds_index, e5, Settings()).search(question, k=4)]
+    fused = Settings(reranker="none")  # the fusion alone, before any reranking
+    with_feedback = [r.passage.id for r in Retriever(seeds_index, e5, fused).search(question, k=4)]
     without = [r.passage.id for r in
-               Retriever(seeds_index, e5, Settings(cross_language_feedback=0)).search(question, k=4)]
+               Retriever(seeds_index, e5, fused.replace(cross_language_feedback=0)).search(question, k=4)]
     assert set(with_feedback[:2]) <= answers and without[0] not in answers
     assert "000_bf74d578131212df#6" not in with_feedback  # Jake Sullivan
     # an Indonesian question over Indonesian passages is searched as before
@@ -91,3 +92,24 @@ def test_article_context_off_is_plain_dense_search(seeds_index, e5):
     query = e5.embed_query("Who proposed the troop deployment?")
     assert Retriever(seeds_index, e5, Settings(article_context=0))._search_dense(query, 8) == \
         seeds_index.search_dense(query, 8)
+
+
+NORTH_KOREAS_OFFER = {"002_b61871bac814194b#1", "002_b61871bac814194b#3", "002_b61871bac814194b#5"}
+
+
+def test_the_reranker_puts_a_passage_that_answers_an_english_question_first(seeds_index, e5):
+    question = "According to US intelligence, whose idea was it to send North Korean soldiers to help Russia?"
+    reranked = Retriever(seeds_index, e5, Settings()).search(question, k=4)
+    fused = Retriever(seeds_index, e5, Settings(reranker="none")).search(question, k=4)
+    assert reranked[0].passage.id in NORTH_KOREAS_OFFER and fused[0].passage.id not in NORTH_KOREAS_OFFER
+    assert all(r.rerank_score is not None and 0 < r.score < 1 for r in reranked)
+    assert [r.score for r in reranked] == sorted((r.score for r in reranked), reverse=True)
+    assert all(r.rerank_score is None for r in fused)
+
+
+def test_indonesian_questions_keep_the_fused_order(seeds_index, e5):
+    question = "Siapa yang mengusulkan pengerahan pasukan Korea Utara?"
+    reranked = Retriever(seeds_index, e5, Settings()).search(question, k=6)
+    fused = Retriever(seeds_index, e5, Settings(reranker="none")).search(question, k=6)
+    assert [r.passage.id for r in reranked] == [r.passage.id for r in fused]
+    assert all(r.rerank_score is None for r in reranked)
