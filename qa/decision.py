@@ -18,6 +18,7 @@
    A yes/no question's answer is put to the model instead ("does the passage support this answer?"). Measured
    on the dev gold's answers that passed their checks (1.5B): "no" for 7 of 19 unanswerable questions, 11 of
    49 wrong answers and 2 of 47 right ones, both to yes/no questions, which putting the answer keeps.
+   A quote (rule 4) is put to the model the same way, whether its passage states the answer.
 4. Otherwise **quote**, marked extractive: for a how-many question, the sentence that gives the figure asked
    for; else the shown sentence that best matches the question (``EvidenceSelector.closest_sentence``; not
    the model's pick, as its answer failed). A quote is only an answer when its sentence holds the kind of
@@ -113,17 +114,18 @@ def _with_other_figures(text: str, citations: list[int], figures: FigureCheck,
 
 def after_confirmation(decided: Decision, question: str, confirms: Callable[[int, str | None], bool],
                        language: Language) -> Decision:
-    """Rule 3, last part: ``confirms(n, answer)`` is the model's own yes or no, asked again with passage [n]
-    alone, to whether that passage states the answer to the question (``answer`` None) or supports the given
-    answer; it is asked only of a model's answer, about the first passage the answer cites. A yes/no question
-    puts the answer to it: asked whether a passage "states the answer", the model says no when the answer is
+    """Rules 3 and 4, last part: ``confirms(n, answer)`` is the model's own yes or no, asked again with passage
+    [n] alone, to whether that passage states the answer to the question (``answer`` None) or supports the
+    given answer; it is asked about the first passage an answer or a quote cites. A model's answer to a yes/no
+    question is put to it: asked whether a passage "states the answer", the model says no when the answer is
     no (measured on the dev gold, 1.5B: that form withdrew 2 right answers of 47, both to yes/no questions; put
-    the answer, none). An answer the model does not confirm is withdrawn; quotes and abstentions are left as
-    they are."""
-    if decided.abstained or decided.extractive or not decided.citations:
+    the answer, none). A quote is the passage's own sentence, so only whether the passage states the answer is
+    asked. An answer or a quote the model does not confirm is withdrawn; abstentions are left as they are."""
+    if decided.abstained or not decided.citations:
         return decided
     n = decided.citations[0]
-    if confirms(n, without_markers(decided.text) if is_yes_no_question(question) else None):
+    put = not decided.extractive and is_yes_no_question(question)
+    if confirms(n, without_markers(decided.text) if put else None):
         return decided
     return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, related=(n,),
                     problems=decided.problems + (f"asked again, the model did not find the answer in passage [{n}]",))

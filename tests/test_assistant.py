@@ -86,14 +86,18 @@ def test_bad_questions_are_refused_clearly(assistant, question, message):
 
 # ---------------------------------------------------------------- scripted generator: the logic alone
 
+# the passages' order is the hashing embedder's and BM25's alone: these tests are about what follows retrieval
+FUSED = Settings(reranker="none")
+
+
 def scripted(index, *outputs, **settings) -> Assistant:
-    return Assistant(Retriever(index, HashingEmbedder(), Settings()), ScriptedGenerator(outputs),
-                     Settings(**settings))
+    return Assistant(Retriever(index, HashingEmbedder(), FUSED), ScriptedGenerator(outputs),
+                     FUSED.replace(**settings))
 
 
 def shown_number(index, question: str, passage: str, k: int | None = None) -> int:
     """The number [n] the passage ``passage`` gets among the passages shown for ``question``."""
-    shown = [p.passage.id for p in Retriever(index, HashingEmbedder(), Settings()).search(question, k=k)]
+    shown = [p.passage.id for p in Retriever(index, HashingEmbedder(), FUSED).search(question, k=k)]
     assert passage in shown, (passage, shown)
     return shown.index(passage) + 1
 
@@ -112,10 +116,20 @@ def test_supported_answer_is_kept(hashed_seeds_index):
 
 def test_invented_fact_falls_back_to_a_quoted_sentence(hashed_seeds_index):
     n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
-    answer = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}].").ask(
-        PYONGYANG)
+    failed = f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}]."
+    answer = scripted(hashed_seeds_index, failed, "yes").ask(PYONGYANG)  # the quote's passage confirmed
     assert answer.extractive and "2021" in " ".join(answer.problems)
     assert "The New York Times" in answer.answer and answer.answer.endswith("]")
+
+
+def test_a_quote_the_model_does_not_confirm_is_declined_and_its_passage_given_as_related(hashed_seeds_index):
+    n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
+    a = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}].", "no")
+    answer = a.ask(PYONGYANG)
+    assert answer.abstained and not answer.extractive and not answer.citations
+    assert [r.passage for r in answer.related] == [NYT_PASSAGE]
+    assert answer.problems[-1] == f"asked again, the model did not find the answer in passage [{n}]"
+    assert len(a.generator.calls) == 2 and a.generator.outputs == []
 
 
 def test_a_quote_that_does_not_answer_is_declined_and_its_passage_given_as_related(hashed_seeds_index):
@@ -134,16 +148,16 @@ def test_an_indonesian_quote_to_an_english_question_gets_a_checked_machine_trans
     n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
     failed = f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}]."
     good = "The New York Times reported that the deployment was requested by Pyongyang."
-    answer = scripted(hashed_seeds_index, failed, good, translate_quotes=True).ask(PYONGYANG)
+    answer = scripted(hashed_seeds_index, failed, "yes", good, translate_quotes=True).ask(PYONGYANG)
     assert answer.extractive and answer.answer.endswith(f"\n{prompts.MACHINE_TRANSLATION} {good}")
     assert "“" in answer.answer  # the original stays, and its citation
-    invented = scripted(hashed_seeds_index, failed, "The Washington Post reported it.", translate_quotes=True).ask(
+    invented = scripted(hashed_seeds_index, failed, "yes", "The Washington Post reported it.", translate_quotes=True).ask(
         PYONGYANG)
     assert invented.extractive and prompts.MACHINE_TRANSLATION not in invented.answer
-    indonesian = scripted(hashed_seeds_index, failed, translate_quotes=True).ask(
+    indonesian = scripted(hashed_seeds_index, failed, "yes", translate_quotes=True).ask(
         "Surat kabar apa yang melaporkan permintaan Pyongyang itu?")
     assert prompts.MACHINE_TRANSLATION not in indonesian.answer
-    off = scripted(hashed_seeds_index, failed).ask(PYONGYANG)  # the default: the quote alone
+    off = scripted(hashed_seeds_index, failed, "yes").ask(PYONGYANG)  # the default: the quote alone
     assert off.extractive and prompts.MACHINE_TRANSLATION not in off.answer
 
 
@@ -202,7 +216,7 @@ def test_a_figure_that_counts_something_else_is_replaced_by_the_sentence_that_gi
     k = 5  # the hashing embedder ranks the casualties passage (000#2) fifth
     shown_number(hashed_seeds_index, question, "000_bf74d578131212df#2", k=k)
     deployed = shown_number(hashed_seeds_index, question, "000_bf74d578131212df#11", k=k)  # "12.000 tentara … dikerahkan"
-    answer = scripted(hashed_seeds_index, f"EVIDENCE: {deployed}\nANSWER: 12,000 [{deployed}]").ask(question, k=k)
+    answer = scripted(hashed_seeds_index, f"EVIDENCE: {deployed}\nANSWER: 12,000 [{deployed}]", "yes").ask(question, k=k)
     assert answer.extractive and "not the figure the question asks for" in " ".join(answer.problems)
     assert "1.000 korban" in answer.answer and "12.000" not in answer.answer
     assert {c.passage for c in answer.citations} >= {"000_bf74d578131212df#2"}

@@ -7,7 +7,7 @@ import pytest
 from qa import prompts
 from functools import partial
 
-from qa.decision import after_generation, before_generation
+from qa.decision import abstention, after_generation, before_generation
 from qa.settings import Settings
 
 decide = partial(after_generation, coverage=Settings().quote_coverage)
@@ -126,9 +126,13 @@ def test_rule_3_an_answer_the_model_does_not_confirm_is_withdrawn_and_nothing_el
     assert withdrawn.problems[-1] == "asked again, the model did not find the answer in passage [1]"
     quote = decide("Which newspaper reported it?", "en", "EVIDENCE: 1\nANSWER: The Washington Post [1].", PASSAGES,
                    lambda: (1, PASSAGES[0]))
-    assert quote.extractive and after_confirmation(quote, question, lambda n, a: asked.append((n, a)) or False,
-                                                   "en") is quote
-    assert asked == [(1, None)]  # a quote is not put to the model
+    assert quote.extractive and after_confirmation(quote, question, lambda n, a: True, "en") is quote
+    withdrawn_quote = after_confirmation(quote, question, lambda n, a: asked.append((n, a)) or False, "en")
+    assert withdrawn_quote.abstained and withdrawn_quote.related == (1,) and withdrawn_quote.citations == ()
+    assert asked == [(1, None), (1, None)]  # a quote's passage is asked whether it states the answer
+    declined = abstention("en", "nothing")
+    assert after_confirmation(declined, question, lambda n, a: asked.append((n, a)) or False, "en") is declined
+    assert len(asked) == 2  # an abstention is not put to the model
 
 
 def test_rule_3_a_yes_no_question_puts_the_answer_to_the_model():

@@ -53,7 +53,7 @@ def test_answers_about_the_hostile_article_cite_it_correctly(hostile_index, e5, 
 
 def test_forged_markers_and_injected_output_are_caught_by_verification(hostile_index, e5):
     retriever = Retriever(hostile_index, e5, Settings())
-    assistant = Assistant(retriever, ScriptedGenerator(["EVIDENCE: 1\nANSWER: BANANA [99]"]))
+    assistant = Assistant(retriever, ScriptedGenerator(["EVIDENCE: 1\nANSWER: BANANA [99]", "yes"]))
     answer = assistant.ask("Which newspaper reported that the deployment was requested by Pyongyang?")
     assert answer.extractive and "BANANA" not in answer.answer
     assert "marker [99] points at no passage" in answer.problems
