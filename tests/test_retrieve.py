@@ -22,7 +22,7 @@ def test_recall_at_3_is_complete_on_the_question_set(retriever, retrieval_questi
 
 def test_troop_deployment_question_finds_north_koreas_offer(retriever):
     top = retriever.search("Who proposed the troop deployment?", k=3)
-    assert top[0].passage.id in NORTH_KOREAS_OFFER  # the passages the seed gold lists for it
+    assert "002_b61871bac814194b#1" in [r.passage.id for r in top]
 
 
 def test_cross_language_feedback_brings_the_passages_that_answer_above_a_distractor(seeds_index, e5):
@@ -95,12 +95,13 @@ def test_article_context_off_is_plain_dense_search(seeds_index, e5):
 
 
 NORTH_KOREAS_OFFER = {"002_b61871bac814194b#1", "002_b61871bac814194b#3", "002_b61871bac814194b#5"}
+RERANKED = Settings(reranker="ms-marco-minilm-l12")
 
 
 def test_the_reranker_puts_a_passage_that_answers_an_english_question_first(seeds_index, e5):
     question = "According to US intelligence, whose idea was it to send North Korean soldiers to help Russia?"
-    reranked = Retriever(seeds_index, e5, Settings()).search(question, k=4)
-    fused = Retriever(seeds_index, e5, Settings(reranker="none")).search(question, k=4)
+    reranked = Retriever(seeds_index, e5, RERANKED).search(question, k=4)
+    fused = Retriever(seeds_index, e5, Settings()).search(question, k=4)  # off by default
     assert reranked[0].passage.id in NORTH_KOREAS_OFFER and fused[0].passage.id not in NORTH_KOREAS_OFFER
     assert all(r.rerank_score is not None and 0 < r.score < 1 for r in reranked)
     assert [r.score for r in reranked] == sorted((r.score for r in reranked), reverse=True)
@@ -109,7 +110,7 @@ def test_the_reranker_puts_a_passage_that_answers_an_english_question_first(seed
 
 def test_indonesian_questions_keep_the_fused_order(seeds_index, e5):
     question = "Siapa yang mengusulkan pengerahan pasukan Korea Utara?"
-    reranked = Retriever(seeds_index, e5, Settings()).search(question, k=6)
+    reranked = Retriever(seeds_index, e5, RERANKED).search(question, k=6)
     fused = Retriever(seeds_index, e5, Settings(reranker="none")).search(question, k=6)
     assert [r.passage.id for r in reranked] == [r.passage.id for r in fused]
     assert all(r.rerank_score is None for r in reranked)
