@@ -133,6 +133,9 @@ def test_rule_3_an_answer_the_model_does_not_confirm_is_withdrawn_and_nothing_el
     declined = abstention("en", "nothing")
     assert after_confirmation(declined, question, lambda n, a: asked.append((n, a)) or False, "en") is declined
     assert len(asked) == 2  # an abstention is not put to the model
+    yes_no = "Did the Washington Post report it?"
+    assert after_confirmation(quote, yes_no, lambda n, a: asked.append((n, a)) or False, "en") is quote
+    assert len(asked) == 2  # nor a quote given to a yes/no question: asked "states the answer?", the model says no
 
 
 def test_rule_3_a_yes_no_question_puts_the_answer_to_the_model():
