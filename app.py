@@ -99,6 +99,8 @@ def build_app(settings: Settings, warm: bool = False):
     from qa.rerank import RerankerError
     from qa.readers import ARTICLE_SUFFIXES
 
+    ask_errors = (QuestionError, ModelFileError, GeneratorError, RerankerError)  # shown to the user, not raised
+
     print(f"indexing {settings.articles_dir} …", file=sys.stderr, flush=True)
     collection = Collection(settings, progress=_console_progress)
     print(collection.report.summary(), file=sys.stderr, flush=True)
@@ -133,7 +135,7 @@ def build_app(settings: Settings, warm: bool = False):
                     yield "", chat, gr.update()
                 else:
                     final = piece
-        except (QuestionError, ModelFileError, GeneratorError, RerankerError) as exc:
+        except ask_errors as exc:
             chat[-1]["content"] = f"⚠️ {exc}"
             yield message, chat, ""
             return
@@ -144,7 +146,7 @@ def build_app(settings: Settings, warm: bool = False):
     def ask_json(question: str, history: list | None = None, model: str = settings.llm, k: int = settings.k) -> dict:
         try:
             return assistant_for(model).ask(question, history or [], k=int(k)).to_json()
-        except (QuestionError, ModelFileError, GeneratorError, RerankerError) as exc:
+        except ask_errors as exc:
             return {"question": question, "error": str(exc)}
 
     def rows() -> list[list]:

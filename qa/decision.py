@@ -129,7 +129,7 @@ def after_confirmation(decided: Decision, question: str, confirms: Callable[[int
     if decided.abstained or not decided.citations or (decided.extractive and yes_no):
         return decided
     n = decided.citations[0]
-    if confirms(n, without_markers(decided.text) if yes_no and not decided.extractive else None):
+    if confirms(n, without_markers(decided.text) if yes_no else None):  # quotes to yes/no questions left above
         return decided
     return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, related=(n,),
                     problems=decided.problems + (f"asked again, the model did not find the answer in passage [{n}]",))

