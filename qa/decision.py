@@ -26,9 +26,12 @@
    thing asked for and enough of the question's words, in a passage that holds the question's numbers
    (``verify.quote_misses``); otherwise **abstain**, and
    give its passage as related, not as a citation: the closest sentence to an unanswerable question is
-   still the closest sentence.
+   still the closest sentence. An English question quoted an Indonesian sentence gets the figure or the date
+   it asks for in English instead, when the sentence gives one (``english_lead``): rendered by rule, not by
+   the model, so the lead is as faithful as the quote; the sentence stays one click away, highlighted.
 5. After an answer or a quote to a how-many question, **list the other figures** that match the question at
-   least as well, each cited: articles often disagree on counts, and a small model reports only one.
+   least as well, each cited (in English for an English question): articles often disagree on counts, and
+   a small model reports only one.
 
 The fixed texts (the abstention, the quote's preface, the figures' lead-in) are in ``qa.prompts``.
 """
@@ -39,9 +42,10 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from qa import prompts
-from qa.language import Language
+from qa.language import Language, detect_language, english_dates, english_figure
 from qa.verify import (FigureCheck, check_answer, check_figures, check_polarity, is_yes_no_question, kind_misses,
-                       missing_question_terms, parse_model_output, quote_misses, strip_markers, without_markers)
+                       missing_question_terms, parse_model_output, question_type, quote_misses, strip_markers,
+                       without_markers)
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
     if checked.ok and not figures.problems and not polarity and not kind:
-        text, citations = _with_other_figures(checked.text, checked.citations, figures, language)
+        text, citations = _with_other_figures(checked.text, checked.citations, figures, language, shown)
         return Decision(text, tuple(citations), problems=tuple(checked.dropped))
     problems = checked.dropped + checked.problems + figures.problems + polarity + kind
     if figures.best:
@@ -97,20 +101,48 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
         return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, problems=tuple(problems + misses),
                         related=(n,))
     quoted = strip_markers(quoted)
-    text, citations = _with_other_figures(f"{prompts.EXTRACTIVE_PREFIX[language]} “{quoted}” [{n}]", [n], figures,
-                                          language)
+    lead = english_lead(question, quoted, figures, shown[n - 1] or quoted) if language == "en" else None
+    text = f"{lead} [{n}]" if lead else f"{prompts.EXTRACTIVE_PREFIX[language]} “{quoted}” [{n}]"
+    text, citations = _with_other_figures(text, [n], figures, language, shown)
     return Decision(text, tuple(citations), extractive=True, problems=tuple(problems), quoted=quoted)
 
 
-def _with_other_figures(text: str, citations: list[int], figures: FigureCheck,
-                        language: Language) -> tuple[str, list[int]]:
-    """Rule 5: the text with the best-matching figures it leaves out, each with its passage."""
+def english_lead(question: str, sentence: str, figures: FigureCheck, passage: str) -> str | None:
+    """The figure or date an English question asks for, in English, from the ``sentence`` of an Indonesian
+    ``passage`` to be quoted: the best figure (the quote is its sentence) for how many or how much, the
+    sentence's one date for when. None for an English passage, another kind of question, or a sentence with
+    several dates (which of them answers is not for a rule to guess)."""
+    if detect_language(passage, default="en") != "id":
+        return None
+    kind = question_type(question)
+    if kind == "quantity" and figures.best:
+        return english_figure(sentence, figures.best[0].written.split()[0])
+    if kind == "when":
+        dates = english_dates(sentence)
+        return dates[0] if len(dates) == 1 else None
+    return None
+
+
+def _with_other_figures(text: str, citations: list[int], figures: FigureCheck, language: Language,
+                        shown: Sequence[str | None]) -> tuple[str, list[int]]:
+    """Rule 5: the text with the best-matching figures it leaves out, each with its passage; for an English
+    question, a figure of an Indonesian passage in English."""
     extra = figures.others(text)
     if not extra:
         return text, citations
+    if language == "en":
+        extra = [(n, _figure_in_english(figures, n, written, shown[n - 1] or "")) for n, written in extra]
     listed = "; ".join(f"{figure} [{n}]" for n, figure in extra)
     return (f"{text} {prompts.OTHER_FIGURES[language]} {listed}.",
             citations + [n for n in dict.fromkeys(n for n, _ in extra) if n not in citations])
+
+
+def _figure_in_english(figures: FigureCheck, n: int, written: str, passage: str) -> str:
+    if detect_language(passage, default="en") != "id":
+        return written
+    figure = next(f for f in figures.best if f.n == n and f.written == written)
+    s, e = figure.sentence
+    return english_figure(passage[s:e], written.split()[0]) or written
 
 
 def after_confirmation(decided: Decision, question: str, confirms: Callable[[int, str | None], bool],

@@ -256,3 +256,80 @@ def text_terms(text: str) -> set[str]:
         if not token[0].isdigit():
             terms.update((token, _stem_id(token)))
     return terms
+
+
+# ---------------------------------------------------------------- figures and dates in English
+
+# How Indonesian writes what surrounds a figure, in English: the words that scale it, the words that hedge it
+# (a lead that drops "lebih dari" says something the article does not), months and days.
+_SCALE_EN = {"ribu": "thousand", "juta": "million", "miliar": "billion", "milyar": "billion",
+             "triliun": "trillion", "persen": "percent"}
+_HEDGE_EN = {"lebih dari": "more than", "kurang dari": "less than", "sekitar": "about", "kira-kira": "about",
+             "hampir": "almost", "sedikitnya": "at least", "setidaknya": "at least", "minimal": "at least",
+             "paling sedikit": "at least", "maksimal": "at most", "hingga": "up to", "sampai": "up to"}
+_MONTH_EN = {"januari": "January", "februari": "February", "maret": "March", "april": "April", "mei": "May",
+             "juni": "June", "juli": "July", "agustus": "August", "september": "September",
+             "oktober": "October", "november": "November", "nopember": "November", "desember": "December"}
+_DAY_EN = {"senin": "Monday", "selasa": "Tuesday", "rabu": "Wednesday", "kamis": "Thursday", "jumat": "Friday",
+           "jum'at": "Friday", "sabtu": "Saturday", "minggu": "Sunday"}
+_CURRENCY = r"(?:Rp\.?|US\$|\$|USD|€|£)"
+_HEDGE = re.compile(r"(?:" + "|".join(sorted(_HEDGE_EN, key=len, reverse=True)) + r")\s+$", re.IGNORECASE)
+_MONTH = "|".join(_MONTH_EN)
+_DATE_PHRASE = re.compile(
+    r"\b(?P<day>" + "|".join(_DAY_EN) + r")\b(?:,?\s*\((?P<dm>\d{1,2}/\d{1,2}(?:/\d{2,4})?)\))?"
+    r"|\b(?P<d>\d{1,2})\s+(?P<m>" + _MONTH + r")\b(?:\s+(?P<y>\d{4})\b)?"
+    r"|\b(?P<m2>" + _MONTH + r")\s+(?P<y2>\d{4})\b"
+    r"|\b(?:tahun\s+|pada\s+)?(?P<year>(?:19|20)\d{2})\b(?!\s*[.,]\d)",
+    re.IGNORECASE)
+
+
+def english_number(token: str) -> str:
+    """A number as Indonesian writes it, as English does: 1.000 -> 1,000 and 2,5 -> 2.5; 12 stays 12."""
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", token):
+        return token.replace(".", "\0").replace(",", ".").replace("\0", ",")
+    if re.fullmatch(r"\d+,\d{1,2}|\d+,\d{4,}", token):
+        return token.replace(",", ".")
+    return token
+
+
+def english_figure(sentence: str, number: str) -> str | None:
+    """The figure ``number`` of an Indonesian ``sentence`` in English, with what the sentence writes around it
+    that changes its meaning: the hedge before it, its currency, the word that scales it ("lebih dari Rp 2,2
+    triliun" -> "more than Rp 2.2 trillion"). The thing it counts is left out: the glossary's English for it
+    is not always the sense the article means. None when the sentence does not hold the number."""
+    found = re.search(r"(?<![\w.,])(" + _CURRENCY + r"\s?)?" + re.escape(number) + r"(?![\d])", sentence)
+    if not found:
+        return None
+    currency = (found.group(1) or "").strip()
+    hedge = _HEDGE.search(sentence[:found.start()])
+    scale = re.match(r"\s*(%|[A-Za-z]+)", sentence[found.end():])
+    scale_word = scale.group(1).lower() if scale else ""
+    parts = [_HEDGE_EN[hedge.group(0).strip().lower()]] if hedge else []
+    amount = f"{currency} {english_number(number)}".strip() if not currency.endswith("$") else f"{currency}{english_number(number)}"
+    if scale_word == "%":
+        amount += "%"
+    elif scale_word in _SCALE_EN:
+        amount += f" {_SCALE_EN[scale_word]}"
+    return " ".join(parts + [amount])
+
+
+def english_dates(sentence: str) -> list[str]:
+    """The dates an Indonesian sentence gives, each in English ("Senin (20/10)" -> "Monday (20/10)", "23
+    Desember 2024" -> "23 December 2024", "pada 2022" -> "2022"), in order, without repeats. Clock times are
+    not dates."""
+    dates: list[str] = []
+    for match in _DATE_PHRASE.finditer(sentence):
+        if match.group("day"):
+            if match.group("day")[0].islower():
+                continue  # "minggu lalu" is last week; a day of the week is written capitalised
+            date = _DAY_EN[match.group("day").lower()] + (f" ({match.group('dm')})" if match.group("dm") else "")
+        elif match.group("m"):
+            date = f"{match.group('d')} {_MONTH_EN[match.group('m').lower()]}" + \
+                   (f" {match.group('y')}" if match.group("y") else "")
+        elif match.group("m2"):
+            date = f"{_MONTH_EN[match.group('m2').lower()]} {match.group('y2')}"
+        else:
+            date = match.group("year")
+        if date not in dates:
+            dates.append(date)
+    return dates

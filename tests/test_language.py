@@ -1,4 +1,7 @@
-from qa.language import detect_language, english_gloss, normalise_number, search_terms
+import pytest
+
+from qa.language import (detect_language, english_dates, english_figure, english_gloss, english_number,
+                         normalise_number, search_terms)
 
 
 def test_detects_english_and_indonesian():
@@ -59,3 +62,33 @@ def test_the_gloss_takes_the_word_an_entry_gives_alone():
     # "warga" is given alone by "resident" but first in "americans -> warga amerika"
     assert english_gloss("warga") != "americans"
     assert english_gloss("") == ""
+
+
+@pytest.mark.parametrize("token, english", [("1.000", "1,000"), ("12.500.000", "12,500,000"), ("2,2", "2.2"),
+                                            ("1.863,3", "1,863.3"), ("2025", "2025"), ("7", "7"), ("1,56", "1.56")])
+def test_english_number_swaps_the_separators_of_indonesian_numbers(token, english):
+    assert english_number(token) == english
+
+
+@pytest.mark.parametrize("sentence, number, english", [
+    ("Lalu kerusakan hutan sekitar Rp 2,2 triliun, dan kerugian negara Rp 5,7 triliun.", "2,2", "about Rp 2.2 trillion"),
+    ("Lalu kerusakan hutan sekitar Rp 2,2 triliun, dan kerugian negara Rp 5,7 triliun.", "5,7", "Rp 5.7 trillion"),
+    ("Keduanya akan menginvestasikan $1 miliar (Rp15,8 triliun).", "1", "$1 billion"),
+    ("Keduanya akan menginvestasikan $1 miliar (Rp15,8 triliun).", "15,8", "Rp 15.8 trillion"),
+    ("Pasukan itu menderita lebih dari 1.000 korban.", "1.000", "more than 1,000"),
+    ("Defisit mencapai 1,56% PDB.", "1,56", "1.56%"),
+    ("Sebanyak 10 ribu buruh terdampak.", "10", "10 thousand"),
+    ("Sebanyak 186 siswa dirawat.", "186", "186"),  # what it counts is left out, not glossed
+    ("Sebanyak 186 siswa dirawat.", "18", None),
+])
+def test_english_figure_keeps_the_hedge_the_currency_and_the_scale(sentence, number, english):
+    assert english_figure(sentence, number) == english
+
+
+def test_english_dates_renders_each_date_once_and_skips_clock_times_and_weeks():
+    assert english_dates("Peristiwa ini terjadi pada Senin (20/10) sekitar pukul 13.00 WIT.") == ["Monday (20/10)"]
+    assert english_dates("Pada tanggal 23 Desember, The New York Times melaporkan.") == ["23 December"]
+    assert english_dates("Dibangun tahun 2022, dilaporkan 12 Oktober 2024, lalu Mei 2025.") == \
+        ["2022", "12 October 2024", "May 2025"]
+    assert english_dates("Sepanjang minggu lalu harga naik 2,5 persen.") == []
+    assert english_dates("Rapat digelar Minggu (2/11) dan lagi pada Minggu (2/11).") == ["Sunday (2/11)"]
