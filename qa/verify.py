@@ -575,13 +575,19 @@ def _denies(text: str) -> bool:
 
 
 def _denials(sentence: str) -> list[tuple[str, str]]:
-    """(the denying word, the three words after it) for each denial in ``sentence``."""
-    words = _WORD.findall(sentence)
+    """(the denying word, the three words after it) for each denial in ``sentence``. A capitalised one that
+    opens a quotation names something (the "No Kings" protests) and denies nothing."""
+    matches = list(_WORD.finditer(sentence))
     found = []
-    for i, word in enumerate(words):
-        following = words[i + 1:i + 4]
-        if word.lower() in NEGATIONS and following and following[0].lower() not in NOT_A_DENIAL:
-            found.append((word.lower(), " ".join(following)))
+    for i, match in enumerate(matches):
+        word = match.group(0)
+        following = [m.group(0) for m in matches[i + 1:i + 4]]
+        if word.lower() not in NEGATIONS or not following or following[0].lower() in NOT_A_DENIAL:
+            continue
+        before = sentence[:match.start()].rstrip()[-1:]
+        if word[0].isupper() and before and before in "'\"‘“":
+            continue
+        found.append((word.lower(), " ".join(following)))
     return found
 
 

@@ -363,6 +363,15 @@ def test_yes_to_a_question_whose_sentence_denies_fails():
     assert check_polarity("Who asked?", "en", "Yes [3].", POLARITY) == []  # not a yes/no question
 
 
+def test_a_denial_that_opens_a_quoted_name_denies_nothing():
+    from qa.verify import check_polarity
+
+    protests = ["Protes 'No Kings' digelar di lebih dari 2.600 lokasi di seluruh AS pada Sabtu (18/10)."]
+    assert check_polarity("Were the 'No Kings' protests held in many places?", "en", "Yes [1].", protests) == []
+    assert check_polarity("Were the protests held on Sunday?", "en", "Yes [1].",
+                          ["Protes itu tidak digelar pada hari Minggu."]) != []
+
+
 def test_question_terms_are_found_in_translation_by_their_parts_and_within_their_name():
     passages = ["Menteri Keuangan Purbaya mengatakan dividen BUMN naik 5,7 persen.",
                 "Kesepakatan AS-Australia ditandatangani di Pondok Pesantren Al-Khoziny."]
