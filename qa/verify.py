@@ -154,7 +154,8 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
         sentence = text[s:e]
         own = [n for _, _, numbers in markers(sentence) for n in numbers]
         support = " ".join(passages[n - 1] or "" for n in (own or cited))
-        for fact in unsupported_facts(_MARKER.sub(" ", sentence), support):
+        missing = unsupported_facts(_MARKER.sub(" ", sentence), support)
+        for fact in _untranslated(missing, support) if missing else ():
             problems.append(f"{fact!r} is not in the cited passage{'s' if len(own or cited) > 1 else ''}")
     return CheckedAnswer(text, cited, problems, dropped)
 
@@ -247,16 +248,22 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
     missing = unsupported_facts(f"{' '.join(words[1:])} {numbers}", support)  # the first word is capitalised anyway
     if not missing:
         return []
-    terms = text_terms(support)
     if language == "en":
-        missing = [m for m in missing
-                   if not (glossary_has(m.lower()) and any(forms & terms for forms in word_forms(m, "en")))]
+        missing = _untranslated(missing, support)
     absent = set(missing)
     for run in _capitalised_runs(words):
         found = [i for i, w in enumerate(run) if w not in absent and w.lower() not in NOT_NAMES]
         last_name = max((i for i in found if not glossary_has(run[i].lower())), default=-1)
         absent -= {w for i, w in enumerate(run) if i < last_name or (found and glossary_has(w.lower()))}
     return [m for m in missing if m in absent]
+
+
+def _untranslated(missing: Sequence[str], support: str) -> list[str]:
+    """The words of ``missing`` (``unsupported_facts``) that are not there in translation either: a capitalised
+    English word the glossary translates ("SOE", "VAT", "Finance") is there when its Indonesian is ("BUMN")."""
+    terms = text_terms(support)
+    return [m for m in missing
+            if not (glossary_has(m.lower()) and any(forms & terms for forms in word_forms(m, "en")))]
 
 
 def _capitalised_runs(words: Sequence[str]) -> list[list[str]]:

@@ -387,3 +387,10 @@ def test_question_terms_are_found_in_translation_by_their_parts_and_within_their
     assert missing_question_terms("Did dividends rise by 5.8 percent?", passages, "en") == ["5.8"]
     # a follow-up joined to the question before it: its opening word is no name
     assert missing_question_terms("Apa kata Menkeu Purbaya? Lalu menurut dia, berapa dividen BUMN?", passages, "id") == []
+
+
+def test_an_english_word_of_the_answer_is_in_its_passage_in_translation():
+    passages = ["Danantara menerima dividen BUMN sebesar Rp 140 triliun secara bertahap."]
+    assert check_answer("No, the SOE dividends came in stages [1].", passages).problems == []
+    assert check_answer("No, the VAT dividends came in stages [1].", passages).problems == [
+        "'VAT' is not in the cited passage"]  # the glossary's PPN is not there
