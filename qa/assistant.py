@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 from qa import decision, prompts
 from qa.evidence import EvidenceSelector
 from qa.language import Language, detect_language
-from qa.llm import Generator, Usage, collect, generator_from_settings
+from qa.llm import Generator, Usage, choose, collect, generator_from_settings
 from qa.models import confirms_answers
 from qa.retrieve import RetrievedPassage, Retriever
 from qa.settings import Settings
@@ -154,8 +154,9 @@ class Assistant:
         first_token_ms = None
         if decided is None and evidence:
             streamed = ""
+            yes_no = is_yes_no_question(standalone)
             messages, grammar, schema = prompts.answer_prompt(
-                standalone, [(e.n, e.text) for e in evidence], language, yes_no=is_yes_no_question(standalone))
+                standalone, [(e.n, e.text) for e in evidence], language, yes_no=yes_no)
             for piece in self.generator.stream(messages, grammar=grammar, schema=schema,
                                                max_tokens=self.settings.max_answer_tokens):
                 raw += piece
@@ -167,6 +168,8 @@ class Assistant:
                     yield draft[len(streamed):]
                     streamed = draft
             _add_usage(usage, self.generator.last_usage)
+            if yes_no:
+                raw = self._verdict(messages, raw, language)
         if decided is None:
             texts = [shown[n].passage.text if n in shown else None for n in range(1, max(numbers, default=0) + 1)]
             decided = decision.after_generation(
@@ -250,6 +253,15 @@ class Assistant:
                         grammar=prompts.CONFIRM_GRAMMAR, max_tokens=2)
         _add_usage(usage, self.generator.last_usage)
         return not reply.strip().lower().startswith("no")
+
+    def _verdict(self, messages: list[dict], raw: str, language: Language) -> str:
+        """A yes/no answer's verdict chosen again with each verdict scored whole (``qa.llm.choose``), after
+        the fact the model wrote; the grammar's token-by-token pick stands where the backend cannot score."""
+        head, found, _ = raw.partition("\nANSWER:")
+        if not found or not written_fact(raw):
+            return raw
+        picked = choose(self.generator, messages, head + found, [f" {v}" for v in prompts.VERDICTS[language]])
+        return head + found + picked if picked else raw
 
     def _translate(self, sentence: str, usage: Usage) -> str:
         """An English rendering of a quoted Indonesian sentence, shown beneath the quote and labelled as machine

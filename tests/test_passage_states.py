@@ -193,3 +193,23 @@ def test_the_instructions_are_put_back_after_another_prompt(mode, request, monke
     assert outcomes == ["restored"]  # put back, not read again
     assert generator.last_usage.reused_prompt_tokens >= instructions > 50
     assert again == first  # and the same answer as when they were read
+
+
+def test_options_are_scored_whole_and_the_context_is_left_as_it_was(full_prefill, with_states):
+    messages = [{"role": "user", "content": f"Which newspaper does this report cite?\n{OFFER}"}]
+    options = [" Kompas", " The New York Times", " Tempo"]  # the right one takes several tokens
+    assert full_prefill.choose(messages, "The report cites", options) == " The New York Times"
+    question = "Which newspaper reported that the deployment was requested by Pyongyang?"
+    for generator in (full_prefill, with_states):
+        before = _answer(generator, question, [MEETING, OFFER])
+        messages = prompts.answer_messages(question, [(1, MEETING), (2, OFFER)], "en")
+        picked = generator.choose(messages, before.split("\nANSWER:")[0] + "\nANSWER:", [" Putin", " The New York Times"])
+        assert picked == " The New York Times"
+        assert _answer(generator, question, [MEETING, OFFER]) == before  # nothing left behind in the cache
+
+
+def test_a_backend_that_cannot_score_options_gives_none():
+    from qa.llm import choose
+    from tests.doubles import ScriptedGenerator
+
+    assert choose(ScriptedGenerator(["EVIDENCE: 1\nANSWER: Ya"]), [], "EVIDENCE: 1\nANSWER:", [" Ya", " Tidak"]) is None

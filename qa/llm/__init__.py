@@ -16,14 +16,14 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from qa.llm.base import Generator, GeneratorError, JsonOutput, Message, Passage, Usage, collect
+from qa.llm.base import Generator, GeneratorError, JsonOutput, Message, Passage, Usage, choose, collect
 from qa.models import model_path, model_sha256
 
 if TYPE_CHECKING:
     from qa.llm.llamacpp import LlamaGenerator
     from qa.settings import Settings
 
-__all__ = ["Generator", "GeneratorError", "JsonOutput", "Message", "Passage", "Usage", "collect",
+__all__ = ["Generator", "GeneratorError", "JsonOutput", "Message", "Passage", "Usage", "choose", "collect",
            "generator_from_settings", "load_generator", "states_dir"]
 
 _loaded: dict[tuple, "LlamaGenerator"] = {}

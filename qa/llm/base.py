@@ -62,3 +62,14 @@ def collect(generator: Generator, messages: Sequence[Message], grammar: str | No
             max_tokens: int = 200, stop: Sequence[str] = (), schema: JsonOutput | None = None) -> str:
     """The whole text of one generation."""
     return "".join(generator.stream(messages, grammar=grammar, max_tokens=max_tokens, stop=stop, schema=schema))
+
+
+def choose(generator: Generator, messages: Sequence[Message], prefix: str, options: Sequence[str]) -> str | None:
+    """Of ``options``, the one the model finds likeliest to follow ``messages`` and the start of its reply
+    ``prefix``, each option scored whole; None from a backend that gives no log-probabilities (the servers).
+    Decoding under a grammar picks token by token, so an option that shares its first token with what the
+    model would rather write wins for that alone: asked for "Ya", "Tidak" or "Belum", the 1.5B wants to write
+    "Yes", and " Y" takes "Ya" (dev gold: "Ya" to 13 of 14 Indonesian questions whose answer is no)."""
+    method = getattr(generator, "choose", None)
+    return method(messages, prefix, options) if method is not None else None
+

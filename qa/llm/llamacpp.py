@@ -147,6 +147,45 @@ class LlamaGenerator:
             usage.prompt_tokens = max(0, self._llm.n_tokens - usage.completion_tokens)
             self.last_usage = usage
 
+    def choose(self, messages: Sequence[Message], prefix: str, options: Sequence[str]) -> str:
+        """Of ``options``, the one the model finds likeliest to follow ``messages`` and the start of its reply
+        ``prefix``: each scored whole, by the sum of its tokens' log-probabilities (``qa.llm.base.choose``).
+        What the context already holds of the prompt and the reply is not read again."""
+        import llama_cpp
+        import numpy as np
+
+        if self._formatter is None:
+            raise NotImplementedError("scoring options needs the model's own chat template")
+        with self._lock:
+            llm = self._llm
+            prompt = [t for s in self.segments(messages) for t in s.tokens]
+            head = prompt + self._tokens(prefix, special=False)
+            if len(head) + max(len(self._tokens(o, special=False)) for o in options) > llm.n_ctx():
+                raise ValueError("the prompt and the reply so far do not fit the model's context")
+
+            def log_probabilities() -> np.ndarray:
+                logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
+                top = float(logits.max())
+                return logits - (top + float(np.log(np.exp(logits - top).sum())))
+
+            def keep(n: int) -> None:
+                llama_cpp.llama_memory_seq_rm(self._memory, -1, n, -1)
+                llm.n_tokens = n
+
+            keep(self._common_prefix(head))
+            llm.eval(head[llm.n_tokens:])
+            first = log_probabilities()
+            scores = []
+            for option in options:
+                tokens = self._tokens(option, special=False)
+                score = float(first[tokens[0]])
+                for token, following in zip(tokens, tokens[1:]):
+                    llm.eval([token])
+                    score += float(log_probabilities()[following])
+                keep(len(head))
+                scores.append(score)
+            return options[scores.index(max(scores))]
+
     def prepare(self, messages: Sequence[Message]) -> int:
         """Compute and store the states of the passages in ``messages`` that have none; the number computed."""
         if self.states is None:
