@@ -139,7 +139,7 @@ def build_app(settings: Settings, warm: bool = False):
             chat[-1]["content"] = f"⚠️ {exc}"
             yield message, chat, ""
             return
-        label = "" if not final.extractive else "(quoted from the articles, not generated) "
+        label = "" if not final.extractive else "(taken from the articles, not generated) "
         chat[-1]["content"] = label + final.answer
         yield "", chat, sources_html(final, show_all)
 

@@ -72,4 +72,3 @@ def choose(generator: Generator, messages: Sequence[Message], prefix: str, optio
     "Yes", and " Y" takes "Ya" (dev gold: "Ya" to 13 of 14 Indonesian questions whose answer is no)."""
     method = getattr(generator, "choose", None)
     return method(messages, prefix, options) if method is not None else None
-

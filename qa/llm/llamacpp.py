@@ -147,15 +147,16 @@ class LlamaGenerator:
             usage.prompt_tokens = max(0, self._llm.n_tokens - usage.completion_tokens)
             self.last_usage = usage
 
-    def choose(self, messages: Sequence[Message], prefix: str, options: Sequence[str]) -> str:
+    def choose(self, messages: Sequence[Message], prefix: str, options: Sequence[str]) -> str | None:
         """Of ``options``, the one the model finds likeliest to follow ``messages`` and the start of its reply
         ``prefix``: each scored whole, by the sum of its tokens' log-probabilities (``qa.llm.base.choose``).
-        What the context already holds of the prompt and the reply is not read again."""
+        What the context already holds of the prompt and the reply is not read again. None for a model
+        without a chat template of its own (llama-cpp-python formats its prompts, the tokens are not known)."""
         import llama_cpp
         import numpy as np
 
         if self._formatter is None:
-            raise NotImplementedError("scoring options needs the model's own chat template")
+            return None
         with self._lock:
             llm = self._llm
             prompt = [t for s in self.segments(messages) for t in s.tokens]
