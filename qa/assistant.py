@@ -69,6 +69,7 @@ class Answer:
     timings: dict = field(default_factory=dict)
     raw_output: str = ""  # what the model wrote, for inspection
     related: list[Citation] = field(default_factory=list)  # an abstention's closest passage: it does not answer
+    quoted: str = ""  # an extractive answer's sentence, as the article writes it (its figure or date may lead)
 
     def to_json(self) -> dict:
         return {
@@ -76,6 +77,7 @@ class Answer:
             "answer": self.answer,
             "abstained": self.abstained,
             "extractive": self.extractive,
+            "quoted": self.quoted,
             "standalone_question": self.standalone_question,
             "citations": [c.to_json() for c in self.citations],
             "related": [c.to_json() for c in self.related],
@@ -182,7 +184,7 @@ class Assistant:
                     language)
 
         text = decided.text
-        if self.settings.translate_quotes and decided.quoted and language == "en" and \
+        if self.settings.translate_quotes and f"“{decided.quoted}”" in text and language == "en" and \
                 detect_language(decided.quoted, default="en") == "id":
             translation = self._translate(decided.quoted, usage)
             if translation:
@@ -192,7 +194,7 @@ class Assistant:
                         extractive=decided.extractive, citations=[given[n] for n in decided.citations],
                         related=[given[n] for n in decided.related],
                         passages=list(given.values()), standalone_question=standalone, language=language,
-                        problems=list(decided.problems), raw_output=raw)
+                        problems=list(decided.problems), raw_output=raw, quoted=decided.quoted)
         answer.timings = {
             "retrieve_ms": round(retrieve_ms, 1),
             "first_token_ms": round(first_token_ms, 1) if first_token_ms is not None else None,

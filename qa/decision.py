@@ -6,7 +6,8 @@
    (``before_generation``)
 2. **Abstain** when the model names no evidence (``EVIDENCE: NONE``, whatever its answer says) or writes
    neither evidence nor an answer. (Rules 2–5: ``after_generation``.)
-3. **Answer** with the model's text when it passes its checks: markers point only at shown passages, and
+3. **Answer** with the model's text when it passes its checks: it reads as the question's language (not
+   checked for a yes/no answer, whose verdict is), markers point only at shown passages, and
    each sentence's names, numbers and months are in the passages it cites (``verify.check_answer``); for a
    how-many question, its figure is one that the question asks for (``verify.check_figures``); it holds the
    kind of thing asked for: a figure for how many, a date for when, a name the question does not give for who
@@ -86,10 +87,11 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     figures = check_figures(question, language, checked.text, shown)
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
-    if checked.ok and not figures.problems and not polarity and not kind:
+    foreign = _language_misses(question, language, checked.text) if checked.ok else []
+    if checked.ok and not figures.problems and not polarity and not kind and not foreign:
         text, citations = _with_other_figures(checked.text, checked.citations, figures, language, shown)
         return Decision(text, tuple(citations), problems=tuple(checked.dropped))
-    problems = checked.dropped + checked.problems + figures.problems + polarity + kind
+    problems = checked.dropped + checked.problems + figures.problems + polarity + kind + foreign
     if figures.best:
         best = figures.best[0]
         s, e = best.sentence
@@ -105,6 +107,15 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     text = f"{lead} [{n}]" if lead else f"{prompts.EXTRACTIVE_PREFIX[language]} “{quoted}” [{n}]"
     text, citations = _with_other_figures(text, [n], figures, language, shown)
     return Decision(text, tuple(citations), extractive=True, problems=tuple(problems), quoted=quoted)
+
+
+def _language_misses(question: str, language: Language, text: str) -> list[str]:
+    """An answer that reads as the other language (the model copied the passage's sentence) is no answer to
+    the question as asked. Not checked for a yes/no answer: its verdict is in the question's language
+    whatever its fact copies, and a quote would lose the verdict."""
+    if is_yes_no_question(question) or detect_language(strip_markers(text), default=language) == language:
+        return []
+    return ["the answer is not in the question's language"]
 
 
 def english_lead(question: str, sentence: str, figures: FigureCheck, passage: str) -> str | None:

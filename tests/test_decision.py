@@ -169,3 +169,14 @@ def test_rule_3_a_yes_no_question_puts_the_answer_to_the_model():
     asked: list[tuple[int, str | None]] = []
     assert after_confirmation(answer, question, lambda n, a: asked.append((n, a)) or True, "id") is answer
     assert asked == [(1, "Tidak, Rusia belum mengkonfirmasinya.")]
+
+
+def test_rule_3_an_answer_in_the_other_language_is_not_kept():
+    copied = decide("How many North Korean troops have been deployed to Russia?", "en",
+                    "EVIDENCE: 2\nANSWER: Menurut pejabat AS, sekitar 12.000 tentara Korea Utara telah dikerahkan ke "
+                    "Rusia [2].", PASSAGES, never)
+    assert copied.extractive and copied.text == "about 12,000 [2]"
+    assert "the answer is not in the question's language" in copied.problems
+    english = decide("Berapa tentara Korea Utara yang dikerahkan?", "id", "EVIDENCE: 2\nANSWER: 12.000 tentara [2]",
+                     PASSAGES, never)
+    assert not english.extractive  # names and figures alone are no sign of a language
