@@ -27,8 +27,8 @@
    thing asked for and enough of the question's words, in a passage that holds the question's numbers
    (``verify.quote_misses``); otherwise **abstain**, and
    give its passage as related, not as a citation: the closest sentence to an unanswerable question is
-   still the closest sentence. An English question quoted an Indonesian sentence gets the figure or the date
-   it asks for in English instead, when the sentence gives one (``english_lead``): rendered by rule, not by
+   still the closest sentence. An English question whose quote would be an Indonesian sentence gets the
+   figure or the date it asks for in English instead, when the sentence gives one (``english_lead``): rendered by rule, not by
    the model, so the lead is as faithful as the quote; the sentence stays one click away, highlighted.
 5. After an answer or a quote to a how-many question, **list the other figures** that match the question at
    least as well, each cited (in English for an English question): articles often disagree on counts, and
@@ -151,7 +151,9 @@ def _with_other_figures(text: str, citations: list[int], figures: FigureCheck, l
 def _figure_in_english(figures: FigureCheck, n: int, written: str, passage: str) -> str:
     if detect_language(passage, default="en") != "id":
         return written
-    figure = next(f for f in figures.best if f.n == n and f.written == written)
+    figure = next((f for f in figures.best if f.n == n and f.written == written), None)
+    if figure is None:
+        return written
     s, e = figure.sentence
     return english_figure(passage[s:e], written.split()[0]) or written
 
