@@ -275,11 +275,20 @@ _DAY_EN = {"senin": "Monday", "selasa": "Tuesday", "rabu": "Wednesday", "kamis":
 _CURRENCY = r"(?:Rp\.?|US\$|\$|USD|€|£)"
 _HEDGE = re.compile(r"(?:" + "|".join(sorted(_HEDGE_EN, key=len, reverse=True)) + r")\s+$", re.IGNORECASE)
 _MONTH = "|".join(_MONTH_EN)
+# the word before a date that changes what it says: "sejak 2017" is since 2017, not 2017
+_DATE_LEAD_EN = {"sejak": "since", "hingga": "until", "sampai": "until", "awal": "early", "akhir": "late",
+                 "pertengahan": "mid", "per": "as of", "pada": "", "tahun": "", "tanggal": ""}
+def _date_lead(group: str) -> str:
+    return r"(?:\b(?P<" + group + ">" + "|".join(_DATE_LEAD_EN) + r")\s+(?:tahun\s+|tanggal\s+)?)"
+
+
+
+# a year alone counts only after such a word: the 2015 of "Perjanjian Paris 2015" names the agreement
 _DATE_PHRASE = re.compile(
-    r"\b(?P<day>" + "|".join(_DAY_EN) + r")\b(?:,?\s*\((?P<dm>\d{1,2}/\d{1,2}(?:/\d{2,4})?)\))?"
+    _date_lead("lead") + r"?(?:\b(?P<day>" + "|".join(_DAY_EN) + r")\b(?:,?\s*\((?P<dm>\d{1,2}/\d{1,2}(?:/\d{2,4})?)\))?"
     r"|\b(?P<d>\d{1,2})\s+(?P<m>" + _MONTH + r")\b(?:\s+(?P<y>\d{4})\b)?"
-    r"|\b(?P<m2>" + _MONTH + r")\s+(?P<y2>\d{4})\b"
-    r"|\b(?:tahun\s+|pada\s+)?(?P<year>(?:19|20)\d{2})\b(?!\s*[.,]\d)",
+    r"|\b(?P<m2>" + _MONTH + r")\s+(?P<y2>\d{4})\b)"
+    r"|" + _date_lead("year_lead") + r"(?P<year>(?:19|20)\d{2})\b(?!\s*[.,]\d)",
     re.IGNORECASE)
 
 
@@ -315,8 +324,8 @@ def english_figure(sentence: str, number: str) -> str | None:
 
 def english_dates(sentence: str) -> list[str]:
     """The dates an Indonesian sentence gives, each in English ("Senin (20/10)" -> "Monday (20/10)", "23
-    Desember 2024" -> "23 December 2024", "pada 2022" -> "2022"), in order, without repeats. Clock times are
-    not dates."""
+    Desember 2024" -> "23 December 2024", "sejak tahun 2017" -> "since 2017"), in order, without repeats.
+    Clock times are not dates, nor is a year that follows a name ("Perjanjian Paris 2015")."""
     dates: list[str] = []
     for match in _DATE_PHRASE.finditer(sentence):
         if match.group("day"):
@@ -330,6 +339,8 @@ def english_dates(sentence: str) -> list[str]:
             date = f"{_MONTH_EN[match.group('m2').lower()]} {match.group('y2')}"
         else:
             date = match.group("year")
+        lead = _DATE_LEAD_EN.get((match.group("lead") or match.group("year_lead") or "").lower(), "")
+        date = f"{lead} {date}" if lead else date
         if date not in dates:
             dates.append(date)
     return dates

@@ -92,3 +92,10 @@ def test_english_dates_renders_each_date_once_and_skips_clock_times_and_weeks():
         ["2022", "12 October 2024", "May 2025"]
     assert english_dates("Sepanjang minggu lalu harga naik 2,5 persen.") == []
     assert english_dates("Rapat digelar Minggu (2/11) dan lagi pada Minggu (2/11).") == ["Sunday (2/11)"]
+
+
+def test_english_dates_keeps_since_and_until_and_takes_no_year_that_names_something():
+    assert english_dates("Misi itu berakhir sejak tahun 2017.") == ["since 2017"]
+    assert english_dates("Pendapatan sampai 30 September 2025 mencapai Rp 1.863,3 triliun.") == [
+        "until 30 September 2025"]
+    assert english_dates("Trump menarik AS dari Perjanjian Paris 2015 dan APBN 2025.") == []
