@@ -142,6 +142,8 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
         if valid_evidence and text:
             text = f"{text.rstrip()} [{', '.join(map(str, valid_evidence))}]"
     text = prune_citations(text, passages)
+    text, moved = recite(text, passages)
+    dropped.extend(moved)
     cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
     if not text:
         return CheckedAnswer("", [], ["the answer is empty"], dropped)
@@ -197,6 +199,32 @@ def prune_citations(text: str, passages: Sequence[str | None]) -> str:
         pieces.append(text[cursor:s] + sentence)
         cursor = e
     return "".join(pieces) + text[cursor:]
+
+
+def recite(text: str, passages: Sequence[str | None]) -> tuple[str, list[str]]:
+    """A sentence whose names and numbers are not in the passages it cites, but all in one other shown passage
+    that shares words with it, cites that passage instead: a small model often gets the claim from one passage
+    and the number of the marker from another. The claim is still checked, now against the passage that
+    holds it. Returns the text and a note for each marker moved."""
+    pieces, notes, cursor = [], [], 0
+    for s, e in sentence_spans(text):
+        sentence = text[s:e]
+        cited = [n for _, _, numbers in markers(sentence) for n in numbers]
+        claim = _MARKER.sub(" ", sentence)
+        support = " ".join(passages[n - 1] or "" for n in cited if 1 <= n <= len(passages))
+        if cited and _untranslated(unsupported_facts(claim, support), support):
+            terms = _overlap_terms(claim)
+            holder = next((n for n, passage in enumerate(passages, start=1)
+                           if passage and n not in cited and not _untranslated(unsupported_facts(claim, passage), passage)
+                           and terms & _overlap_terms(passage)), None)
+            if holder is not None:
+                first = _MARKER.search(sentence)
+                sentence = (sentence[:first.start()] + f"[{holder}]" +
+                            _MARKER.sub("", sentence[first.end():])).replace("  ", " ")
+                notes.append(f"marker [{', '.join(map(str, dict.fromkeys(cited)))}] moved to [{holder}], the passage that holds the claim")
+        pieces.append(text[cursor:s] + sentence)
+        cursor = e
+    return "".join(pieces) + text[cursor:], notes
 
 
 def unsupported_facts(claim: str, support: str) -> list[str]:

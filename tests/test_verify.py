@@ -71,7 +71,9 @@ def test_an_amount_is_checked_with_its_scale():
 
 def test_claim_checked_against_its_own_citation_not_another():
     checked = check_answer("Zelenskyy claimed 3,000 casualties [1].", [P1, P3])
-    assert not checked.ok  # 3,000 and Zelenskyy are in passage 2, not in the cited passage 1
+    # 3,000 and Zelenskyy are in passage 2, not in the cited passage 1: the claim cites passage 2 instead
+    assert checked.ok and checked.text == "Zelenskyy claimed 3,000 casualties [2]."
+    assert not check_answer("Zelenskyy claimed 3,000 casualties [1].", [P1, None]).ok  # not a passage it was shown
 
 
 def test_invented_year_and_name_fail():
@@ -394,3 +396,14 @@ def test_an_english_word_of_the_answer_is_in_its_passage_in_translation():
     assert check_answer("No, the SOE dividends came in stages [1].", passages).problems == []
     assert check_answer("No, the VAT dividends came in stages [1].", passages).problems == [
         "'VAT' is not in the cited passage"]  # the glossary's PPN is not there
+
+
+def test_a_claim_cited_to_the_wrong_passage_cites_the_one_that_holds_it():
+    passages = ["Menurut pejabat AS, sekitar 12.000 tentara Korea Utara telah dikerahkan ke Rusia.",
+                "Banding Kopda Bazarsah diputus majelis hakim pada Senin (11/8/2025) di Medan.",
+                "Pejabat Korea Selatan mengatakan sedikitnya 1.000 korban."]
+    moved = check_answer("Bazarsah's appeal was decided on Senin (11/8/2025) [1].", passages)
+    assert moved.ok and moved.text == "Bazarsah's appeal was decided on Senin (11/8/2025) [2]."
+    assert moved.dropped == ["marker [1] moved to [2], the passage that holds the claim"]
+    # facts in no single shown passage: it still fails
+    assert check_answer("Bazarsah's appeal was decided on Senin (11/8/2025) with 12.000 troops [1].", passages).problems
