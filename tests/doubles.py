@@ -36,6 +36,21 @@ class ScriptedGenerator:
                                 completion_tokens=len(pieces), first_token_ms=0.0, total_ms=0.0)
 
 
+class ScriptedChooser(ScriptedGenerator):
+    """A scripted generator that also scores options (``qa.llm.choose``): it picks ``choice`` and records the
+    reply's start it was given."""
+
+    def __init__(self, outputs: Sequence[str], choice: str) -> None:
+        super().__init__(outputs)
+        self.choice = choice
+        self.prefixes: list[str] = []
+
+    def choose(self, messages: Sequence[Message], prefix: str, options: Sequence[str]) -> str:
+        assert self.choice in options, (self.choice, options)
+        self.prefixes.append(prefix)
+        return self.choice
+
+
 class HashingEmbedder:
     """A deterministic bag-of-words embedder: each search term (``qa.language.search_terms``, so Indonesian
     words are stemmed and English queries bring their glossary equivalents) hashed into one of

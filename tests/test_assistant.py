@@ -3,7 +3,7 @@ scripted generator and the hashing test embedder (no model files, milliseconds a
 
 import pytest
 
-from doubles import HashingEmbedder, ScriptedGenerator
+from doubles import HashingEmbedder, ScriptedChooser, ScriptedGenerator
 from qa import prompts
 from qa.assistant import Answer, Assistant, QuestionError
 from qa.llm.base import content_text
@@ -187,6 +187,16 @@ def test_a_yes_no_question_is_answered_fact_first_and_shown_verdict_first(hashed
     other = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: The New York Times [{n}].", "yes")
     other.ask(PYONGYANG)  # any other question: no task
     assert prompts.YES_NO_TASK not in content_text(other.generator.calls[0][1]["content"])
+
+
+def test_a_yes_no_verdict_is_chosen_again_where_the_backend_scores_options(hashed_seeds_index):
+    question = "Apakah Moskow yang meminta pengerahan pasukan itu, menurut The New York Times?"
+    n = shown_number(hashed_seeds_index, question, NYT_PASSAGE)
+    fact = f"EVIDENCE: {n}\nFACT: The New York Times melaporkan permintaan itu dari Pyongyang, bukan Moskow [{n}].\nANSWER:"
+    generator = ScriptedChooser([f"{fact} Ya", "yes"], choice=" Tidak")
+    answer = Assistant(Retriever(hashed_seeds_index, HashingEmbedder(), FUSED), generator, FUSED).ask(question)
+    assert generator.prefixes == [fact]  # scored after the model's own fact, each verdict whole
+    assert answer.answer.startswith("Tidak. The New York Times melaporkan") and answer.raw_output.endswith(" Tidak")
 
 
 def test_model_saying_none_abstains(hashed_seeds_index):

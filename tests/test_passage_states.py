@@ -210,6 +210,6 @@ def test_options_are_scored_whole_and_the_context_is_left_as_it_was(full_prefill
 
 def test_a_backend_that_cannot_score_options_gives_none():
     from qa.llm import choose
-    from tests.doubles import ScriptedGenerator
+    from doubles import ScriptedGenerator
 
     assert choose(ScriptedGenerator(["EVIDENCE: 1\nANSWER: Ya"]), [], "EVIDENCE: 1\nANSWER:", [" Ya", " Tidak"]) is None
