@@ -127,7 +127,7 @@ def english_lead(question: str, sentence: str, figures: FigureCheck, passage: st
         return None
     kind = question_type(question)
     if kind == "quantity" and figures.best:
-        return english_figure(sentence, figures.best[0].written.split()[0])
+        return english_figure(sentence, figures.best[0].written)
     if kind == "when":
         dates = english_dates(sentence)
         return dates[0] if len(dates) == 1 else None
@@ -155,7 +155,7 @@ def _figure_in_english(figures: FigureCheck, n: int, written: str, passage: str)
     if figure is None:
         return written
     s, e = figure.sentence
-    return english_figure(passage[s:e], written.split()[0]) or written
+    return english_figure(passage[s:e], written) or written
 
 
 def after_confirmation(decided: Decision, question: str, confirms: Callable[[int, str | None], bool],

@@ -301,12 +301,19 @@ def english_number(token: str) -> str:
     return token
 
 
-def english_figure(sentence: str, number: str) -> str | None:
-    """The figure ``number`` of an Indonesian ``sentence`` in English, with what the sentence writes around it
-    that changes its meaning: the hedge before it, its currency, the word that scales it ("lebih dari Rp 2,2
-    triliun" -> "more than Rp 2.2 trillion"). The thing it counts is left out: the glossary's English for it
-    is not always the sense the article means. None when the sentence does not hold the number."""
-    found = re.search(r"(?<![\w.,])(" + _CURRENCY + r"\s?)?" + re.escape(number) + r"(?![\d])", sentence)
+def english_figure(sentence: str, figure: str) -> str | None:
+    """The ``figure`` of an Indonesian ``sentence`` ("2,2", or "10 ribu" with the word after it) in English,
+    with what the sentence writes around it that changes its meaning: the hedge before it, its currency, the
+    word that scales it ("lebih dari Rp 2,2 triliun" -> "more than Rp 2.2 trillion"). The thing it counts is
+    left out: the glossary's English for it is not always the sense the article means. None when the
+    sentence does not hold the figure."""
+    number, _, after = figure.partition(" ")
+    found = None
+    for tail in ([re.escape(" " + after), ""] if after else [""]):  # "10 ribu", not the 10 of "(20/10)"
+        found = re.search(r"(?<![\w.,])(" + _CURRENCY + r"\s?)?" + re.escape(number) + r"(?![\d])(?=" + tail + ")",
+                          sentence)
+        if found:
+            break
     if not found:
         return None
     currency = (found.group(1) or "").strip()

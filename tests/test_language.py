@@ -80,6 +80,7 @@ def test_english_number_swaps_the_separators_of_indonesian_numbers(token, englis
     ("Sebanyak 10 ribu buruh terdampak.", "10", "10 thousand"),
     ("Sebanyak 186 siswa dirawat.", "186", "186"),  # what it counts is left out, not glossed
     ("Sebanyak 186 siswa dirawat.", "18", None),
+    ("Pada Senin (20/10), sebanyak 10 ribu buruh terdampak.", "10 ribu", "10 thousand"),  # not the 10 of 20/10
 ])
 def test_english_figure_keeps_the_hedge_the_currency_and_the_scale(sentence, number, english):
     assert english_figure(sentence, number) == english
