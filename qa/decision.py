@@ -28,8 +28,9 @@
    (``verify.quote_misses``); otherwise **abstain**, and
    give its passage as related, not as a citation: the closest sentence to an unanswerable question is
    still the closest sentence. An English question whose quote would be an Indonesian sentence gets the
-   figure or the date it asks for in English instead, when the sentence gives one (``english_lead``): rendered by rule, not by
-   the model, so the lead is as faithful as the quote; the sentence stays one click away, highlighted.
+   figure or the date it asks for in English instead, when the sentence gives one (``english_lead``):
+   rendered by rule, not by the model, so the lead is as faithful as the quote; the sentence stays one
+   click away, highlighted.
 5. After an answer or a quote to a how-many question, **list the other figures** that match the question at
    least as well, each cited (in English for an English question): articles often disagree on counts, and
    a small model reports only one.

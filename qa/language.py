@@ -278,14 +278,16 @@ _MONTH = "|".join(_MONTH_EN)
 # the word before a date that changes what it says: "sejak 2017" is since 2017, not 2017
 _DATE_LEAD_EN = {"sejak": "since", "hingga": "until", "sampai": "until", "awal": "early", "akhir": "late",
                  "pertengahan": "mid", "per": "as of", "pada": "", "tahun": "", "tanggal": ""}
+
+
 def _date_lead(group: str) -> str:
     return r"(?:\b(?P<" + group + ">" + "|".join(_DATE_LEAD_EN) + r")\s+(?:tahun\s+|tanggal\s+)?)"
 
 
-
 # a year alone counts only after such a word: the 2015 of "Perjanjian Paris 2015" names the agreement
 _DATE_PHRASE = re.compile(
-    _date_lead("lead") + r"?(?:\b(?P<day>" + "|".join(_DAY_EN) + r")\b(?:,?\s*\((?P<dm>\d{1,2}/\d{1,2}(?:/\d{2,4})?)\))?"
+    _date_lead("lead") + r"?(?:\b(?P<day>" + "|".join(_DAY_EN) + r")\b"
+    r"(?:,?\s*\((?P<dm>\d{1,2}/\d{1,2}(?:/\d{2,4})?)\))?"
     r"|\b(?P<d>\d{1,2})\s+(?P<m>" + _MONTH + r")\b(?:\s+(?P<y>\d{4})\b)?"
     r"|\b(?P<m2>" + _MONTH + r")\s+(?P<y2>\d{4})\b)"
     r"|" + _date_lead("year_lead") + r"(?P<year>(?:19|20)\d{2})\b(?!\s*[.,]\d)",
@@ -321,7 +323,8 @@ def english_figure(sentence: str, figure: str) -> str | None:
     scale = re.match(r"\s*(%|[A-Za-z]+)", sentence[found.end():])
     scale_word = scale.group(1).lower() if scale else ""
     parts = [_HEDGE_EN[hedge.group(0).strip().lower()]] if hedge else []
-    amount = f"{currency} {english_number(number)}".strip() if not currency.endswith("$") else f"{currency}{english_number(number)}"
+    joint = "" if currency.endswith("$") else " "  # $1 billion, Rp 2.2 trillion
+    amount = f"{currency}{joint}{english_number(number)}".strip()
     if scale_word == "%":
         amount += "%"
     elif scale_word in _SCALE_EN:

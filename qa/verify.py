@@ -215,13 +215,14 @@ def recite(text: str, passages: Sequence[str | None]) -> tuple[str, list[str]]:
         if cited and _untranslated(unsupported_facts(claim, support), support):
             terms = _overlap_terms(claim)
             holder = next((n for n, passage in enumerate(passages, start=1)
-                           if passage and n not in cited and not _untranslated(unsupported_facts(claim, passage), passage)
-                           and terms & _overlap_terms(passage)), None)
+                           if passage and n not in cited and terms & _overlap_terms(passage)
+                           and not _untranslated(unsupported_facts(claim, passage), passage)), None)
             if holder is not None:
                 first = _MARKER.search(sentence)
                 sentence = (sentence[:first.start()] + f"[{holder}]" +
                             _MARKER.sub("", sentence[first.end():])).replace("  ", " ")
-                notes.append(f"marker [{', '.join(map(str, dict.fromkeys(cited)))}] moved to [{holder}], the passage that holds the claim")
+                was = ", ".join(map(str, dict.fromkeys(cited)))
+                notes.append(f"marker [{was}] moved to [{holder}], the passage that holds the claim")
         pieces.append(text[cursor:s] + sentence)
         cursor = e
     return "".join(pieces) + text[cursor:], notes
