@@ -156,8 +156,7 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
         sentence = text[s:e]
         own = [n for _, _, numbers in markers(sentence) for n in numbers]
         support = " ".join(passages[n - 1] or "" for n in (own or cited))
-        missing = unsupported_facts(_MARKER.sub(" ", sentence), support)
-        for fact in _untranslated(missing, support) if missing else ():
+        for fact in _absent_facts(_MARKER.sub(" ", sentence), support):
             problems.append(f"{fact!r} is not in the cited passage{'s' if len(own or cited) > 1 else ''}")
     return CheckedAnswer(text, cited, problems, dropped)
 
@@ -212,11 +211,11 @@ def recite(text: str, passages: Sequence[str | None]) -> tuple[str, list[str]]:
         cited = [n for _, _, numbers in markers(sentence) for n in numbers]
         claim = _MARKER.sub(" ", sentence)
         support = " ".join(passages[n - 1] or "" for n in cited if 1 <= n <= len(passages))
-        if cited and _untranslated(unsupported_facts(claim, support), support):
+        if cited and _absent_facts(claim, support):
             terms = _overlap_terms(claim)
             holder = next((n for n, passage in enumerate(passages, start=1)
                            if passage and n not in cited and terms & _overlap_terms(passage)
-                           and not _untranslated(unsupported_facts(claim, passage), passage)), None)
+                           and not _absent_facts(claim, passage)), None)
             if holder is not None:
                 first = _MARKER.search(sentence)
                 sentence = (sentence[:first.start()] + f"[{holder}]" +
@@ -287,9 +286,16 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
     return [m for m in missing if m in absent]
 
 
+def _absent_facts(claim: str, support: str) -> list[str]:
+    """The names and numbers of ``claim`` that ``support`` holds neither as written nor in translation."""
+    return _untranslated(unsupported_facts(claim, support), support)
+
+
 def _untranslated(missing: Sequence[str], support: str) -> list[str]:
     """The words of ``missing`` (``unsupported_facts``) that are not there in translation either: a capitalised
     English word the glossary translates ("SOE", "VAT", "Finance") is there when its Indonesian is ("BUMN")."""
+    if not missing:
+        return []
     terms = text_terms(support)
     return [m for m in missing
             if not (glossary_has(m.lower()) and any(forms & terms for forms in word_forms(m, "en")))]

@@ -161,7 +161,8 @@ class LlamaGenerator:
             llm = self._llm
             prompt = [t for s in self.segments(messages) for t in s.tokens]
             head = prompt + self._tokens(prefix, special=False)
-            if len(head) + max(len(self._tokens(o, special=False)) for o in options) > llm.n_ctx():
+            continuations = [self._tokens(option, special=False) for option in options]
+            if len(head) + max(map(len, continuations)) > llm.n_ctx():
                 raise ValueError("the prompt and the reply so far do not fit the model's context")
 
             def log_probabilities() -> np.ndarray:
@@ -177,8 +178,7 @@ class LlamaGenerator:
             llm.eval(head[llm.n_tokens:])
             first = log_probabilities()
             scores = []
-            for option in options:
-                tokens = self._tokens(option, special=False)
+            for tokens in continuations:
                 score = float(first[tokens[0]])
                 for token, following in zip(tokens, tokens[1:]):
                     llm.eval([token])
