@@ -201,6 +201,20 @@ def words_to_number(phrase: str) -> int | float | None:
     return int(value) if value == int(value) else value
 
 
+def spelled_numbers(text: str) -> Iterator[tuple[int, int, int | float]]:
+    """The numbers ``text`` writes in words ("sembilan ketua", "dua belas ribu", "twenty-one"), as (start,
+    end, value); not "salah satu" (one of), "satu-satunya" (the only), a lone "one", nor words beside digits."""
+    for match in NUMBER_PHRASE.finditer(text):
+        phrase = re.sub(r"(?:[\s-]+(?:and|dan))?[\s-]*$", "", match.group(0), flags=re.IGNORECASE)
+        if not phrase or any(ch.isdigit() for ch in phrase) or text[match.start() + len(phrase):][:1] == "-":
+            continue
+        if re.search(r"\bsalah\s+$", text[max(0, match.start() - 7):match.start()], re.IGNORECASE):
+            continue
+        value = words_to_number(phrase)
+        if value is not None:
+            yield match.start(), match.start() + len(phrase), value
+
+
 def _is_figure(word: str) -> bool:
     return re.fullmatch(r"\d+(?:[.,]\d+)?", word) is not None
 
@@ -266,7 +280,8 @@ _SCALE_EN = {"ribu": "thousand", "juta": "million", "miliar": "billion", "milyar
              "triliun": "trillion", "persen": "percent"}
 _HEDGE_EN = {"lebih dari": "more than", "kurang dari": "less than", "sekitar": "about", "kira-kira": "about",
              "hampir": "almost", "sedikitnya": "at least", "setidaknya": "at least", "minimal": "at least",
-             "paling sedikit": "at least", "maksimal": "at most", "hingga": "up to", "sampai": "up to"}
+             "paling sedikit": "at least", "maksimal": "at most", "hingga": "up to", "sampai": "up to",
+             "hanya": "only"}
 _MONTH_EN = {"januari": "January", "februari": "February", "maret": "March", "april": "April", "mei": "May",
              "juni": "June", "juli": "July", "agustus": "August", "september": "September",
              "oktober": "October", "november": "November", "nopember": "November", "desember": "December"}
@@ -309,6 +324,13 @@ def english_figure(sentence: str, figure: str) -> str | None:
     word that scales it ("lebih dari Rp 2,2 triliun" -> "more than Rp 2.2 trillion"). The thing it counts is
     left out: the glossary's English for it is not always the sense the article means. None when the
     sentence does not hold the figure."""
+    if not figure[:1].isdigit():  # written in words: "sembilan ketua" -> "9"
+        spelled = next(((start, value) for start, end, value in spelled_numbers(sentence)
+                        if figure.lower().startswith(sentence[start:end].lower())), None)
+        if spelled is None:
+            return None
+        hedge = _HEDGE.search(sentence[:spelled[0]])
+        return " ".join(([_HEDGE_EN[hedge.group(0).strip().lower()]] if hedge else []) + [f"{spelled[1]:,}"])
     number, _, after = figure.partition(" ")
     found = None
     for tail in ([re.escape(" " + after), ""] if after else [""]):  # "10 ribu", not the 10 of "(20/10)"
@@ -325,10 +347,13 @@ def english_figure(sentence: str, figure: str) -> str | None:
     parts = [_HEDGE_EN[hedge.group(0).strip().lower()]] if hedge else []
     joint = "" if currency.endswith("$") else " "  # $1 billion, Rp 2.2 trillion
     amount = f"{currency}{joint}{english_number(number)}".strip()
-    if scale_word == "%":
-        amount += "%"
-    elif scale_word in _SCALE_EN:
-        amount += f" {_SCALE_EN[scale_word]}"
+    unit = "%" if scale_word == "%" else f" {_SCALE_EN[scale_word]}" if scale_word in _SCALE_EN else ""
+    amount += unit
+    if re.search(r"\bantara\s+$", sentence[:found.start()], re.IGNORECASE):  # antara 8.000 dan 10.000 orang
+        rest = sentence[found.end() + (len(scale.group(0)) if unit else 0):]
+        upper = re.match(r"\s+dan\s+(?:" + _CURRENCY + r"\s?)?(\d+(?:[.,]\d+)*)(?![\d])", rest)
+        if upper:
+            return f"between {amount} and {f'{currency}{joint}{english_number(upper.group(1))}'.strip()}{unit}"
     return " ".join(parts + [amount])
 
 

@@ -21,7 +21,8 @@ from difflib import SequenceMatcher
 from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
-from qa.language import NUMBER_PHRASE, Language, glossary_has, normalise_number, text_terms, word_forms, words_to_number
+from qa.language import (NUMBER_PHRASE, Language, glossary_has, normalise_number, spelled_numbers, text_terms, word_forms,
+                         words_to_number)
 from qa.lexicon import (DATE_WORDS, FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NEGATIONS, NOT_A_DENIAL, NOT_NAMES,
                         QUANTITY_WORDS, SCALE_OF, YES_WORDS)
 
@@ -76,9 +77,9 @@ def written_fact(raw: str) -> str | None:
     return "" if re.fullmatch(r"NONE\.?", fact, re.IGNORECASE) else fact
 
 
-_REFERENCE_NUMBERS = r"(\d+(?:\s*(?:,|and|dan)\s*\d+)*)"
+_REFERENCE_NUMBERS = r"(\d+(?:\s*(?:,\s*(?:and|dan)|,|and|dan)\s*\d+)*)"
 # only forms that plainly point at a passage: "(Passage 2)", "(from passage 2)", "from passages 1 and 3",
-# "in passage 3 and 4", "(2)"
+# "in passage 3 and 4", "(Passage 2, 3, and 4)", "(2)"
 _PASSAGE_REFERENCE = re.compile(
     r"\((?:(?:from|see|in|dari|lihat)\s+)?(?:passages?|bagian)\s+" + _REFERENCE_NUMBERS + r"\)"
     r"|\b(?:from|see|in|by|dari|lihat|di|menurut)\s+(?:passages?|bagian)\s+" + _REFERENCE_NUMBERS +
@@ -377,6 +378,7 @@ class Figure:
     sentence: tuple[int, int]  # offsets of its sentence in the passage
     relevance: int  # how much of the question its sentence covers, 2 more when it counts what is asked
     asked: bool = False  # the word after it (or after the figure before it) is the thing the question counts
+    clause: int = 0  # how much of the question its clause covers: which of a sentence's figures is meant
 
 
 # "tahun berapa", "tanggal berapa": the "berapa" of a date, which asks when, not how many
@@ -418,17 +420,34 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
             sentence = text[s:e]
             coverage = _held(concepts, sentence)
             counts = ""
-            for match in _NUMBER.finditer(sentence):
-                if _is_date(sentence, match) or _in_address(sentence, match):
-                    continue
-                unit = _word_after(sentence, match.end())
+            for start, end, value in _figures_in(sentence):
+                unit = _word_after(sentence, end)
                 if unit.lower() in NOT_NAMES or unit.lower() in MONTH_OF:
                     unit = ""
                 counts = unit or counts
                 asked = bool(counts and counted & text_terms(counts))
-                figures.append(Figure(n, normalise_number(match.group(0)), f"{match.group(0)} {unit}".strip(),
-                                      (s, e), coverage + 2 * asked, asked))
+                figures.append(Figure(n, value, f"{sentence[start:end]} {unit}".strip(), (s, e), coverage + 2 * asked,
+                                      asked, _held(concepts, _clause(sentence, start))))
     return figures
+
+
+# where a sentence turns to another thing: "di New York lebih dari 100.000 orang, sementara di Washington 8.000"
+_CLAUSE_BREAK = re.compile(r";\s|\s(?:sementara|sedangkan|adapun|namun|tetapi|while|whereas|but)\s", re.IGNORECASE)
+
+
+def _clause(sentence: str, position: int) -> str:
+    starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence) if m.end() <= position]
+    following = _CLAUSE_BREAK.search(sentence, position)
+    return sentence[starts[-1]:following.start() if following else len(sentence)]
+
+
+def _figures_in(sentence: str) -> list[tuple[int, int, str]]:
+    """The counts and amounts of a sentence, in digits or in words ("sembilan ketua": news writes small
+    numbers out), as (start, end, normalised value) in reading order; not dates, nor digits of an address."""
+    found = [(m.start(), m.end(), normalise_number(m.group(0))) for m in _NUMBER.finditer(sentence)
+             if not _is_date(sentence, m) and not _in_address(sentence, m)]
+    found += [(start, end, str(value)) for start, end, value in spelled_numbers(sentence)]
+    return sorted(found)
 
 
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|co|id|org|net|go|ac)\b\S*|\S*[^\W\d_]\d\S*|\S*\d[^\W\d_]\S*"
@@ -488,7 +507,7 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
     if not figures:
         return FigureCheck([], [])
     top = max(f.relevance for f in figures)
-    best = sorted((f for f in figures if f.relevance > top - margin), key=lambda f: -f.relevance)
+    best = sorted((f for f in figures if f.relevance > top - margin), key=lambda f: (-f.relevance, -f.clause))
     claim = _MARKER.sub(" ", answer)
     given = {normalise_number(m.group(0)) for m in _NUMBER.finditer(claim) if not _is_date(claim, m)}
     cited = {n for _, _, numbers in markers(answer) for n in numbers} or set(range(1, len(passages) + 1))
@@ -521,6 +540,10 @@ def question_type(question: str) -> str:
     return min(found)[1] if found else ""
 
 
+_HOW_MANY = re.compile(r"\bhow\s+many\b", re.IGNORECASE)
+_AFTER_CURRENCY = re.compile(r"(?:Rp\.?|US\$|\$|USD|IDR|€|£)\s?$")
+
+
 def kind_misses(question: str, text: str, subject: str = "the answer", first_word_may_be_name: bool = True) -> list[str]:
     """Why ``text`` does not hold the kind of thing the question asks for, empty when it does: a figure (not a
     date; or a word such as "three" or "puluhan") for how many, a date or day for when, a name the question
@@ -529,6 +552,10 @@ def kind_misses(question: str, text: str, subject: str = "the answer", first_wor
     if kind == "quantity" and not any(not _is_date(text, m) for m in _NUMBER.finditer(text)) and \
             not any(w.lower() in QUANTITY_WORDS and (i == 0 or w.islower()) for i, w in enumerate(_WORD.findall(text))):
         return [f"{subject} gives no figure"]  # "three", "puluhan"; not the "One" of "One Piece"
+    if kind == "quantity" and _HOW_MANY.search(question):
+        sums = [bool(_AFTER_CURRENCY.search(text[:m.start()])) for m in _NUMBER.finditer(text) if not _is_date(text, m)]
+        if sums and all(sums) and not any(spelled_numbers(text)):
+            return [f"{subject} gives a sum of money, not a count"]  # how many projects: not "$1 billion"
     if kind == "when" and not _says_when(text):
         return [f"{subject} gives no date"]
     if kind in ("who", "where") and not _new_names(text, question, first_word_may_be_name):
@@ -563,12 +590,17 @@ def _says_when(sentence: str) -> bool:
     return any(_is_date(sentence, m) for m in _NUMBER.finditer(sentence))
 
 
+# written like names, naming no one and no place: "menyita uang USD 1 juta" answers no "where"
+_CURRENCY_CODES = frozenset({"rp", "usd", "idr", "eur", "sgd", "myr", "jpy", "cny", "rmb", "gbp", "aud"})
+
+
 def _new_names(text: str, question: str, first_word_may_be_name: bool = False) -> list[str]:
     """Names in ``text`` that the question does not give. A sentence's first word is capitalised anyway; an
     answer's first word ("China [1]") may well be the name asked for."""
     asked = {w.lower().strip("'’-") for w in _WORD.findall(question)}
     return [w for i, w in enumerate(_WORD.findall(text))
-            if _is_name(w, first=i == 0 and not first_word_may_be_name) and not word_in(w.lower().strip("'’-"), asked)]
+            if _is_name(w, first=i == 0 and not first_word_may_be_name) and w.lower() not in _CURRENCY_CODES
+            and not word_in(w.lower().strip("'’-"), asked)]
 
 
 # ---------------------------------------------------------------- polarity: is the "not" of the passage kept?

@@ -81,9 +81,25 @@ def test_english_number_swaps_the_separators_of_indonesian_numbers(token, englis
     ("Sebanyak 186 siswa dirawat.", "186", "186"),  # what it counts is left out, not glossed
     ("Sebanyak 186 siswa dirawat.", "18", None),
     ("Pada Senin (20/10), sebanyak 10 ribu buruh terdampak.", "10 ribu", "10 thousand"),  # not the 10 of 20/10
+    ("Namun hanya satu guru yang berstatus ASN.", "satu guru", "only 1"),  # written in words
+    ("Lebih dari dua belas ribu orang hadir.", "dua belas ribu orang", "more than 12,000"),
+    ("Namun hanya satu guru yang berstatus ASN.", "tiga guru", None),
+    ("Di Washington kerumunan diperkirakan antara 8.000 dan 10.000 orang.", "8.000", "between 8,000 and 10,000"),
+    ("Nilainya antara Rp 2,5 triliun dan Rp 3 triliun.", "2,5", "between Rp 2.5 trillion and Rp 3 trillion"),
 ])
 def test_english_figure_keeps_the_hedge_the_currency_and_the_scale(sentence, number, english):
     assert english_figure(sentence, number) == english
+
+
+def test_spelled_numbers_are_counts_written_out_not_pronouns_or_one_of():
+    from qa.language import spelled_numbers
+
+    def values(text):
+        return [(text[start:end], value) for start, end, value in spelled_numbers(text)]
+
+    assert values("Sebanyak sembilan ketua, sekretaris, dan bendahara dilantik.") == [("sembilan", 9)]
+    assert values("dua belas ribu orang, twenty-one people") == [("dua belas ribu", 12000), ("twenty-one", 21)]
+    assert values("salah satu guru, satu-satunya sekolah, one of them, Rp 10 juta") == []
 
 
 def test_english_dates_renders_each_date_once_and_skips_clock_times_and_weeks():

@@ -121,6 +121,8 @@ def test_passage_named_in_words_becomes_a_marker():
 
     assert normalise_references("12,000 (Passage 2) and 10,000 (from passages 1 and 3)") == "12,000 [2] and 10,000 [1, 3]"
     assert normalise_references("It rose in 2024, as claimed in passage 3 and 4.") == "It rose in 2024, as claimed [3, 4]."
+    assert normalise_references("It applies to luxury goods (Passage 2, 3, and 4).") == \
+        "It applies to luxury goods [2, 3, 4]."  # a serial comma before the last number
     assert normalise_references("It talks with China (1) and the NDRC(2).") == "It talks with China [1] and the NDRC [2]."
     assert normalise_references("The passage states that the balance was positive. The passages 1 and 2 say that it "
                                 "rose.") == "the balance was positive. it rose [1, 2]."
@@ -207,12 +209,34 @@ def test_figure_checks_leave_other_questions_and_figures_in_words_alone():
     assert check_figures("How many troops?", "en", "12,000 [1]", ["No figures here.", None]).best == []
 
 
+def test_of_the_figures_in_one_sentence_the_one_in_the_clause_the_question_asks_about_comes_first():
+    from qa.verify import check_figures
+
+    passages = ["Di New York lebih dari 100.000 orang berkumpul, sementara di Washington kerumunan diperkirakan "
+                "antara 8.000 dan 10.000 orang."]
+    washington = check_figures("Berapa orang yang ikut demo di Washington?", "id", "7.000 [1]", passages)
+    assert [f.value for f in washington.best] == ["8000", "10000", "100000"]
+    new_york = check_figures("How many people gathered in New York?", "en", "7,000 [1]", passages)
+    assert new_york.best[0].value == "100000"
+
+def test_figures_written_in_words_are_figures_of_the_passage():
+    from qa.verify import check_figures
+
+    passages = ["Sekolah itu memiliki 21 guru. Namun hanya satu guru yang berstatus aparatur sipil negara (ASN)."]
+    right = check_figures("How many teachers are civil servants (ASN)?", "en", "Only 1 teacher [1].", passages)
+    assert not right.problems and right.best[0].written == "satu guru"
+    assert check_figures("How many teachers are civil servants (ASN)?", "en", "21 teachers [1].", passages).problems
+
+
 def test_an_answer_must_hold_the_kind_of_thing_asked_for():
     from qa.verify import kind_misses
 
     assert kind_misses("Berapa lama dia ditahan?", "Iswan Ibrahim, Komisaris PT IAE pada 2006-2023") == [
         "the answer gives no figure"]  # names and tenure years
     assert kind_misses("How many suspects were detained?", "Three of them") == []
+    assert kind_misses("How many projects does the pact include?", "$1 billion (Rp 16,6 triliun)") == [
+        "the answer gives a sum of money, not a count"]
+    assert kind_misses("How many projects does the pact include?", "10 projects worth $1 billion") == []
     assert kind_misses("How many people were arrested?", "Demo 'No Kings', warga kibarkan bendera One Piece") == [
         "the answer gives no figure"]
     assert kind_misses("Berapa kompensasi untuk Kluivert?", "PSSI berterima kasih kepada seluruh tim") == [
@@ -227,6 +251,8 @@ def test_an_answer_must_hold_the_kind_of_thing_asked_for():
     # "when" inside a question that asks something else
     assert kind_misses("What did Djarot mean when he called it a forced marriage?", "a bad match") == []
     assert kind_misses("Where was he speaking when he said it?", "at Sarinah, Jakarta") == []
+    assert kind_misses("Di mana saja lokasi yang digeledah KPK?", "KPK menyita uang USD 1 juta (Rp 16,6 miliar).") == [
+        "the answer names no one the question does not (where)"]  # a currency code is no place
 
 
 def test_other_figures_are_the_best_ones_the_answer_leaves_out():
