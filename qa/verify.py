@@ -55,7 +55,7 @@ def parse_model_output(raw: str) -> tuple[list[int] | None, str]:
     if match:
         value = match.group(1).strip()
         evidence = None if value.upper().startswith("NONE") else [int(n) for n in re.findall(r"\d+", value)]
-    match = re.search(r"ANSWER:\s*(.*)", raw, re.DOTALL)
+    match = re.search(r"(?:^|\n)ANSWER:\s*(.*)", raw, re.DOTALL)
     if match:
         answer = match.group(1).strip()
     elif "EVIDENCE:" not in raw:
@@ -73,7 +73,7 @@ def written_fact(raw: str) -> str | None:
     match = re.search(r"FACT:[ \t]*([^\n]*)", raw)
     if match is None:
         return None
-    fact = match.group(1).strip()
+    fact = re.split(r"\s*\bANSWER:", match.group(1))[0].strip()  # a verdict the model wrote into its fact line
     return "" if re.fullmatch(r"NONE\.?", fact, re.IGNORECASE) else fact
 
 
@@ -399,13 +399,18 @@ def counted_forms(question: str, language: Language) -> frozenset[str]:
     match = _quantity_phrase(question)
     if not match:
         return frozenset()
+    phrase: set[str] = set()
     for word in _WORD.findall(match.group("rest")):
-        if word[:1].isupper() or word.lower() in FUNCTION_WORDS:  # names qualify the thing counted
+        if word[:1].isupper():  # names qualify the thing counted
             continue
-        forms = word_forms(word, language)
+        forms = word_forms(word, language) if word.lower() not in FUNCTION_WORDS else []
         if forms:
-            return forms[0]
-    return frozenset()
+            phrase |= forms[0]
+            if language != "en":  # Indonesian names the thing first: "siswa korban keracunan"
+                break
+        elif phrase:  # English names it last: "the poisoned students", up to the next function word
+            break
+    return frozenset(phrase)
 
 
 def passage_figures(question: str, language: Language, passages: Sequence[str | None]) -> list[Figure]:
@@ -414,6 +419,7 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
     figure before it in the sentence: "1.000 tentara …, lebih dari 3.000") is the thing the question counts."""
     concepts = _concepts(question, language)
     counted = counted_forms(question, language)
+    given = {value for _, _, value in _figures_in(question)}  # "how many of the 186 pupils": not 186
     figures = []
     for n, text in enumerate(passages, start=1):
         for s, e in sentence_spans(text or ""):
@@ -426,6 +432,10 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
                     unit = ""
                 counts = unit or counts
                 asked = bool(counts and counted & text_terms(counts))
+                # a number in words is a figure only when it counts what is asked: "satu orang", "lima
+                # tahun" are mostly phrases, not the amount a question wants
+                if value in given or not (sentence[start].isdigit() or asked):
+                    continue
                 figures.append(Figure(n, value, f"{sentence[start:end]} {unit}".strip(), (s, e), coverage + 2 * asked,
                                       asked, _held(concepts, _clause(sentence, start))))
     return figures

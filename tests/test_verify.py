@@ -28,6 +28,8 @@ def test_a_yes_no_answer_is_its_verdict_then_the_fact_that_settles_it():
         [1], "Belum. Gedung itu tak layak [1].")
     assert parse_model_output("EVIDENCE: NONE\nANSWER: NONE") == (None, "")
     assert written_fact("EVIDENCE: 1\nANSWER: Pyongyang [1]") is None
+    inline = "EVIDENCE: 1\nFACT: He is open to offers from anywhere [1]. ANSWER: No\nANSWER: No"  # its verdict twice
+    assert parse_model_output(inline) == ([1], "No. He is open to offers from anywhere [1].")
 
 
 def test_markers_single_and_grouped():
