@@ -228,6 +228,18 @@ def test_figures_written_in_words_are_figures_of_the_passage():
     right = check_figures("How many teachers are civil servants (ASN)?", "en", "Only 1 teacher [1].", passages)
     assert not right.problems and right.best[0].written == "satu guru"
     assert check_figures("How many teachers are civil servants (ASN)?", "en", "21 teachers [1].", passages).problems
+    # in words, a number that counts something else is a phrase, not an amount
+    invest = ["Dalam lima tahun ke depan Danantara bisa berinvestasi hingga Rp 750 triliun, kata satu orang pejabat."]
+    assert [f.written for f in check_figures("Over the next five years, how much could Danantara invest?", "en",
+                                             "Rp 750 trillion [1]", invest).best] == ["750 triliun"]
+
+
+def test_a_figure_the_question_gives_is_not_its_answer():
+    from qa.verify import passage_figures
+
+    passages = ["Dari 186 siswa yang keracunan, 158 siswa dirawat di Puskesmas Kairatu."]
+    assert [f.value for f in passage_figures("Berapa dari 186 siswa itu yang dirawat di Puskesmas Kairatu?", "id",
+                                             passages)] == ["158"]
 
 
 def test_an_answer_must_hold_the_kind_of_thing_asked_for():
