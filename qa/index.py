@@ -8,7 +8,13 @@ Layout of an index folder::
                          from each since it was written
     segments/s-<stamp>/  segment.json (its files' sizes and sha256), articles.jsonl, stamps.npz (per
                          article: file size and time, rows), passages.jsonl, vectors.npy, hashes.npy,
-                         postings.npz + vocabulary.json (``qa.bm25``), and dense.faiss (FAISS hnsw/ivf)
+                         glosses.npy, postings.npz + vocabulary.json (``qa.bm25``), and dense.faiss
+                         (FAISS hnsw/ivf)
+
+glosses.npy holds, for each Indonesian passage, the vector of its English word-by-word gloss with its
+article's title (``qa.language.english_gloss``), and for any other passage its own vector: English questions
+search it beside the passages' vectors (``qa.retrieve``), since a multilingual embedder matches an English
+question with English words far better than with their Indonesian equivalents.
 
 A segment is written once and never changed. Adding articles writes one new segment with their passages
 only; removing one adds its id to the version's deleted list (a changed article is both). So an update
@@ -49,7 +55,7 @@ from embeddings import Embedder
 from qa.bm25 import Postings, score
 from qa.files import fsync_dir, sha256_file
 from qa.ingest import Article, ArticleError, SkippedFile, article_files, article_id_for, load_article, sha256_text
-from qa.language import TERMS_VERSION, detect_language, search_terms
+from qa.language import GLOSS_VERSION, TERMS_VERSION, detect_language, english_gloss, search_terms
 from qa.vectors import DENSE_FILE, RowVectors, StoreSync, VectorPart, VectorStore, VectorStoreError, \
     make_vector_store, parse_store_spec
 from qa.vectors.faiss import FaissStore
@@ -66,7 +72,8 @@ RACY_NS = 2_000_000_000  # a file changed this close to being read is read again
 
 # (phase, done, total) for each phase of an update that can take long
 ProgressCallback = Callable[[str, int, int], None]
-PHASE_UNITS = {"checking files": "file", "reading": "file", "embedding": "passage", "stemming": "passage",
+PHASE_UNITS = {"checking files": "file", "reading": "file", "embedding": "passage", "embedding glosses": "passage",
+               "stemming": "passage",
                "merging": "segment", "writing": "file", "syncing store": "row"}
 
 
@@ -124,6 +131,7 @@ class UpdateReport:
     kept_despite_errors: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one line per skipped file
     embedded: int = 0
+    glossed: int = 0  # English glosses of Indonesian passages embedded (the module's docstring)
     reused: int = 0
     files_read: int = 0  # article files read (the others were known by size and time)
     merged: int = 0  # older segments merged into the new one
@@ -140,14 +148,15 @@ class UpdateReport:
                     f"({self.seconds:.1f} s){store}")
         parts = [f"{len(self.added)} added", f"{len(self.changed)} changed", f"{len(self.removed)} removed",
                  f"{len(self.unchanged)} unchanged"]
-        return (f"index updated: {', '.join(parts)}; {self.embedded} passages embedded, {self.reused} reused "
-                f"({self.seconds:.1f} s){store}")
+        return (f"index updated: {', '.join(parts)}; {self.embedded} passages embedded (and {self.glossed} English "
+                f"glosses), {self.reused} reused ({self.seconds:.1f} s){store}")
 
 
 # ---------------------------------------------------------------- segments
 
 ARTICLES_FILE, PASSAGES_FILE, VECTORS_FILE, HASHES_FILE = "articles.jsonl", "passages.jsonl", "vectors.npy", "hashes.npy"
 STAMPS_FILE = "stamps.npz"
+GLOSSES_FILE = "glosses.npy"
 
 
 @dataclass(frozen=True)
@@ -195,14 +204,15 @@ class SegmentArticles:
             line = stream.read(int(self.columns["length"][row]))
         return _stored_article(json.loads(line))
 
-    def vectors_of(self, article_id: str) -> tuple[np.ndarray, np.ndarray]:
-        """(vectors, sha256 digests) of one article's passages, read from disk without reading the rest."""
+    def vectors_of(self, article_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(vectors, gloss vectors, sha256 digests) of one article's passages, read from disk without reading
+        the rest."""
         row = self.position[article_id]
         first = int(self.columns["first_row"][row])
         rows = slice(first, first + self.passages_of(article_id))
-        vectors = np.load(self.folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
-        hashes = np.load(self.folder / HASHES_FILE, mmap_mode="r", allow_pickle=False)
-        return np.array(vectors[rows]), np.array(hashes[rows])
+        vectors, glosses, hashes = (np.load(self.folder / name, mmap_mode="r", allow_pickle=False)
+                                    for name in (VECTORS_FILE, GLOSSES_FILE, HASHES_FILE))
+        return np.array(vectors[rows]), np.array(glosses[rows]), np.array(hashes[rows])
 
     @classmethod
     def read(cls, index_dir: Path, entry: SegmentEntry) -> "SegmentArticles":
@@ -238,6 +248,7 @@ class Segment:
     passages: list[StoredPassage]
     postings: Postings
     part: VectorPart
+    glosses: np.ndarray  # one row per passage (the module's docstring)
 
     @classmethod
     def load(cls, index_dir: Path, entry: SegmentEntry) -> "Segment":
@@ -248,12 +259,14 @@ class Segment:
         articles = {a.id: a for a in map(_stored_article, _json_lines(folder / ARTICLES_FILE))}
         passages = [StoredPassage(**row) for row in _json_lines(folder / PASSAGES_FILE)]
         vectors = np.load(folder / VECTORS_FILE, allow_pickle=False)
+        glosses = np.load(folder / GLOSSES_FILE, allow_pickle=False)
         postings = Postings.load(folder)
         if vectors.shape[0] != len(passages) or postings.passages != len(passages) \
-                or len(passages) != description["passages"]:
+                or glosses.shape != vectors.shape or len(passages) != description["passages"]:
             raise IndexCorruptError(f"segment {entry.name} holds {len(passages)} passages, {vectors.shape[0]} "
-                                    f"vectors and {postings.passages} postings rows")
-        return cls(entry.name, entry.sha256, articles, passages, postings, VectorPart(entry.name, vectors, folder))
+                                    f"vectors, {glosses.shape[0]} glosses and {postings.passages} postings rows")
+        return cls(entry.name, entry.sha256, articles, passages, postings, VectorPart(entry.name, vectors, folder),
+                   glosses)
 
     def live_rows(self, deleted: Sequence[str]) -> np.ndarray:
         return _live_rows(self.passages, deleted)
@@ -273,6 +286,7 @@ class NewSegment:
     articles: list[StoredArticle] = field(default_factory=list)
     passages: list[StoredPassage] = field(default_factory=list)
     vectors: list[np.ndarray] = field(default_factory=list)  # blocks of rows, in order
+    glosses: list[np.ndarray] = field(default_factory=list)  # blocks of rows, in order
     postings: list[tuple[Postings, np.ndarray]] = field(default_factory=list)  # blocks, in order
 
 
@@ -319,6 +333,17 @@ class PassageIndex:
         if self.store is None:
             raise RuntimeError("the index was loaded without a vector store: call open_store first")
         return self.store.search(query, min(n, len(self.passages)))
+
+    def search_glosses(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """Passages by the similarity of their English gloss (the module's docstring) to ``query_vector``:
+        exact search over every live row (12,000 passages: a few ms)."""
+        if not self.passages:
+            return []
+        query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(-1)
+        scores = np.concatenate([segment.glosses[live] @ query for segment, live in self.segments])
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        return [(int(row), float(scores[row])) for row in sorted(top, key=lambda row: (-scores[row], row))]
 
     def search_bm25(self, terms: list[str], n: int) -> list[tuple[int, float]]:
         """Passages by BM25 score for ``terms`` (from ``qa.language.search_terms``)."""
@@ -450,7 +475,7 @@ def update_index(
     report = UpdateReport()
     index_dir = Path(index_dir)
     settings = {"embedder": embedder.name, "dimension": embedder.dimension, "index_kind": index_kind,
-                "passage_max_words": passage_max_words}
+                "passage_max_words": passage_max_words, "gloss_version": GLOSS_VERSION}
 
     manifest: dict | None = None
     old: list[SegmentArticles] = []
@@ -639,10 +664,12 @@ def _take_live(segment: SegmentArticles, deleted: set[str], new: NewSegment, res
     passages = [StoredPassage(**row) for row in _json_lines(segment.folder / PASSAGES_FILE)]
     keep = _live_rows(passages, deleted)
     vectors = np.load(segment.folder / VECTORS_FILE, allow_pickle=False)
+    glosses = np.load(segment.folder / GLOSSES_FILE, allow_pickle=False)
     live = [a for a in map(_stored_article, _json_lines(segment.folder / ARTICLES_FILE)) if a.id not in deleted]
     new.articles.extend(live)  # in row order
     new.passages.extend(passages[r] for r in keep)
     new.vectors.append(vectors[keep])
+    new.glosses.append(glosses[keep])
     if restem:
         titles = {a.id: a.title for a in live}  # this segment's, not every article taken so far
         terms = [passage_terms(passages[r], titles[passages[r].article]) for r in keep]
@@ -654,33 +681,50 @@ def _take_live(segment: SegmentArticles, deleted: set[str], new: NewSegment, res
 def _take_articles(articles: list[tuple[Article, tuple[int, int, int]]], where: dict[str, SegmentArticles],
                    carried: dict[str, np.ndarray], embedder: Embedder, new: NewSegment, report: UpdateReport,
                    progress: ProgressCallback | None) -> None:
-    """Add articles read from files to ``new``: a passage whose text the index already had keeps its vector,
-    the others are embedded; all are stemmed."""
+    """Add articles read from files to ``new``: a passage whose text the index already had keeps its vector
+    (and its gloss's, while its article's title is the same), the others are embedded; all are stemmed."""
     records: list[StoredPassage] = []
     for article, stamp in articles:
         new.articles.append(StoredArticle.of(article, stamp))
         records.extend(_passage_records(article))
+    titles = {article.id: article.title for article, _ in articles}
     reusable = dict(carried)
+    reusable_glosses: dict[tuple[str, str], np.ndarray] = {}  # (passage sha256, title) -> gloss vector
     for article, _ in articles:
         if article.id in where:
-            vectors, hashes = where[article.id].vectors_of(article.id)
+            vectors, glosses, hashes = where[article.id].vectors_of(article.id)
+            title = where[article.id].article(article.id).title
             reusable.update((bytes(h).hex(), v) for h, v in zip(hashes, vectors))
+            reusable_glosses.update(((bytes(h).hex(), title), g) for h, g in zip(hashes, glosses))
     vectors = np.zeros((len(records), embedder.dimension), dtype=np.float32)
     to_embed = [i for i, r in enumerate(records) if r.sha256 not in reusable]
     for i, r in enumerate(records):
         if r.sha256 in reusable:
             vectors[i] = reusable[r.sha256]
-    _embed_rows(embedder, records, vectors, to_embed, _phase(progress, "embedding"))
+    _embed_rows(embedder, [r.text for r in records], vectors, to_embed, _phase(progress, "embedding"))
+    glosses = vectors.copy()  # a passage not in Indonesian is its own gloss
+    to_gloss = []
+    for i, r in enumerate(records):
+        if r.language == "id":
+            known = reusable_glosses.get((r.sha256, titles[r.article]))
+            if known is None:
+                to_gloss.append(i)
+            else:
+                glosses[i] = known
+    glossing = set(to_gloss)
+    _embed_rows(embedder, [english_gloss(f"{titles[r.article]}. {r.text}") if i in glossing else ""
+                           for i, r in enumerate(records)], glosses, to_gloss, _phase(progress, "embedding glosses"))
     report.embedded = len(to_embed)
+    report.glossed = len(to_gloss)
     stemming = _phase(progress, "stemming")
     terms = []
-    titles = {article.id: article.title for article, _ in articles}
     for done, record in enumerate(records, start=1):
         terms.append(passage_terms(record, titles[record.article]))
         if stemming:
             stemming(done, len(records))
     new.passages.extend(records)
     new.vectors.append(vectors)
+    new.glosses.append(glosses)
     new.postings.append((Postings.build(terms), np.arange(len(records))))
 
 
@@ -759,6 +803,8 @@ def _write_segment(index_dir: Path, new: NewSegment, dense_kind: str | None) -> 
         vectors = np.ascontiguousarray(np.concatenate(new.vectors), dtype=np.float32)
         with open(staging / VECTORS_FILE, "wb") as out:
             np.save(out, vectors, allow_pickle=False)
+        with open(staging / GLOSSES_FILE, "wb") as out:
+            np.save(out, np.ascontiguousarray(np.concatenate(new.glosses), dtype=np.float32), allow_pickle=False)
         hashes = np.array([bytes.fromhex(p.sha256) for p in new.passages], dtype="S32")
         with open(staging / HASHES_FILE, "wb") as out:
             np.save(out, hashes, allow_pickle=False)
@@ -836,16 +882,16 @@ def _phase(progress: ProgressCallback | None, phase: str, every: int = 16) -> Ca
     return report
 
 
-def _embed_rows(embedder: Embedder, records: Sequence[StoredPassage], vectors: np.ndarray,
+def _embed_rows(embedder: Embedder, texts: Sequence[str], vectors: np.ndarray,
                 rows: list[int], progress: Callable[[int, int], None] | None, batch: int = 16) -> None:
     if progress:
         progress(0, len(rows))
     # Batches of passages of like length: a batched embedder pads each batch to its longest text
     # (EmbeddingGemma on scale passages: 16.6 passages/s sorted against 12.7 in document order).
-    rows = sorted(rows, key=lambda i: len(records[i].text))
+    rows = sorted(rows, key=lambda i: len(texts[i]))
     for done in range(0, len(rows), batch):
         chunk = rows[done : done + batch]
-        vectors[chunk] = embedder.embed_passages([records[i].text for i in chunk])
+        vectors[chunk] = embedder.embed_passages([texts[i] for i in chunk])
         if progress:
             progress(done + len(chunk), len(rows))
 

@@ -108,6 +108,11 @@ def _english_of() -> dict[str, str]:
 _GLOSS_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[^\w\s]", re.UNICODE)
 
 
+# the gloss an index embeds for English questions (qa.index): a change here or in the word lists it reads
+# makes an index embed its glosses again
+GLOSS_VERSION = 1
+
+
 def english_gloss(text: str) -> str:
     """Indonesian text rendered word by word in English, for a reader that knows English only (the reranker):
     each word the glossary or ``INDONESIAN_GLOSS`` knows (as written or stemmed) becomes its English word;

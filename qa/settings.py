@@ -44,6 +44,9 @@ class Settings:
     # and how many best-matching articles bring all their passages in as candidates; see qa.retrieve
     article_context: float = 0.1
     context_articles: int = 10
+    # weight, for English questions, of the ranking of Indonesian passages by their English word-by-word
+    # gloss (qa.index; 0 turns it off). Dev gold among 852 distractors, English recall@4 37 -> 48 of 69
+    gloss_weight: float = 1.0
     # English questions: the best fused candidates read again by a cross-encoder, Indonesian passages glossed
     # word by word in English; see qa.rerank. Off by default: it finds the supporting passage far more often
     # (dev among 852 distractors, English recall@4 38 -> 52 of 69) but the 1.5B's answers do not follow (strict

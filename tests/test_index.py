@@ -40,20 +40,22 @@ def test_incremental_updates_embed_only_what_changed(tmp_path, articles_copy, e5
     counting = CountingEmbedder(e5)
     index_dir = tmp_path / "index"
     index, report = sync_index(articles_copy, index_dir, counting)
-    assert counting.embedded == 26 and report.added == sorted(index.articles)
+    indonesian = sum(p.language == "id" for p in index.passages)
+    assert indonesian > 20 and report.glossed == indonesian  # each with its English gloss
+    assert counting.embedded == 26 + indonesian and report.added == sorted(index.articles)
 
     _, report = sync_index(articles_copy, index_dir, counting)
-    assert counting.embedded == 26 and not report.written and "nothing embedded" in report.summary()
+    assert counting.embedded == 26 + indonesian and not report.written and "nothing embedded" in report.summary()
 
     (articles_copy / "baru.txt").write_text("Berita baru\nSeoul mengumumkan sanksi baru terhadap Pyongyang.\n", "utf-8")
     index, report = sync_index(articles_copy, index_dir, counting)
-    assert report.added == ["baru"] and report.embedded == 2 and report.reused == 26
-    assert counting.embedded == 28 and len(index) == 28
+    assert report.added == ["baru"] and report.embedded == 2 and report.glossed == 2 and report.reused == 26
+    assert counting.embedded == 30 + indonesian and len(index) == 28
 
     path = articles_copy / "000_bf74d578131212df.txt"
     path.write_text(path.read_text("utf-8") + "\nParagraf tambahan tentang bantuan.\n", "utf-8")
     index, report = sync_index(articles_copy, index_dir, counting)
-    assert report.changed == ["000_bf74d578131212df"] and report.embedded == 1
+    assert report.changed == ["000_bf74d578131212df"] and report.embedded == 1 and report.glossed == 1
 
     (articles_copy / "baru.txt").unlink()
     index, report = sync_index(articles_copy, index_dir, counting)
@@ -232,7 +234,7 @@ def test_every_long_phase_reports_progress(tmp_path, articles_copy):
     seen: list[tuple[str, int, int]] = []
     sync_index(articles_copy, tmp_path / "index", HashingEmbedder(), progress=lambda *step: seen.append(step))
     phases = list(dict.fromkeys(phase for phase, _, _ in seen))
-    assert phases == ["reading", "embedding", "stemming", "writing"]
+    assert phases == ["reading", "embedding", "embedding glosses", "stemming", "writing"]
     last = {phase: (done, total) for phase, done, total in seen}
     assert last == {"reading": (2, 2), "embedding": (26, 26), "stemming": (26, 26), "writing": (2, 2)}
 

@@ -114,3 +114,18 @@ def test_indonesian_questions_keep_the_fused_order(seeds_index, e5):
     fused = Retriever(seeds_index, e5, Settings(reranker="none")).search(question, k=6)
     assert [r.passage.id for r in reranked] == [r.passage.id for r in fused]
     assert all(r.rerank_score is None for r in reranked)
+
+
+def test_english_questions_also_search_the_passages_english_glosses(seeds_index, e5):
+    question = "According to US intelligence, whose idea was it to send North Korean soldiers to help Russia?"
+    by_gloss = [seeds_index.passages[row].id for row, _ in seeds_index.search_glosses(e5.embed_query(question), 4)]
+    assert set(by_gloss) & NORTH_KOREAS_OFFER
+    scores = [score for _, score in seeds_index.search_glosses(e5.embed_query(question), 26)]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 26
+    # an Indonesian question is searched as before; an English one without glosses when they are turned off
+    indonesian = "Siapa yang mengusulkan pengerahan pasukan Korea Utara?"
+    assert [r.passage.id for r in Retriever(seeds_index, e5, Settings()).search(indonesian, k=6)] == \
+        [r.passage.id for r in Retriever(seeds_index, e5, Settings(gloss_weight=0)).search(indonesian, k=6)]
+    with_glosses = Retriever(seeds_index, e5, Settings()).search(question, k=26)
+    without = Retriever(seeds_index, e5, Settings(gloss_weight=0)).search(question, k=26)
+    assert [r.score for r in with_glosses] != [r.score for r in without]
