@@ -420,6 +420,7 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
     concepts = _concepts(question, language)
     counted = counted_forms(question, language)
     given = {value for _, _, value in _figures_in(question)}  # "how many of the 186 pupils": not 186
+    counts_only = bool(_HOW_MANY.search(question))  # "how many projects": not "$1 miliar"
     figures = []
     for n, text in enumerate(passages, start=1):
         for s, e in sentence_spans(text or ""):
@@ -434,7 +435,8 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
                 asked = bool(counts and counted & text_terms(counts))
                 # a number in words is a figure only when it counts what is asked: "satu orang", "lima
                 # tahun" are mostly phrases, not the amount a question wants
-                if value in given or not (sentence[start].isdigit() or asked):
+                if value in given or not (sentence[start].isdigit() or asked) or \
+                        counts_only and _AFTER_CURRENCY.search(sentence[:start]):
                     continue
                 figures.append(Figure(n, value, f"{sentence[start:end]} {unit}".strip(), (s, e), coverage + 2 * asked,
                                       asked, _held(concepts, _clause(sentence, start))))

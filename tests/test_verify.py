@@ -240,6 +240,9 @@ def test_a_figure_the_question_gives_is_not_its_answer():
     passages = ["Dari 186 siswa yang keracunan, 158 siswa dirawat di Puskesmas Kairatu."]
     assert [f.value for f in passage_figures("Berapa dari 186 siswa itu yang dirawat di Puskesmas Kairatu?", "id",
                                              passages)] == ["158"]
+    pact = ["Kesepakatan senilai $1 miliar itu mencakup 6 proyek tambang."]
+    assert [f.value for f in passage_figures("How many mining projects does the pact include?", "en", pact)] == ["6"]
+    assert [f.value for f in passage_figures("How much is the pact worth?", "en", pact)] == ["1", "6"]
 
 
 def test_an_answer_must_hold_the_kind_of_thing_asked_for():
