@@ -292,7 +292,8 @@ _MONTH_EN = {"januari": "January", "februari": "February", "maret": "March", "ap
              "oktober": "October", "november": "November", "nopember": "November", "desember": "December"}
 _DAY_EN = {"senin": "Monday", "selasa": "Tuesday", "rabu": "Wednesday", "kamis": "Thursday", "jumat": "Friday",
            "jum'at": "Friday", "sabtu": "Saturday", "minggu": "Sunday"}
-_CURRENCY = r"(?:Rp\.?|US\$|\$|USD|€|£)"
+# a currency written before an amount: "Rp 2,2 triliun", "US$ 3,8 juta", "SGD 500 ribu"
+CURRENCY = r"(?:Rp\.?|US\$|S\$|\$|USD|SGD|IDR|EUR|€|£)"
 _HEDGE = re.compile(r"(?:" + "|".join(sorted(_HEDGE_EN, key=len, reverse=True)) + r")\s+$", re.IGNORECASE)
 _MONTH = "|".join(_MONTH_EN)
 # the word before a date that changes what it says: "sejak 2017" is since 2017, not 2017
@@ -339,7 +340,7 @@ def english_figure(sentence: str, figure: str) -> str | None:
     number, _, after = figure.partition(" ")
     found = None
     for tail in ([re.escape(" " + after), ""] if after else [""]):  # "10 ribu", not the 10 of "(20/10)"
-        found = re.search(r"(?<![\w.,])(" + _CURRENCY + r"\s?)?" + re.escape(number) + r"(?![\d])(?=" + tail + ")",
+        found = re.search(r"(?<![\w.,])(" + CURRENCY + r"\s?)?" + re.escape(number) + r"(?![\d])(?=" + tail + ")",
                           sentence)
         if found:
             break
@@ -356,7 +357,7 @@ def english_figure(sentence: str, figure: str) -> str | None:
     amount += unit
     if re.search(r"\bantara\s+$", sentence[:found.start()], re.IGNORECASE):  # antara 8.000 dan 10.000 orang
         rest = sentence[found.end() + (len(scale.group(0)) if unit else 0):]
-        upper = re.match(r"\s+dan\s+(?:" + _CURRENCY + r"\s?)?(\d+(?:[.,]\d+)*)(?![\d])", rest)
+        upper = re.match(r"\s+dan\s+(?:" + CURRENCY + r"\s?)?(\d+(?:[.,]\d+)*)(?![\d])", rest)
         if upper:
             return f"between {amount} and {f'{currency}{joint}{english_number(upper.group(1))}'.strip()}{unit}"
     return " ".join(parts + [amount])

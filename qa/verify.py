@@ -21,8 +21,8 @@ from difflib import SequenceMatcher
 from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
-from qa.language import (NUMBER_PHRASE, Language, glossary_has, normalise_number, spelled_numbers, text_terms, word_forms,
-                         words_to_number)
+from qa.language import (CURRENCY, NUMBER_PHRASE, Language, glossary_has, normalise_number, spelled_numbers,
+                         text_terms, word_forms, words_to_number)
 from qa.lexicon import (DATE_WORDS, FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NEGATIONS, NOT_A_DENIAL, NOT_NAMES,
                         QUANTITY_WORDS, SCALE_OF, YES_WORDS)
 
@@ -553,7 +553,7 @@ def question_type(question: str) -> str:
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\b", re.IGNORECASE)
-_AFTER_CURRENCY = re.compile(r"(?:Rp\.?|US\$|\$|USD|IDR|€|£)\s?$")
+_AFTER_CURRENCY = re.compile(CURRENCY + r"\s?$")
 
 
 def kind_misses(question: str, text: str, subject: str = "the answer", first_word_may_be_name: bool = True) -> list[str]:
