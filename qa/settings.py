@@ -46,8 +46,9 @@ class Settings:
     context_articles: int = 10
     # weight, for English questions, of the ranking of Indonesian passages by their English word-by-word
     # gloss (qa.index; 0 turns it off). Dev gold among 852 distractors, English recall@1/@4/@10 of 69: 19/37/51
-    # without, 23/43/53 at 1, 27/44/53 at 2, 27/46/53 at 3; dev articles alone 31/52/65 -> 33/54/64 at 3
-    gloss_weight: float = 3.0
+    # without, 23/43/53 at 1, 27/44/53 at 2, 27/46/53 at 3; dev articles alone 31/52/65 -> 33/54/64 at 3. Off
+    # by default: at 3 the seeds' "Who proposed the troop deployment?" is answered "Kim Jong-un" (README)
+    gloss_weight: float = 0.0
     # English questions: the best fused candidates read again by a cross-encoder, Indonesian passages glossed
     # word by word in English; see qa.rerank. Off by default: it finds the supporting passage far more often
     # (dev among 852 distractors, English recall@4 38 -> 52 of 69) but the 1.5B's answers do not follow (strict
