@@ -425,6 +425,7 @@ def sync_index(
     store_token: str = "",
     loaded: PassageIndex | None = None,
     touched: Sequence[str] | None = None,
+    glosses: bool = True,
 ) -> tuple[PassageIndex, UpdateReport]:
     """Bring the index at ``index_dir`` in line with the articles in ``articles_dir`` (``update_index``);
     return it loaded, its vector store (``qa.vectors``: ``faiss``, ``milvus:<folder>`` or
@@ -433,7 +434,7 @@ def sync_index(
     loading is rebuilt."""
     started = time.perf_counter()
     report = update_index(articles_dir, index_dir, embedder, index_kind, passage_max_words, max_article_bytes,
-                          rebuild, progress, vector_store, touched)
+                          rebuild, progress, vector_store, touched, glosses)
     try:
         index = PassageIndex.load_local(index_dir, loaded=loaded)
     except IndexCorruptError as exc:  # damage in a file the update did not need to read
@@ -441,7 +442,7 @@ def sync_index(
             raise
         log.warning("%s", exc)
         report = update_index(articles_dir, index_dir, embedder, index_kind, passage_max_words, max_article_bytes,
-                              True, progress, vector_store)
+                              True, progress, vector_store, glosses=glosses)
         report.rebuilt_because = str(exc).split(";")[0]
         index = PassageIndex.load_local(index_dir)
         rebuild = True
@@ -461,6 +462,7 @@ def update_index(
     progress: ProgressCallback | None = None,
     vector_store: str = "faiss",
     touched: Sequence[str] | None = None,
+    glosses: bool = True,
 ) -> UpdateReport:
     """Write a new version of the index at ``index_dir`` if the articles in ``articles_dir`` changed: only
     passages whose text is new are embedded and stemmed, and only the segment holding the new passages is
@@ -474,8 +476,10 @@ def update_index(
     started = time.perf_counter()
     report = UpdateReport()
     index_dir = Path(index_dir)
+    # glosses: embed each Indonesian passage's English gloss too (the module's docstring); without, a passage's
+    # gloss row is its own vector, and an index turned the other way is rebuilt
     settings = {"embedder": embedder.name, "dimension": embedder.dimension, "index_kind": index_kind,
-                "passage_max_words": passage_max_words, "gloss_version": GLOSS_VERSION}
+                "passage_max_words": passage_max_words, "gloss_version": GLOSS_VERSION if glosses else 0}
 
     manifest: dict | None = None
     old: list[SegmentArticles] = []
@@ -490,7 +494,8 @@ def update_index(
         except IndexCorruptError as exc:
             report.rebuilt_because = str(exc).split(";")[0]
         if manifest is not None:
-            differs = {k: (manifest.get(k), v) for k, v in settings.items() if manifest.get(k) != v}
+            differs = {k: (manifest.get(k), v) for k, v in settings.items() if manifest.get(k) != v
+                       and not (k == "gloss_version" and manifest.get("format") == 1)}  # rewritten below anyway
             if differs:
                 report.rebuilt_because = "settings changed: " + ", ".join(
                     f"{k} {before!r} -> {now!r}" for k, (before, now) in differs.items())
@@ -557,7 +562,7 @@ def update_index(
         report.merged += 1
         if progress:
             progress("merging", number + 1, len(merge))
-    _take_articles([read[a] for a in incoming], where, carried, embedder, new, report, progress)
+    _take_articles([read[a] for a in incoming], where, carried, embedder, new, report, progress, glosses)
     kept = [SegmentEntry(s.entry.name, s.entry.sha256, tuple(sorted(deleted[s.entry.name])))
             for s in old if s not in merge and len(deleted[s.entry.name]) < len(s.position)]
     report.reused = sum(s.live_passages(deleted[s.entry.name]) for s in old if s not in merge) \
@@ -680,7 +685,7 @@ def _take_live(segment: SegmentArticles, deleted: set[str], new: NewSegment, res
 
 def _take_articles(articles: list[tuple[Article, tuple[int, int, int]]], where: dict[str, SegmentArticles],
                    carried: dict[str, np.ndarray], embedder: Embedder, new: NewSegment, report: UpdateReport,
-                   progress: ProgressCallback | None) -> None:
+                   progress: ProgressCallback | None, gloss: bool = True) -> None:
     """Add articles read from files to ``new``: a passage whose text the index already had keeps its vector
     (and its gloss's, while its article's title is the same), the others are embedded; all are stemmed."""
     records: list[StoredPassage] = []
@@ -705,7 +710,7 @@ def _take_articles(articles: list[tuple[Article, tuple[int, int, int]]], where: 
     glosses = vectors.copy()  # a passage not in Indonesian is its own gloss
     to_gloss = []
     for i, r in enumerate(records):
-        if r.language == "id":
+        if gloss and r.language == "id":
             known = reusable_glosses.get((r.sha256, titles[r.article]))
             if known is None:
                 to_gloss.append(i)

@@ -227,7 +227,7 @@ def open_retriever(settings: Settings, rebuild: bool = False, progress: Progress
         settings.articles_dir, settings.index_dir, embedder, index_kind=settings.index_kind,
         passage_max_words=settings.passage_max_words, max_article_bytes=settings.max_article_bytes,
         rebuild=rebuild, progress=progress, vector_store=settings.vector_store, store_token=settings.milvus_token,
-        loaded=loaded, touched=touched)
+        loaded=loaded, touched=touched, glosses=settings.gloss_weight > 0)
     retriever = Retriever(index, embedder, settings)
     retriever.reranker  # loaded now: a missing or damaged model is reported before the first question
     return retriever, report

@@ -236,7 +236,8 @@ def test_every_long_phase_reports_progress(tmp_path, articles_copy):
     phases = list(dict.fromkeys(phase for phase, _, _ in seen))
     assert phases == ["reading", "embedding", "embedding glosses", "stemming", "writing"]
     last = {phase: (done, total) for phase, done, total in seen}
-    assert last == {"reading": (2, 2), "embedding": (26, 26), "stemming": (26, 26), "writing": (2, 2)}
+    assert last == {"reading": (2, 2), "embedding": (26, 26), "embedding glosses": (26, 26), "stemming": (26, 26),
+                    "writing": (2, 2)}
 
     seen.clear()
     (articles_copy / "baru.txt").write_text("Berita baru\nSeoul mengumumkan sanksi baru.\n", "utf-8")
@@ -258,7 +259,7 @@ def test_each_passage_keeps_its_own_vector_though_embedded_in_length_order(tmp_p
             return super().embed_passages(texts)
 
     embedder = BatchRecorder()
-    index, _ = sync_index(articles_copy, tmp_path / "index", embedder)
+    index, _ = sync_index(articles_copy, tmp_path / "index", embedder, glosses=False)  # the passages alone
     lengths = [len(text) for batch in embedder.batches for text in batch]
     assert lengths == sorted(lengths) and len(lengths) == len(index) > 2
     for row, passage in enumerate(index.passages):
@@ -416,7 +417,7 @@ def test_an_index_of_the_first_format_is_rewritten_without_embedding(tmp_path, a
     (version / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     (old_dir / "CURRENT").write_text(version.name + "\n", "utf-8")
     counting.embedded = 0
-    migrated, report = sync_index(articles_copy, old_dir, counting)
+    migrated, report = sync_index(articles_copy, old_dir, counting, glosses=False)  # no gloss to embed either
     assert "format 1" in report.rebuilt_because and counting.embedded == 0 and len(migrated) == 26
     assert not version.exists()
 
@@ -466,3 +467,13 @@ def test_an_article_row_with_a_field_this_version_does_not_know_is_read():
     article = _stored_article(row)
     assert article.id == "a" and article.stamp == (1, 2, 3)
     assert "first_row" in row  # the caller's row is left as it was
+
+
+def test_glosses_are_embedded_only_when_asked_for_and_a_change_rebuilds(tmp_path, articles_copy, e5):
+    counting = CountingEmbedder(e5)
+    index, report = sync_index(articles_copy, tmp_path / "index", counting, glosses=False)
+    assert report.glossed == 0 and counting.embedded == 26  # a passage's gloss row is its own vector
+    assert np.array_equal(np.concatenate([s.glosses for s, _ in index.segments]),
+                          np.array([index.vectors[row] for row in range(len(index))]))
+    index, report = sync_index(articles_copy, tmp_path / "index", counting)
+    assert "gloss_version 0 -> 1" in report.rebuilt_because and report.glossed > 20
