@@ -12,7 +12,8 @@ Layout of an index folder::
                          (FAISS hnsw/ivf)
 
 glosses.npy holds, for each Indonesian passage, the vector of its English word-by-word gloss with its
-article's title (``qa.language.english_gloss``), and for any other passage its own vector: English questions
+article's title (``qa.language.english_gloss``; in an index built without glosses, and for any other passage,
+its own vector): English questions
 search it beside the passages' vectors (``qa.retrieve``), since a multilingual embedder matches an English
 question with English words far better than with their Indonesian equivalents.
 
