@@ -341,7 +341,7 @@ class PassageIndex:
         if not self.passages:
             return []
         query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(-1)
-        scores = np.concatenate([segment.glosses[live] @ query for segment, live in self.segments])
+        scores = np.concatenate([(segment.glosses @ query)[live] for segment, live in self.segments])
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
         return [(int(row), float(scores[row])) for row in sorted(top, key=lambda row: (-scores[row], row))]

@@ -335,8 +335,7 @@ def english_figure(sentence: str, figure: str) -> str | None:
                         if figure.lower().startswith(sentence[start:end].lower())), None)
         if spelled is None:
             return None
-        hedge = _HEDGE.search(sentence[:spelled[0]])
-        return " ".join(([_HEDGE_EN[hedge.group(0).strip().lower()]] if hedge else []) + [f"{spelled[1]:,}"])
+        return " ".join(_hedge_before(sentence, spelled[0]) + [f"{spelled[1]:,}"])
     number, _, after = figure.partition(" ")
     found = None
     for tail in ([re.escape(" " + after), ""] if after else [""]):  # "10 ribu", not the 10 of "(20/10)"
@@ -347,10 +346,9 @@ def english_figure(sentence: str, figure: str) -> str | None:
     if not found:
         return None
     currency = (found.group(1) or "").strip()
-    hedge = _HEDGE.search(sentence[:found.start()])
     scale = re.match(r"\s*(%|[A-Za-z]+)", sentence[found.end():])
     scale_word = scale.group(1).lower() if scale else ""
-    parts = [_HEDGE_EN[hedge.group(0).strip().lower()]] if hedge else []
+    parts = _hedge_before(sentence, found.start())
     joint = "" if currency.endswith("$") else " "  # $1 billion, Rp 2.2 trillion
     amount = f"{currency}{joint}{english_number(number)}".strip()
     unit = "%" if scale_word == "%" else f" {_SCALE_EN[scale_word]}" if scale_word in _SCALE_EN else ""
@@ -361,6 +359,12 @@ def english_figure(sentence: str, figure: str) -> str | None:
         if upper:
             return f"between {amount} and {f'{currency}{joint}{english_number(upper.group(1))}'.strip()}{unit}"
     return " ".join(parts + [amount])
+
+
+def _hedge_before(sentence: str, position: int) -> list[str]:
+    """The English of the hedge that ends right before ``position`` ("lebih dari" -> "more than"), if any."""
+    hedge = _HEDGE.search(sentence[:position])
+    return [_HEDGE_EN[hedge.group(0).strip().lower()]] if hedge else []
 
 
 def english_dates(sentence: str) -> list[str]:
