@@ -3,6 +3,11 @@
 One question runs: follow-up rewrite (only when it leans on the conversation) → retrieval (``qa.retrieve``)
 → evidence (``qa.evidence``) → constrained generation (``qa.llm``, prompts in ``qa.prompts``) → the answer
 decision (``qa.decision``: answer, quote or abstain) → an ``Answer`` with its citations.
+
+With passage states (``Settings.passage_cache``) the passages are read from stored states, which do not attend
+to one another; when the decision refuses what the model wrote that way (a quote or a decline in its place),
+the question is asked once more with the passages read whole, and that answer's decision stands
+(``Settings.passage_reread``): the fast path costs no answer that full prefill would give, only time.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 from qa import decision, prompts
 from qa.evidence import EvidenceSelector
 from qa.language import Language, detect_language
-from qa.llm import Generator, Usage, choose, collect, generator_from_settings
+from qa.llm import Generator, Usage, choose, collect, generator_from_settings, read_whole
 from qa.models import confirms_answers
 from qa.retrieve import RetrievedPassage, Retriever
 from qa.settings import Settings
@@ -154,34 +159,48 @@ class Assistant:
 
         raw = ""
         first_token_ms = None
-        if decided is None and evidence:
-            streamed = ""
-            yes_no = is_yes_no_question(standalone)
-            messages, grammar, schema = prompts.answer_prompt(
-                standalone, [(e.n, e.text) for e in evidence], language, yes_no=yes_no)
-            for piece in self.generator.stream(messages, grammar=grammar, schema=schema,
-                                               max_tokens=self.settings.max_answer_tokens):
-                raw += piece
-                draft = _draft(raw)
-                # a yes/no answer streams its fact; the verdict comes with the final answer, which replaces drafts
-                if len(draft) > 5 and len(draft) > len(streamed) and draft.startswith(streamed):
-                    if first_token_ms is None:
-                        first_token_ms = (time.perf_counter() - started) * 1000
-                    yield draft[len(streamed):]
-                    streamed = draft
-            _add_usage(usage, self.generator.last_usage)
-            if yes_no:
-                raw = self._verdict(messages, raw, language)
+        reread = False
         if decided is None:
             texts = [shown[n].passage.text if n in shown else None for n in range(1, max(numbers, default=0) + 1)]
-            decided = decision.after_generation(
-                standalone, language, raw, texts,
-                closest_sentence=lambda: self.evidence.closest_sentence(standalone, list(shown.items()), language),
-                coverage=self.settings.quote_coverage)
-            if self.settings.confirm_answers and confirms_answers(self.generator.name):
-                decided = decision.after_confirmation(
-                    decided, standalone, lambda n, answer: self._confirms(texts[n - 1] or "", standalone, answer, usage),
-                    language)
+            streamed = ""
+            for whole in (False, True):
+                raw, from_states = "", False
+                if evidence:
+                    yes_no = is_yes_no_question(standalone)
+                    messages, grammar, schema = prompts.answer_prompt(
+                        standalone, [(e.n, e.text) for e in evidence], language, yes_no=yes_no)
+                    if whole:
+                        messages = read_whole(messages)
+                    for piece in self.generator.stream(messages, grammar=grammar, schema=schema,
+                                                       max_tokens=self.settings.max_answer_tokens):
+                        raw += piece
+                        draft = _draft(raw)
+                        # a yes/no answer streams its fact; the verdict comes with the final answer, which
+                        # replaces drafts (a draft read again whole streams on only where it extends the first)
+                        if len(draft) > 5 and len(draft) > len(streamed) and draft.startswith(streamed):
+                            if first_token_ms is None:
+                                first_token_ms = (time.perf_counter() - started) * 1000
+                            yield draft[len(streamed):]
+                            streamed = draft
+                    _add_usage(usage, self.generator.last_usage)
+                    from_states = self.generator.last_usage.passage_states
+                    if yes_no:
+                        raw = self._verdict(messages, raw, language)
+                decided = decision.after_generation(
+                    standalone, language, raw, texts, coverage=self.settings.quote_coverage,
+                    closest_sentence=lambda: self.evidence.closest_sentence(standalone, list(shown.items()), language))
+                may_reread = from_states and not whole and self.settings.passage_reread
+                if may_reread and _refused(decided):  # not confirmed: the passages are read again first
+                    reread = True
+                    continue
+                if self.settings.confirm_answers and confirms_answers(self.generator.name):
+                    decided = decision.after_confirmation(
+                        decided, standalone,
+                        lambda n, answer: self._confirms(texts[n - 1] or "", standalone, answer, usage), language)
+                if may_reread and _refused(decided):
+                    reread = True
+                    continue
+                break
 
         text = decided.text
         if self.settings.translate_quotes and f"“{decided.quoted}”" in text and language == "en" and \
@@ -201,6 +220,7 @@ class Assistant:
             "total_ms": round((time.perf_counter() - started) * 1000, 1),
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
+            "passages_reread": reread,
         }
         yield answer
 
@@ -275,6 +295,11 @@ class Assistant:
         if not translated or unsupported_facts(translated, sentence) or detect_language(translated, "en") != "en":
             return ""
         return translated
+
+
+def _refused(decided: decision.Decision) -> bool:
+    """The model's answer was not kept: a quote or a decline stands in its place."""
+    return decided.extractive or decided.abstained
 
 
 def _draft(raw: str) -> str:

@@ -253,6 +253,7 @@ class ItemResult:
     prompt_tokens: int
     completion_tokens: int
     problems: list[str] = field(default_factory=list)
+    passages_reread: bool = False  # answered from passage states, refused, and asked again with them read whole
 
 
 def claim_of(answer: str) -> str:
@@ -296,7 +297,7 @@ def score_item(item: GoldItem, answer, retrieved_ids: Sequence[str]) -> ItemResu
         supporting_cited=supporting_cited, only_supporting_cited=bool(cited) and set(cited) <= supporting,
         retrieved_rank=rank, total_ms=t.get("total_ms") or 0.0, first_token_ms=t.get("first_token_ms"),
         prompt_tokens=t.get("prompt_tokens") or 0, completion_tokens=t.get("completion_tokens") or 0,
-        problems=list(answer.problems))
+        problems=list(answer.problems), passages_reread=bool(t.get("passages_reread")))
 
 
 def run_eval(assistant, items: Iterable[GoldItem],
@@ -460,6 +461,7 @@ def summarise(results: Sequence[ItemResult]) -> dict:
         "abstention_recall": _ratio(sum(r.abstained for r in unanswerable), len(unanswerable)),
         "false_abstentions": _ratio(sum(r.abstained for r in answerable), len(answerable)),
         "extractive_fallbacks": _ratio(sum(r.extractive for r in results), len(results)),
+        "passages_reread": _ratio(sum(r.passages_reread for r in results), len(results)),
         "latency_ms": {
             "total_p50": _percentile([r.total_ms for r in timed], 50),
             "total_p95": _percentile([r.total_ms for r in timed], 95),
@@ -525,6 +527,10 @@ def report_markdown(report: dict) -> str:
             f"| {_cell(s['citations_include_support'])} | {_cell(s['citations_only_support'])} "
             f"| {_cell(s['abstention_precision'])} | {_cell(s['abstention_recall'])} | {_cell(s['false_abstentions'])} "
             f"| {_ms(lat['first_token_p50'])} / {_ms(lat['first_token_p95'])} | {_ms(lat['total_p50'])} / {_ms(lat['total_p95'])} |")
+    reread = report["overall"].get("passages_reread")
+    if reread and reread["count"]:
+        lines += ["", f"Answers from passage states refused and asked again with the passages read whole: "
+                      f"{reread['count']} of {reread['of']}."]
     misses = [i for i in report["items"] if not i.get("strict", i["correct"])]
     if misses:
         lines += ["", "## Strict misses", ""]

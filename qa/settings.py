@@ -87,6 +87,9 @@ class Settings:
     # tokens at the start of each passage after the first computed again in place, attending to the passages
     # before them (CacheBlend's idea, at the boundaries): quality bought back for (k-1) * this many tokens
     passage_recompute: int = 0
+    # with passage states: an answer the checks refuse (a quote or a decline in its place) is asked again with
+    # the passages read whole, so that states cost no answer full prefill would give (qa.assistant)
+    passage_reread: bool = True
     passage_cache_mb: int = 4096  # disk budget of the stored states; least recently used go first
     prepare_passages: int = 300  # passages read before the app says it is ready; the rest on first use
     max_question_chars: int = 2000

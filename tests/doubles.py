@@ -10,15 +10,18 @@ import numpy as np
 
 from embeddings import normalise_rows
 from qa.language import detect_language, search_terms
-from qa.llm import JsonOutput, Message, Usage
+from qa.llm import JsonOutput, Message, Passage, Usage
 from qa.llm.base import content_text
 
 
 class ScriptedGenerator:
-    """Replays the given outputs in order, one per call, streamed word by word; records the messages."""
+    """Replays the given outputs in order, one per call, streamed word by word; records the messages. With
+    ``passage_states`` it reports reading a prompt's ``Passage`` parts from stored states, as the in-process
+    model does."""
 
-    def __init__(self, outputs: Sequence[str], name: str = "scripted") -> None:
+    def __init__(self, outputs: Sequence[str], name: str = "scripted", passage_states: bool = False) -> None:
         self.name = name
+        self.passage_states = passage_states
         self.outputs = list(outputs)
         self.calls: list[list[Message]] = []
         self.last_usage = Usage()
@@ -33,7 +36,10 @@ class ScriptedGenerator:
         for i, piece in enumerate(pieces):
             yield piece if i == len(pieces) - 1 else piece + " "
         self.last_usage = Usage(prompt_tokens=sum(len(content_text(m["content"]).split()) for m in messages),
-                                completion_tokens=len(pieces), first_token_ms=0.0, total_ms=0.0)
+                                completion_tokens=len(pieces), first_token_ms=0.0, total_ms=0.0,
+                                passage_states=self.passage_states and any(
+                                    isinstance(part, Passage) for m in messages if not isinstance(m["content"], str)
+                                    for part in m["content"]))
 
 
 class ScriptedChooser(ScriptedGenerator):

@@ -6,6 +6,7 @@ import pytest
 from doubles import HashingEmbedder, ScriptedChooser, ScriptedGenerator
 from qa import prompts
 from qa.assistant import Answer, Assistant, QuestionError
+from qa.llm import Passage
 from qa.llm.base import content_text
 from qa.evaluate import DEFAULT_GOLD, answer_is_correct, load_gold
 from qa.retrieve import Retriever
@@ -67,7 +68,8 @@ def test_follow_up_is_rewritten_before_retrieval(gold_answers):
 
 def test_timings_and_token_counts_are_reported(gold_answers):
     _, answer = gold_answers[0]
-    assert set(answer.timings) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens"}
+    assert set(answer.timings) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens",
+                                   "passages_reread"}
     assert answer.timings["prompt_tokens"] > 100 and answer.timings["completion_tokens"] > 0
 
 
@@ -120,6 +122,42 @@ def test_invented_fact_falls_back_to_a_quoted_sentence(hashed_seeds_index):
     answer = scripted(hashed_seeds_index, failed, "yes").ask(PYONGYANG)  # the quote's passage confirmed
     assert answer.extractive and "2021" in " ".join(answer.problems)
     assert "The New York Times" in answer.answer and answer.answer.endswith("]")
+
+
+def _has_passage_parts(messages) -> bool:
+    return any(isinstance(part, Passage) for m in messages if not isinstance(m["content"], str) for part in m["content"])
+
+
+def test_a_refused_answer_from_passage_states_is_asked_again_with_the_passages_read_whole(hashed_seeds_index):
+    n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
+    failed = f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}]."
+    right = f"EVIDENCE: {n}\nANSWER: The New York Times reported it [{n}]."
+    generator = ScriptedGenerator([failed, right, "yes"], passage_states=True)
+    answer = Assistant(Retriever(hashed_seeds_index, HashingEmbedder(), FUSED), generator, FUSED).ask(PYONGYANG)
+    assert answer.answer == f"The New York Times reported it [{n}]." and not answer.extractive
+    assert answer.timings["passages_reread"] and answer.raw_output == right
+    first, again = generator.calls[:2]
+    assert _has_passage_parts(first) and not _has_passage_parts(again)
+    assert [content_text(m["content"]) for m in first] == [content_text(m["content"]) for m in again]
+
+
+@pytest.mark.parametrize("states, reread", [(True, False), (False, True)])
+def test_no_second_reading_without_states_or_with_the_setting_off(hashed_seeds_index, states, reread):
+    n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
+    failed = f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}]."
+    generator = ScriptedGenerator([failed, "yes"], passage_states=states)
+    answer = Assistant(Retriever(hashed_seeds_index, HashingEmbedder(), FUSED), generator,
+                       FUSED.replace(passage_reread=reread)).ask(PYONGYANG)
+    assert answer.extractive and not answer.timings["passages_reread"]
+    assert len(generator.calls) == 2 and generator.outputs == []  # the answer, then the quote's confirmation
+
+
+def test_an_accepted_answer_from_passage_states_is_not_asked_again(hashed_seeds_index):
+    n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
+    generator = ScriptedGenerator([f"EVIDENCE: {n}\nANSWER: The New York Times reported it [{n}].", "yes"],
+                                  passage_states=True)
+    answer = Assistant(Retriever(hashed_seeds_index, HashingEmbedder(), FUSED), generator, FUSED).ask(PYONGYANG)
+    assert not answer.extractive and not answer.timings["passages_reread"] and generator.outputs == []
 
 
 def test_a_quote_the_model_does_not_confirm_is_declined_and_its_passage_given_as_related(hashed_seeds_index):

@@ -73,6 +73,27 @@ def test_shifted_passages_land_at_their_positions_and_answer(with_states, full_p
     assert "2" in evidence and ("Amur" in answer or "Rusia" in answer)  # read from the shifted passage
 
 
+def test_a_prompt_read_whole_after_a_stitched_one_reuses_no_stitched_cell(with_states, full_prefill):
+    from qa.llm import read_whole
+
+    question = "Where did Putin and Kim meet in September 2023?"
+    messages = prompts.answer_messages(question, [(1, KURSK), (2, MEETING)], "en")
+    grammar = prompts.answer_grammar([1, 2])
+    "".join(with_states.stream(messages, grammar=grammar, max_tokens=30))
+    assert with_states.last_usage.passage_states
+    segments = with_states.segments(messages)
+    first = next(i for i, s in enumerate(segments) if s.passage)
+    stitched_from = sum(len(s.tokens) for s in segments[:first + 1])  # cells after the first passage
+    whole = "".join(with_states.stream(read_whole(messages), grammar=grammar, max_tokens=30))
+    assert not with_states.last_usage.passage_states
+    assert with_states.last_usage.reused_prompt_tokens <= stitched_from
+    assert whole == "".join(full_prefill.stream(messages, grammar=grammar, max_tokens=30))
+    "".join(with_states.stream(messages, grammar=grammar, max_tokens=30))  # stitched again, then scored whole
+    assert with_states.choose(read_whole(messages), "EVIDENCE: 2\nANSWER:", [" Amur", " Kursk"]) == \
+        full_prefill.choose(messages, "EVIDENCE: 2\nANSWER:", [" Amur", " Kursk"])
+    assert with_states._stitched_at is None
+
+
 def test_a_changed_passage_is_read_again_and_an_unchanged_one_is_not(with_states):
     messages = prompts.answer_messages("", [(1, KURSK + " Tambahan.")], "en")
     assert with_states.prepare(messages) == 1

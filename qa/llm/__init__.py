@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from qa.llm.base import Generator, GeneratorError, JsonOutput, Message, Passage, Usage, choose, collect
+from qa.llm.base import Generator, GeneratorError, JsonOutput, Message, Passage, Usage, choose, collect, read_whole
 from qa.models import model_path, model_sha256
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from qa.settings import Settings
 
 __all__ = ["Generator", "GeneratorError", "JsonOutput", "Message", "Passage", "Usage", "choose", "collect",
-           "generator_from_settings", "load_generator", "states_dir"]
+           "generator_from_settings", "load_generator", "read_whole", "states_dir"]
 
 _loaded: dict[tuple, "LlamaGenerator"] = {}
 _servers: dict[object, Generator] = {}

@@ -20,6 +20,13 @@ def content_text(content: str | Sequence[str]) -> str:
     return content if isinstance(content, str) else "".join(content)
 
 
+def read_whole(messages: Sequence[Message]) -> list[Message]:
+    """``messages`` with every ``Passage`` part made plain text: a backend with passage states reads them all
+    again, each attending to the ones before it (full prefill), as it would without states."""
+    return [dict(m, content=tuple(str.__str__(part) for part in m["content"]))
+            if not isinstance(m.get("content", ""), str) else dict(m) for m in messages]
+
+
 def plain_messages(messages: Sequence[Message]) -> list[Message]:
     """``messages`` with every content joined into one string (what a chat server takes)."""
     return [dict(m, content=content_text(m.get("content", ""))) for m in messages]
@@ -34,6 +41,8 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     reused_prompt_tokens: int = 0  # read from stored passage states or the previous prompt, not computed
+    # the prompt's passages after the first were read from stored states: they did not attend to one another
+    passage_states: bool = False
     first_token_ms: float | None = None
     total_ms: float = 0.0
 

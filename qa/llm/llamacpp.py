@@ -14,7 +14,8 @@ passages:
 4. the text after the passages (the question) is computed in sequence 0, and generation goes on from there
    through llama-cpp-python's own sampling (grammar, stop strings and streaming unchanged).
 Passages do not attend to each other, which full prefill lets them do: quality is measured, not assumed
-(``qa eval`` with ``KUTIP_PASSAGE_CACHE=0`` and ``1``).
+(``qa eval`` with ``KUTIP_PASSAGE_CACHE=0`` and ``1``). ``Usage.passage_states`` says a prompt was read so, and
+a prompt whose passages are plain text (``qa.llm.read_whole``) is read whole: it never reuses stitched cells.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class LlamaGenerator:
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self._grammars: dict[str, object] = {}
         self._context_cells: tuple[list[int], bytes] | None = None  # the instructions' cells (``_keep_context``)
+        self._stitched_at: int | None = None  # cells from here on were stitched from passage states
         try:
             self._llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
                               n_batch=512, verbose=False)
@@ -133,7 +135,7 @@ class LlamaGenerator:
                 if len(tokens) + max_tokens > self._llm.n_ctx():
                     raise ValueError(f"the prompt has {len(tokens)} tokens and the answer may take {max_tokens}; "
                                      f"the model's context holds {self._llm.n_ctx()}")
-                usage.reused_prompt_tokens = self._prepare_prompt(segments)
+                usage.reused_prompt_tokens, usage.passage_states = self._prepare_prompt(segments)
                 chunks = self._llm.create_completion(prompt=tokens, **options)
                 texts = (chunk["choices"][0]["text"] for chunk in chunks)
             for text in texts:
@@ -174,7 +176,8 @@ class LlamaGenerator:
                 llama_cpp.llama_memory_seq_rm(self._memory, -1, n, -1)
                 llm.n_tokens = n
 
-            keep(self._common_prefix(head))
+            shared = self._common_prefix(head)
+            keep(shared if self._reads_states(self.segments(messages)) else self._unstitched(shared))
             llm.eval(head[llm.n_tokens:])
             first = log_probabilities()
             scores = []
@@ -304,18 +307,35 @@ class LlamaGenerator:
         self.states.put(key, state)
         return state, True
 
-    def _prepare_prompt(self, segments: list[_Segment]) -> int:
+    def _reads_states(self, segments: list[_Segment]) -> bool:
+        """Whether this prompt's passages are read from stored states (else the prompt is read whole)."""
+        return self.states is not None and _context(segments) is not None and \
+            sum(s.passage for s in segments) <= _SEQUENCES - 2
+
+    def _unstitched(self, shared: int) -> int:
+        """For a prompt read whole: of the ``shared`` tokens it has in common with the cache, those before any
+        stitched cell (the others are dropped, to be computed again attending to everything before them)."""
+        import llama_cpp
+
+        if self._stitched_at is not None and shared > self._stitched_at:
+            shared = self._stitched_at
+            llama_cpp.llama_memory_seq_rm(self._memory, -1, shared, -1)
+            self._llm.n_tokens = shared
+        self._stitched_at = None
+        return shared
+
+    def _prepare_prompt(self, segments: list[_Segment]) -> tuple[int, bool]:
         """Put the prompt's cells in place and leave the model ready to sample its next token, reading the
-        passages from their states; the number of prompt tokens not computed now. What the previous prompt
-        shares with this one, whole segments of it, is kept as it is. Without states (or with more passages
-        than sequences) llama-cpp-python's own prefix reuse is all there is."""
+        passages from their states. Returns the number of prompt tokens not computed now, and whether passages
+        after the first were read from states. What the previous prompt shares with this one, whole segments
+        of it, is kept as it is. Without states (or with more passages than sequences) llama-cpp-python's own
+        prefix reuse is all there is, short of cells stitched for an earlier prompt."""
         tokens = [t for s in segments for t in s.tokens]
         shared = self._common_prefix(tokens)
         context = _context(segments)
-        if self.states is None or sum(s.passage for s in segments) > _SEQUENCES - 2:
-            return self._restore_context(context, shared)
-        if context is None:
-            return shared
+        if not self._reads_states(segments):
+            return self._restore_context(context, self._unstitched(shared)), False
+        assert context is not None
         import llama_cpp
 
         llm, memory = self._llm, self._memory
@@ -324,9 +344,11 @@ class LlamaGenerator:
         starts = [0]
         for segment in segments:
             starts.append(starts[-1] + len(segment.tokens))
+        stitched = any(self._recomputed(i, first, s) < len(s.tokens)
+                       for i, s in enumerate(segments) if s.passage and i != first)
         kept = max((i for i in range(first, len(segments) + 1) if starts[i] <= shared), default=None)
         if kept is not None and kept > last:
-            return shared  # the same passages in the same order as last time: nothing to stitch
+            return shared, stitched  # the same passages in the same order as last time: nothing to stitch
         if kept is None:
             self._keep_context(context)
             kept = first
@@ -373,8 +395,9 @@ class LlamaGenerator:
         end = starts[last + 1]
         llm.input_ids[:end] = tokens[:end]
         llm.n_tokens = end
+        self._stitched_at = starts[first + 1] if stitched else None
         llm.eval(tokens[end:])  # the question: leaves the logits of the first answer token
-        return reused
+        return reused, stitched
 
     def _restore_context(self, context: list[int] | None, shared: int) -> int:
         """Full prefill: the instructions' cells put back when another prompt took the cache (``_keep_context``);
