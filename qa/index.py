@@ -211,8 +211,9 @@ class SegmentArticles:
         row = self.position[article_id]
         first = int(self.columns["first_row"][row])
         rows = slice(first, first + self.passages_of(article_id))
-        vectors, glosses, hashes = (np.load(self.folder / name, mmap_mode="r", allow_pickle=False)
-                                    for name in (VECTORS_FILE, GLOSSES_FILE, HASHES_FILE))
+        vectors, hashes = (np.load(self.folder / name, mmap_mode="r", allow_pickle=False)
+                           for name in (VECTORS_FILE, HASHES_FILE))
+        glosses = _gloss_rows(self.folder, self.description, vectors, mmap_mode="r")
         return np.array(vectors[rows]), np.array(glosses[rows]), np.array(hashes[rows])
 
     @classmethod
@@ -260,7 +261,7 @@ class Segment:
         articles = {a.id: a for a in map(_stored_article, _json_lines(folder / ARTICLES_FILE))}
         passages = [StoredPassage(**row) for row in _json_lines(folder / PASSAGES_FILE)]
         vectors = np.load(folder / VECTORS_FILE, allow_pickle=False)
-        glosses = np.load(folder / GLOSSES_FILE, allow_pickle=False)
+        glosses = _gloss_rows(folder, description, vectors)
         postings = Postings.load(folder)
         if vectors.shape[0] != len(passages) or postings.passages != len(passages) \
                 or glosses.shape != vectors.shape or len(passages) != description["passages"]:
@@ -495,8 +496,10 @@ def update_index(
         except IndexCorruptError as exc:
             report.rebuilt_because = str(exc).split(";")[0]
         if manifest is not None:
-            differs = {k: (manifest.get(k), v) for k, v in settings.items() if manifest.get(k) != v
-                       and not (k == "gloss_version" and manifest.get("format") == 1)}  # rewritten below anyway
+            # an index from before glosses is one built without them (``_gloss_rows``); format 1 is rewritten below
+            before = {"gloss_version": 0, **manifest}
+            differs = {k: (before.get(k), v) for k, v in settings.items() if before.get(k) != v
+                       and not (k == "gloss_version" and manifest.get("format") == 1)}
             if differs:
                 report.rebuilt_because = "settings changed: " + ", ".join(
                     f"{k} {before!r} -> {now!r}" for k, (before, now) in differs.items())
@@ -670,7 +673,7 @@ def _take_live(segment: SegmentArticles, deleted: set[str], new: NewSegment, res
     passages = [StoredPassage(**row) for row in _json_lines(segment.folder / PASSAGES_FILE)]
     keep = _live_rows(passages, deleted)
     vectors = np.load(segment.folder / VECTORS_FILE, allow_pickle=False)
-    glosses = np.load(segment.folder / GLOSSES_FILE, allow_pickle=False)
+    glosses = _gloss_rows(segment.folder, segment.description, vectors)
     live = [a for a in map(_stored_article, _json_lines(segment.folder / ARTICLES_FILE)) if a.id not in deleted]
     new.articles.extend(live)  # in row order
     new.passages.extend(passages[r] for r in keep)
@@ -849,6 +852,14 @@ def _read_manifest(version: Path) -> dict:
 
 def _entries(manifest: dict) -> list[SegmentEntry]:
     return [SegmentEntry(e["name"], e["sha256"], tuple(e["deleted"])) for e in manifest["segments"]]
+
+
+def _gloss_rows(folder: Path, description: dict, vectors: np.ndarray, mmap_mode: str | None = None) -> np.ndarray:
+    """A segment's gloss rows. A segment written before glosses existed lists no gloss file: there each
+    passage's own vector stands, as in an index built without glosses."""
+    if GLOSSES_FILE not in description["files"]:
+        return vectors
+    return np.load(folder / GLOSSES_FILE, mmap_mode=mmap_mode, allow_pickle=False)
 
 
 def _read_description(folder: Path, entry: SegmentEntry) -> dict:

@@ -1,3 +1,4 @@
+import hashlib
 import signal
 import subprocess
 import sys
@@ -16,7 +17,6 @@ from conftest import ROOT
 
 class CountingEmbedder:
     """The real e5 embedder, counting what it is asked to embed."""
-
     def __init__(self, inner):
         self.inner, self.name, self.dimension, self.embedded = inner, inner.name, inner.dimension, 0
 
@@ -420,6 +420,40 @@ def test_an_index_of_the_first_format_is_rewritten_without_embedding(tmp_path, a
     migrated, report = sync_index(articles_copy, old_dir, counting, glosses=False)  # no gloss to embed either
     assert "format 1" in report.rebuilt_because and counting.embedded == 0 and len(migrated) == 26
     assert not version.exists()
+
+
+def test_an_index_from_before_glosses_is_kept_as_one_built_without_them(tmp_path, articles_copy):
+    """Segments written before glosses existed list no gloss file and the manifest no gloss version: such an
+    index is read as it is (each passage's vector its gloss row) and updated without embedding anything."""
+    import json
+
+    from doubles import HashingEmbedder
+
+    counting = CountingEmbedder(HashingEmbedder())
+    index_dir = tmp_path / "index"
+    sync_index(articles_copy, index_dir, counting, glosses=False)
+    version = index_dir / (index_dir / "CURRENT").read_text("utf-8").strip()
+    manifest = json.loads((version / "manifest.json").read_text("utf-8"))
+    del manifest["gloss_version"]
+    for entry in manifest["segments"]:
+        folder = index_dir / "segments" / entry["name"]
+        description = json.loads((folder / "segment.json").read_text("utf-8"))
+        del description["files"]["glosses.npy"]
+        (folder / "glosses.npy").unlink()
+        (folder / "segment.json").write_text(json.dumps(description), "utf-8")
+        entry["sha256"] = hashlib.sha256((folder / "segment.json").read_bytes()).hexdigest()
+    (version / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    counting.embedded = 0
+
+    index, report = sync_index(articles_copy, index_dir, counting, glosses=False)
+    assert report.rebuilt_because is None and counting.embedded == 0 and len(index) == 26
+    query = index.vectors[3]
+    assert index.search_glosses(query, 1)[0][0] == 3  # its own vector stands for its gloss
+    (articles_copy / "000_bf74d578131212df.txt").write_text("Judul baru\n\nSatu paragraf baru saja.", "utf-8")
+    index, report = sync_index(articles_copy, index_dir, counting, glosses=False)
+    assert report.rebuilt_because is None and counting.embedded > 0 and len(index) > 1  # old rows carried over
+    _, report = sync_index(articles_copy, index_dir, counting)
+    assert "gloss_version 0 -> 1" in report.rebuilt_because
 
 
 def test_told_which_files_changed_an_update_looks_at_those_only(tmp_path, articles_copy):
