@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 from qa import decision, prompts
 from qa.evidence import EvidenceSelector
 from qa.language import Language, detect_language
-from qa.llm import Generator, Usage, choose, collect, generator_from_settings, read_whole
+from qa.llm import Generator, JsonOutput, Usage, choose, collect, generator_from_settings, read_whole
 from qa.models import confirms_answers
 from qa.retrieve import RetrievedPassage, Retriever
 from qa.settings import Settings
@@ -158,30 +159,20 @@ class Assistant:
             standalone, self.retriever.article_texts([r.passage.article for r in retrieved]), language)
 
         raw = ""
-        first_token_ms = None
+        drafts = _Drafts(started)
         reread = False
         if decided is None:
             texts = [shown[n].passage.text if n in shown else None for n in range(1, max(numbers, default=0) + 1)]
-            streamed = ""
+            yes_no = is_yes_no_question(standalone)
+            if evidence:
+                messages, grammar, schema = prompts.answer_prompt(
+                    standalone, [(e.n, e.text) for e in evidence], language, yes_no=yes_no)
             for whole in (False, True):
                 raw, from_states = "", False
                 if evidence:
-                    yes_no = is_yes_no_question(standalone)
-                    messages, grammar, schema = prompts.answer_prompt(
-                        standalone, [(e.n, e.text) for e in evidence], language, yes_no=yes_no)
                     if whole:
                         messages = read_whole(messages)
-                    for piece in self.generator.stream(messages, grammar=grammar, schema=schema,
-                                                       max_tokens=self.settings.max_answer_tokens):
-                        raw += piece
-                        draft = _draft(raw)
-                        # a yes/no answer streams its fact; the verdict comes with the final answer, which
-                        # replaces drafts (a draft read again whole streams on only where it extends the first)
-                        if len(draft) > 5 and len(draft) > len(streamed) and draft.startswith(streamed):
-                            if first_token_ms is None:
-                                first_token_ms = (time.perf_counter() - started) * 1000
-                            yield draft[len(streamed):]
-                            streamed = draft
+                    raw = yield from self._write(messages, grammar, schema, drafts)
                     _add_usage(usage, self.generator.last_usage)
                     from_states = self.generator.last_usage.passage_states
                     if yes_no:
@@ -216,7 +207,7 @@ class Assistant:
                         problems=list(decided.problems), raw_output=raw, quoted=decided.quoted)
         answer.timings = {
             "retrieve_ms": round(retrieve_ms, 1),
-            "first_token_ms": round(first_token_ms, 1) if first_token_ms is not None else None,
+            "first_token_ms": round(drafts.first_ms, 1) if drafts.first_ms is not None else None,
             "total_ms": round((time.perf_counter() - started) * 1000, 1),
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
@@ -276,6 +267,19 @@ class Assistant:
         _add_usage(usage, self.generator.last_usage)
         return not reply.strip().lower().startswith("no")
 
+    def _write(self, messages: list[dict], grammar: str, schema: JsonOutput, drafts: "_Drafts"
+               ) -> typing.Generator[str, None, str]:
+        """Stream the model's answer to ``messages``, yielding what extends the draft shown so far; returns all
+        that the model wrote."""
+        raw = ""
+        for piece in self.generator.stream(messages, grammar=grammar, schema=schema,
+                                           max_tokens=self.settings.max_answer_tokens):
+            raw += piece
+            more = drafts.extend(_draft(raw))
+            if more:
+                yield more
+        return raw
+
     def _verdict(self, messages: list[dict], raw: str, language: Language) -> str:
         """A yes/no answer's verdict chosen again with each verdict scored whole (``qa.llm.choose``), after
         the fact the model wrote; the grammar's token-by-token pick stands where the backend cannot score."""
@@ -295,6 +299,26 @@ class Assistant:
         if not translated or unsupported_facts(translated, sentence) or detect_language(translated, "en") != "en":
             return ""
         return translated
+
+
+class _Drafts:
+    """The answer text streamed so far. A yes/no answer streams its fact; the verdict comes with the final
+    answer, which replaces drafts. A draft written again (the passages read whole) streams on only where it
+    extends what was shown."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.shown = ""
+        self.first_ms: float | None = None
+
+    def extend(self, draft: str) -> str:
+        """What ``draft`` adds to the text shown, now shown too ("" when it adds nothing or differs)."""
+        if len(draft) <= 5 or len(draft) <= len(self.shown) or not draft.startswith(self.shown):
+            return ""
+        if self.first_ms is None:
+            self.first_ms = (time.perf_counter() - self.started) * 1000
+        more, self.shown = draft[len(self.shown):], draft
+        return more
 
 
 def _refused(decided: decision.Decision) -> bool:

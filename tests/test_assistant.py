@@ -133,7 +133,9 @@ def test_a_refused_answer_from_passage_states_is_asked_again_with_the_passages_r
     failed = f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}]."
     right = f"EVIDENCE: {n}\nANSWER: The New York Times reported it [{n}]."
     generator = ScriptedGenerator([failed, right, "yes"], passage_states=True)
-    answer = Assistant(Retriever(hashed_seeds_index, HashingEmbedder(), FUSED), generator, FUSED).ask(PYONGYANG)
+    *drafts, answer = Assistant(Retriever(hashed_seeds_index, HashingEmbedder(), FUSED), generator, FUSED).stream(
+        PYONGYANG)
+    assert "".join(drafts) == f"It was reported on December 23, 2021 [{n}]."  # the second draft does not extend it
     assert answer.answer == f"The New York Times reported it [{n}]." and not answer.extractive
     assert answer.timings["passages_reread"] and answer.raw_output == right
     first, again = generator.calls[:2]
