@@ -47,7 +47,9 @@ class Settings:
     # weight, for English questions, of the ranking of Indonesian passages by their English word-by-word
     # gloss (qa.index; 0 turns it off). Dev gold among 852 distractors, English recall@1/@4/@10 of 69: 19/37/51
     # without, 23/43/53 at 1, 27/44/53 at 2, 27/46/53 at 3; dev articles alone 31/52/65 -> 33/54/64 at 3. Off
-    # by default: at 3 the seeds' "Who proposed the troop deployment?" is answered "Kim Jong-un" (README)
+    # by default: at 3 the seeds' "Who proposed the troop deployment?" is answered "Kim Jong-un", at 1 with a quote
+    # of the wrong sentence; answers at 1: seeds 43 -> 41 of 59, dev +2 of 66 changed items, +4 of 76 among the
+    # distractors (README)
     gloss_weight: float = 0.0
     # English questions: the best fused candidates read again by a cross-encoder, Indonesian passages glossed
     # word by word in English; see qa.rerank. Off by default: it finds the supporting passage far more often
