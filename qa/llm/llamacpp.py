@@ -161,7 +161,8 @@ class LlamaGenerator:
             return None
         with self._lock:
             llm = self._llm
-            prompt = [t for s in self.segments(messages) for t in s.tokens]
+            segments = self.segments(messages)
+            prompt = [t for s in segments for t in s.tokens]
             head = prompt + self._tokens(prefix, special=False)
             continuations = [self._tokens(option, special=False) for option in options]
             if len(head) + max(map(len, continuations)) > llm.n_ctx():
@@ -177,7 +178,7 @@ class LlamaGenerator:
                 llm.n_tokens = n
 
             shared = self._common_prefix(head)
-            keep(shared if self._reads_states(self.segments(messages)) else self._unstitched(shared))
+            keep(shared if self._reads_states(segments) else self._unstitched(shared))
             llm.eval(head[llm.n_tokens:])
             first = log_probabilities()
             scores = []
