@@ -24,7 +24,8 @@ def _check_object(obj):
         assert set(c) == citation_keys
     for p in obj["passages"]:
         assert set(p) == citation_keys | {"score"}
-    assert set(obj["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens"}
+    assert set(obj["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens",
+                                   "passages_reread"}
 
 
 def test_single_question_json(tmp_path):
