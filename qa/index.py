@@ -342,10 +342,7 @@ class PassageIndex:
         if not self.passages:
             return []
         query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(-1)
-        scores = np.concatenate([(segment.glosses @ query)[live] for segment, live in self.segments])
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        return [(int(row), float(scores[row])) for row in sorted(top, key=lambda row: (-scores[row], row))]
+        return _best(np.concatenate([(segment.glosses @ query)[live] for segment, live in self.segments]), n)
 
     def search_bm25(self, terms: list[str], n: int) -> list[tuple[int, float]]:
         """Passages by BM25 score for ``terms`` (from ``qa.language.search_terms``)."""
@@ -353,10 +350,7 @@ class PassageIndex:
             return []
         per_segment = score([(s.postings, mask) for (s, _), mask in zip(self.segments, self._live_masks)], terms)
         scores = np.concatenate([found[live] for found, (_, live) in zip(per_segment, self.segments)])
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        ranked = sorted((-float(scores[r]), int(r)) for r in top if scores[r] > 0)
-        return [(row, -negative) for negative, row in ranked]
+        return [(row, value) for row, value in _best(scores, n) if value > 0]
 
     def open_store(self, vector_store: str = "faiss", reset: bool = False, token: str = "",
                    progress: ProgressCallback | None = None) -> StoreSync:
@@ -497,8 +491,8 @@ def update_index(
             report.rebuilt_because = str(exc).split(";")[0]
         if manifest is not None:
             # an index from before glosses is one built without them (``_gloss_rows``); format 1 is rewritten below
-            before = {"gloss_version": 0, **manifest}
-            differs = {k: (before.get(k), v) for k, v in settings.items() if before.get(k) != v
+            recorded = {"gloss_version": 0, **manifest}
+            differs = {k: (recorded.get(k), v) for k, v in settings.items() if recorded.get(k) != v
                        and not (k == "gloss_version" and manifest.get("format") == 1)}
             if differs:
                 report.rebuilt_because = "settings changed: " + ", ".join(
@@ -852,6 +846,13 @@ def _read_manifest(version: Path) -> dict:
 
 def _entries(manifest: dict) -> list[SegmentEntry]:
     return [SegmentEntry(e["name"], e["sha256"], tuple(e["deleted"])) for e in manifest["segments"]]
+
+
+def _best(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
+    """The ``n`` best (row, score) of ``scores``, best first (ties: the lower row first)."""
+    n = min(n, len(scores))
+    top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    return [(int(row), float(scores[row])) for row in sorted(top, key=lambda row: (-scores[row], row))]
 
 
 def _gloss_rows(folder: Path, description: dict, vectors: np.ndarray, mmap_mode: str | None = None) -> np.ndarray:

@@ -14,6 +14,11 @@ from qa.llm import JsonOutput, Message, Passage, Usage
 from qa.llm.base import content_text
 
 
+def has_passage_parts(messages: Sequence[Message]) -> bool:
+    """Whether any message holds a ``Passage`` part (one a backend with passage states reads from its state)."""
+    return any(isinstance(part, Passage) for m in messages if not isinstance(m["content"], str) for part in m["content"])
+
+
 class ScriptedGenerator:
     """Replays the given outputs in order, one per call, streamed word by word; records the messages. With
     ``passage_states`` it reports reading a prompt's ``Passage`` parts from stored states, as the in-process
@@ -37,9 +42,7 @@ class ScriptedGenerator:
             yield piece if i == len(pieces) - 1 else piece + " "
         self.last_usage = Usage(prompt_tokens=sum(len(content_text(m["content"]).split()) for m in messages),
                                 completion_tokens=len(pieces), first_token_ms=0.0, total_ms=0.0,
-                                passage_states=self.passage_states and any(
-                                    isinstance(part, Passage) for m in messages if not isinstance(m["content"], str)
-                                    for part in m["content"]))
+                                passage_states=self.passage_states and has_passage_parts(messages))
 
 
 class ScriptedChooser(ScriptedGenerator):

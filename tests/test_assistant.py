@@ -3,10 +3,9 @@ scripted generator and the hashing test embedder (no model files, milliseconds a
 
 import pytest
 
-from doubles import HashingEmbedder, ScriptedChooser, ScriptedGenerator
+from doubles import HashingEmbedder, ScriptedChooser, ScriptedGenerator, has_passage_parts
 from qa import prompts
 from qa.assistant import Answer, Assistant, QuestionError
-from qa.llm import Passage
 from qa.llm.base import content_text
 from qa.evaluate import DEFAULT_GOLD, answer_is_correct, load_gold
 from qa.retrieve import Retriever
@@ -124,10 +123,6 @@ def test_invented_fact_falls_back_to_a_quoted_sentence(hashed_seeds_index):
     assert "The New York Times" in answer.answer and answer.answer.endswith("]")
 
 
-def _has_passage_parts(messages) -> bool:
-    return any(isinstance(part, Passage) for m in messages if not isinstance(m["content"], str) for part in m["content"])
-
-
 def test_a_refused_answer_from_passage_states_is_asked_again_with_the_passages_read_whole(hashed_seeds_index):
     n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
     failed = f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}]."
@@ -139,7 +134,7 @@ def test_a_refused_answer_from_passage_states_is_asked_again_with_the_passages_r
     assert answer.answer == f"The New York Times reported it [{n}]." and not answer.extractive
     assert answer.timings["passages_reread"] and answer.raw_output == right
     first, again = generator.calls[:2]
-    assert _has_passage_parts(first) and not _has_passage_parts(again)
+    assert has_passage_parts(first) and not has_passage_parts(again)
     assert [content_text(m["content"]) for m in first] == [content_text(m["content"]) for m in again]
 
 
