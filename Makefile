@@ -4,6 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # llama-cpp-python compiles llama.cpp; the multimodal part is not needed
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+# llama.cpp is built for this CPU (-march=native) but without its AMX kernels: on a virtual machine whose CPU
+# reports AMX they stopped the process with "Illegal instruction" at the first prompt (seen here, 2026-12-07).
+# The flags only where the compiler knows them; an explicit -mno-* outlasts -march=native.
+NO_AMX := $(shell cc -mno-amx-tile -mno-amx-int8 -mno-amx-bf16 -E -x c /dev/null >/dev/null 2>&1 && echo -mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
+export CFLAGS += $(NO_AMX)
+export CXXFLAGS += $(NO_AMX)
 
 .PHONY: run test install install-test browser index bench clean embeddinggemma
 
