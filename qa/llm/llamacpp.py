@@ -151,15 +151,9 @@ class LlamaGenerator:
 
     def choose(self, messages: Sequence[Message], prefix: str, options: Sequence[str]) -> str | None:
         """Of ``options``, the one the model finds likeliest to follow ``messages`` and the start of its reply
-        ``prefix`` (``qa.llm.base.choose``); None where ``scores`` gives none."""
-        scores = self.scores(messages, prefix, options)
-        return None if scores is None else options[scores.index(max(scores))]
-
-    def scores(self, messages: Sequence[Message], prefix: str, options: Sequence[str]) -> list[float] | None:
-        """Each of ``options`` scored whole as the continuation of ``messages`` and the start of the reply
-        ``prefix``: the sum of its tokens' log-probabilities. What the context already holds of the prompt and
-        the reply is not read again. None for a model without a chat template of its own (llama-cpp-python
-        formats its prompts, the tokens are not known)."""
+        ``prefix``: each scored whole, by the sum of its tokens' log-probabilities (``qa.llm.base.choose``).
+        What the context already holds of the prompt and the reply is not read again. None for a model
+        without a chat template of its own (llama-cpp-python formats its prompts, the tokens are not known)."""
         import llama_cpp
         import numpy as np
 
@@ -195,7 +189,7 @@ class LlamaGenerator:
                     score += float(log_probabilities()[following])
                 keep(len(head))
                 scores.append(score)
-            return scores
+            return options[scores.index(max(scores))]
 
     def prepare(self, messages: Sequence[Message]) -> int:
         """Compute and store the states of the passages in ``messages`` that have none; the number computed."""
