@@ -11,7 +11,7 @@ NO_AMX := $(shell cc -mno-amx-tile -mno-amx-int8 -mno-amx-bf16 -E -x c /dev/null
 export CFLAGS += $(NO_AMX)
 export CXXFLAGS += $(NO_AMX)
 
-.PHONY: run test install install-test browser index bench clean embeddinggemma
+.PHONY: run test install install-test browser index bench clean embeddinggemma rebuild-llama
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench: install
 # EmbeddingGemma-300M for KUTIP_EMBEDDER=sentence-transformers:embeddinggemma-300m (downloads ~1.15 GB once)
 embeddinggemma: install
 	$(PY) -m embeddings.gemma_install
+
+# llama-cpp-python compiled again with this Makefile's flags, past pip's cache of an earlier build
+rebuild-llama: install
+	$(PY) -m pip install --no-cache-dir --force-reinstall --no-deps "$$($(PY) -c 'import importlib.metadata as m; print("llama-cpp-python==" + m.version("llama-cpp-python"))')"
 
 clean:
 	rm -rf $(VENV) .kutip
