@@ -7,7 +7,8 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 # llama.cpp is built for this CPU (-march=native) but without its AMX kernels: on a virtual machine whose CPU
 # reports AMX they stopped the process with "Illegal instruction" at the first prompt (seen here, 2026-12-07).
 # The flags only where the compiler knows them; an explicit -mno-* outlasts -march=native.
-NO_AMX := $(shell cc -mno-amx-tile -mno-amx-int8 -mno-amx-bf16 -E -x c /dev/null >/dev/null 2>&1 && echo -mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
+AMX_OFF := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+NO_AMX := $(shell cc $(AMX_OFF) -E -x c /dev/null >/dev/null 2>&1 && echo $(AMX_OFF))
 export CFLAGS += $(NO_AMX)
 export CXXFLAGS += $(NO_AMX)
 

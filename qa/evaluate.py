@@ -114,13 +114,13 @@ def resolve_evidence(items: Sequence[GoldItem], passages: Sequence) -> list[Gold
         ids: list[str] = []
         for piece in item.evidence:
             needle = " ".join(piece.split()).casefold()
-            found = [pid for pid, article, text in texts
-                     if needle in text and (not item.articles or article in item.articles)]
+            holding = [(pid, article) for pid, article, text in texts if needle in text]
+            found = [pid for pid, article in holding if not item.articles or article in item.articles]
             if not found:
                 raise GoldError(f"{item.id}: its evidence {piece[:60]!r}… is in no passage of this collection; "
                                 f"run the eval on the articles the gold set was written for (--articles)")
             if item.articles and len(needle.split()) >= COPIED_EVIDENCE_WORDS:
-                found += [pid for pid, article, text in texts if needle in text and article not in item.articles]
+                found += [pid for pid, article in holding if article not in item.articles]
             ids.extend(pid for pid in found if pid not in ids)
         resolved.append(dataclasses.replace(item, passages=tuple(ids)))
     return resolved
