@@ -26,7 +26,7 @@ from qa.llm import Generator, JsonOutput, Usage, choose, collect, generator_from
 from qa.models import confirms_answers
 from qa.retrieve import RetrievedPassage, Retriever
 from qa.settings import Settings
-from qa.verify import is_yes_no_question, parse_model_output, unsupported_facts, written_fact
+from qa.verify import is_yes_no_question, parse_model_output, question_type, unsupported_facts, written_fact
 
 if TYPE_CHECKING:
     from qa.collection import Collection
@@ -254,9 +254,8 @@ class Assistant:
                             grammar=prompts.REWRITE_GRAMMAR, max_tokens=60, stop=["\n"])
         _add_usage(usage, self.generator.last_usage)
         rewritten = " ".join(rewritten.split()).strip('"“” ')
-        unchanged = rewritten.lower().rstrip("?. ") == question.lower().rstrip("?. ")
-        if unchanged or len(rewritten) < 5 or len(rewritten) > 4 * len(question) + 200:
-            return with_previous_question(question, history)  # a rewrite that resolved nothing
+        if rewrite_problem(question, rewritten):
+            return with_previous_question(question, history)
         return rewritten
 
     def _confirms(self, passage: str, question: str, answer: str | None, usage: Usage) -> bool:
@@ -334,9 +333,29 @@ def _draft(raw: str) -> str:
     return parse_model_output(raw)[1] if "ANSWER:" in raw else ""
 
 
+def rewrite_problem(question: str, rewritten: str) -> str | None:
+    """Why the model's rewrite of a follow-up cannot stand for it, None when it can. A small model often answers
+    the question instead of rewriting it ("Lebih dari 1.000 tentara."), or asks another kind of question
+    ("Apa saja …" rewritten as "Apakah …", which asks for a yes or no)."""
+    if rewritten.lower().rstrip("?. ") == question.lower().rstrip("?. "):
+        return "the rewrite resolved nothing"
+    if len(rewritten) < 5 or len(rewritten) > 4 * len(question) + 200:
+        return "the rewrite is too short or too long"
+    if question.rstrip().endswith("?") and not rewritten.endswith("?"):
+        return "the rewrite is not a question"
+    if rewritten.count("?") > 1:
+        return "the rewrite asks more than one question"
+    if is_yes_no_question(rewritten) != is_yes_no_question(question) or \
+            question_type(rewritten) != question_type(question):
+        return "the rewrite asks another kind of question"
+    return None
+
+
 def with_previous_question(question: str, history: Sequence[dict]) -> str:
     """A follow-up with the previous user question before it, so that the earlier one carries the context."""
-    last_user = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
+    last_user = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "").strip().rstrip(".")
+    if last_user and not last_user.endswith(("?", "!")):
+        last_user += "?"  # the question asked is the last one (``qa.verify.asked_question``)
     return f"{last_user} {question}".strip()
 
 

@@ -50,6 +50,58 @@ NAME_ALIASES = {
     "chinese": ("tiongkok", "cina", "china"), "germany": ("jerman",), "german": ("jerman",), "france": ("prancis",),
     "french": ("prancis",), "britain": ("inggris",), "british": ("inggris",), "uk": ("inggris",),
 }
+# Indonesian news names offices and ministries by a short form as often as in full; a question may use either.
+# The Indonesian cabinet's offices and the common ranks of police, army and local government.
+TITLE_ABBREVIATIONS = {
+    "mendagri": "menteri dalam negeri", "kemendagri": "kementerian dalam negeri",
+    "menkeu": "menteri keuangan", "kemenkeu": "kementerian keuangan",
+    "menlu": "menteri luar negeri", "kemenlu": "kementerian luar negeri",
+    "menhan": "menteri pertahanan", "kemenhan": "kementerian pertahanan",
+    "menkes": "menteri kesehatan", "kemenkes": "kementerian kesehatan",
+    "mensos": "menteri sosial", "kemensos": "kementerian sosial",
+    "menag": "menteri agama", "kemenag": "kementerian agama",
+    "mendikbud": "menteri pendidikan dan kebudayaan", "kemendikbud": "kementerian pendidikan dan kebudayaan",
+    "mendikdasmen": "menteri pendidikan dasar dan menengah",
+    "kemendikdasmen": "kementerian pendidikan dasar dan menengah",
+    "mendiktisaintek": "menteri pendidikan tinggi, sains, dan teknologi",
+    "menbud": "menteri kebudayaan", "kemenbud": "kementerian kebudayaan",
+    "menpora": "menteri pemuda dan olahraga", "kemenpora": "kementerian pemuda dan olahraga",
+    "menaker": "menteri ketenagakerjaan", "kemnaker": "kementerian ketenagakerjaan",
+    "menhub": "menteri perhubungan", "kemenhub": "kementerian perhubungan",
+    "mentan": "menteri pertanian", "kementan": "kementerian pertanian",
+    "mendag": "menteri perdagangan", "kemendag": "kementerian perdagangan",
+    "menperin": "menteri perindustrian", "kemenperin": "kementerian perindustrian",
+    "menkum": "menteri hukum", "kemenkum": "kementerian hukum",
+    "menkumham": "menteri hukum dan hak asasi manusia", "kemenkumham": "kementerian hukum dan hak asasi manusia",
+    "menpar": "menteri pariwisata", "kemenpar": "kementerian pariwisata",
+    "menparekraf": "menteri pariwisata dan ekonomi kreatif",
+    "menkominfo": "menteri komunikasi dan informatika", "kemenkominfo": "kementerian komunikasi dan informatika",
+    "menkomdigi": "menteri komunikasi dan digital", "komdigi": "kementerian komunikasi dan digital",
+    "menpan": "menteri pendayagunaan aparatur negara", "kemenpan": "kementerian pendayagunaan aparatur negara",
+    "menko": "menteri koordinator", "kemenko": "kementerian koordinator",
+    "mensesneg": "menteri sekretaris negara", "kemensetneg": "kementerian sekretariat negara",
+    "seskab": "sekretaris kabinet", "menkop": "menteri koperasi", "kemenkop": "kementerian koperasi",
+    "esdm": "energi dan sumber daya mineral", "kkp": "kementerian kelautan dan perikanan",
+    "menlhk": "menteri lingkungan hidup dan kehutanan", "klhk": "kementerian lingkungan hidup dan kehutanan",
+    "menlh": "menteri lingkungan hidup", "menhut": "menteri kehutanan", "kemenhut": "kementerian kehutanan",
+    "menpupr": "menteri pekerjaan umum dan perumahan rakyat", "pupr": "pekerjaan umum dan perumahan rakyat",
+    "menpu": "menteri pekerjaan umum", "kemenpu": "kementerian pekerjaan umum",
+    "wapres": "wakil presiden",
+    "kapolri": "kepala kepolisian negara republik indonesia", "wakapolri": "wakil kepala kepolisian",
+    "kapolda": "kepala kepolisian daerah", "kapolres": "kepala kepolisian resor",
+    "kapolsek": "kepala kepolisian sektor", "kabareskrim": "kepala badan reserse kriminal",
+    "kajati": "kepala kejaksaan tinggi", "kajari": "kepala kejaksaan negeri", "kejagung": "kejaksaan agung",
+    "ksad": "kepala staf angkatan darat", "ksal": "kepala staf angkatan laut",
+    "ksau": "kepala staf angkatan udara", "pangdam": "panglima komando daerah militer",
+    "dandim": "komandan kodim", "danramil": "komandan koramil",
+    "wagub": "wakil gubernur", "wabup": "wakil bupati", "walkot": "wali kota", "wawali": "wakil wali kota",
+    "sekda": "sekretaris daerah", "kadis": "kepala dinas", "kadinkes": "kepala dinas kesehatan",
+    "dirut": "direktur utama", "komut": "komisaris utama",
+}
+# The country Indonesian news is written in: its articles often leave it unnamed ("defisit APBN"), so a question
+# that names it asks nothing the articles must name
+HOME_COUNTRY = {"id": frozenset({"indonesia", "indonesian", "ri"})}
+
 # Capitalised words that are not names: sentence openers and titles in both languages.
 NOT_NAMES = FUNCTION_WORDS | frozenset(
     """according however also both during since while yes no none although meanwhile up some many most

@@ -21,10 +21,10 @@ from difflib import SequenceMatcher
 from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
-from qa.language import (CURRENCY, NUMBER_PHRASE, Language, glossary_has, normalise_number, spelled_numbers,
-                         text_terms, word_forms, words_to_number)
-from qa.lexicon import (DATE_WORDS, FUNCTION_WORDS, MONTH_OF, NAME_ALIASES, NEGATIONS, NOT_A_DENIAL, NOT_NAMES,
-                        QUANTITY_WORDS, SCALE_OF, YES_WORDS)
+from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glossary_has, normalise_number,
+                         spelled_numbers, text_terms, word_forms, words_to_number)
+from qa.lexicon import (DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONTH_OF, NAME_ALIASES, NEGATIONS, NOT_A_DENIAL,
+                        NOT_NAMES, QUANTITY_WORDS, SCALE_OF, TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
@@ -272,9 +272,11 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
     of the name is there ("Social Affairs Ministry" as "Kemensos")."""
     words = [part for word in _WORD.findall(question) for part in word.split("-") if part]
     support = " ".join(passages)
-    support = f"{support} {support.replace('-', ' ')}"
+    support = f"{support} {support.replace('-', ' ')} {_titles_in_other_form(support)}"
     numbers = " ".join(_NUMBER.findall(question))
     missing = unsupported_facts(f"{' '.join(words[1:])} {numbers}", support)  # the first word is capitalised anyway
+    home = HOME_COUNTRY.get(detect_language(support, default="en"), frozenset())
+    missing = [m for m in missing if m.lower() not in home]
     if not missing:
         return []
     if language == "en":
@@ -287,9 +289,23 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
     return [m for m in missing if m in absent]
 
 
+def _titles_in_other_form(text: str) -> str:
+    """The offices ``text`` names, each in its other form: "Menteri Dalam Negeri" for "Mendagri" and the
+    other way round (``TITLE_ABBREVIATIONS``)."""
+    lower = " ".join(text.lower().split())
+    words = set(_WORD.findall(lower))
+    return " ".join(full if short in words else short for short, full in TITLE_ABBREVIATIONS.items()
+                    if short in words or full in lower)
+
+
 def _absent_facts(claim: str, support: str) -> list[str]:
-    """The names and numbers of ``claim`` that ``support`` holds neither as written nor in translation."""
-    return _untranslated(unsupported_facts(claim, support), support)
+    """The names and numbers of ``claim`` that ``support`` holds neither as written nor in translation (an
+    office by its other form too: "Mendagri" for "Menteri Dalam Negeri")."""
+    missing = unsupported_facts(claim, support)
+    if missing:
+        offices = set(_WORD.findall(_titles_in_other_form(support)))
+        missing = [m for m in missing if m.lower() not in offices]
+    return _untranslated(missing, support)
 
 
 def _untranslated(missing: Sequence[str], support: str) -> list[str]:
@@ -386,7 +402,7 @@ _BERAPA_OF_A_DATE = re.compile(r"\b(?:tanggal|tahun|bulan|hari|pukul|jam)\s+bera
 
 
 def _quantity_phrase(question: str) -> re.Match | None:
-    return _QUANTITY_PHRASE.search(_BERAPA_OF_A_DATE.sub(" ", question))
+    return _QUANTITY_PHRASE.search(_BERAPA_OF_A_DATE.sub(" ", asked_question(question)))
 
 
 def is_quantity_question(question: str) -> bool:
@@ -457,13 +473,22 @@ def _figures_in(sentence: str) -> list[tuple[int, int, str]]:
     """The counts and amounts of a sentence, in digits or in words ("sembilan ketua": news writes small
     numbers out), as (start, end, normalised value) in reading order; not dates, nor digits of an address."""
     found = [(m.start(), m.end(), normalise_number(m.group(0))) for m in _NUMBER.finditer(sentence)
-             if not _is_date(sentence, m) and not _in_address(sentence, m)]
+             if not _is_date(sentence, m) and not _in_address(sentence, m) and not _is_list_label(sentence, m)]
     found += [(start, end, str(value)) for start, end, value in spelled_numbers(sentence)]
     return sorted(found)
 
 
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|co|id|org|net|go|ac)\b\S*|\S*[^\W\d_]\d\S*|\S*\d[^\W\d_]\S*"
                       r"|\S+/\S+")
+
+
+def _is_list_label(text: str, match: re.Match) -> bool:
+    """The number of an item in a list counts nothing: "3. DPC PDIP Buleleng …" (a sentence of its own once
+    split), "1) pertama, 2) kedua"."""
+    after = text[match.end():match.end() + 1]
+    if after == ")" and "(" not in text[max(0, match.start() - 2):match.start()]:
+        return True
+    return after == "." and not text[:match.start()].strip() and not text[match.end() + 1:].strip()
 
 
 def _in_address(text: str, match: re.Match) -> bool:
@@ -547,6 +572,7 @@ def question_type(question: str) -> str:
     of several, the one asked first ("Where was he speaking when …" asks where)."""
     if is_quantity_question(question):
         return "quantity"
+    question = asked_question(question)
     found = [(match.start(), kind) for kind, pattern in (("when", _WHEN), ("who", _WHO), ("where", _WHERE))
              if (match := pattern.search(question))]
     return min(found)[1] if found else ""
@@ -583,6 +609,8 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
     a passage about 2025 does not answer for 2024. (Names are left to rule 1, over whole articles: a passage
     of one sentence often leaves to the article around it the country or person the question names.) A
     sentence that merely shares a topic with the question is not an answer to it."""
+    if _is_headline(sentence):
+        return ["the quoted sentence is a headline"]
     misses = kind_misses(question, sentence, "the quoted sentence", first_word_may_be_name=False)
     absent = unsupported_facts(" ".join(_NUMBER.findall(question)), passage or sentence)
     if absent:
@@ -593,6 +621,15 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
         if held < coverage * len(concepts):
             misses.append(f"the quoted sentence holds {held} of the question's {len(concepts)} words")
     return misses
+
+
+def _is_headline(sentence: str) -> bool:
+    """A headline in title case ("Kemenbud Tanda Tangani Sejumlah MoU dengan Kementerian"): it says less than
+    the article under it, and its capitals do not tell names from words, so it is quoted as no answer. Not a
+    line of a list ("Ketua: Gede Supriatna Sekretaris: …")."""
+    words = [w for w in _WORD.findall(sentence) if w.lower() not in FUNCTION_WORDS and not w[:1].isdigit()]
+    return len(words) >= 4 and not sentence.rstrip().endswith((".", "!", "?", '"', "”")) and ":" not in sentence and \
+        sum(w[:1].isupper() for w in words) >= 0.8 * len(words)
 
 
 def _says_when(sentence: str) -> bool:
@@ -622,7 +659,16 @@ _YES_NO_QUESTION = re.compile(r"^\W*(?:is|are|was|were|do|does|did|has|have|had|
 
 
 def is_yes_no_question(question: str) -> bool:
-    return bool(_YES_NO_QUESTION.search(question))
+    return bool(_YES_NO_QUESTION.search(asked_question(question)))
+
+
+def asked_question(text: str) -> str:
+    """Of several questions, the last: a follow-up searched with the question before it ("Who did PSSI dismiss?
+    Which teams will they no longer handle?") asks what the last one asks."""
+    return _AFTER_A_QUESTION.split(text.strip())[-1]
+
+
+_AFTER_A_QUESTION = re.compile(r"(?<=[?!])\s+(?=\S)")
 
 
 def check_polarity(question: str, language: Language, answer: str, passages: Sequence[str | None]) -> list[str]:

@@ -256,6 +256,29 @@ def test_follow_up_uses_the_rewrite(hashed_seeds_index):
     assert "North Korea" in content_text(a.generator.calls[0][1]["content"])
 
 
+@pytest.mark.parametrize("rewritten, problem", [
+    ("Which newspaper first reported that North Korea offered the troops?", None),
+    ("Which newspaper first reported that?", "the rewrite resolved nothing"),
+    ("The New York Times first reported it.", "the rewrite is not a question"),  # the model answered instead
+    ("Did The New York Times first report that North Korea offered troops?", "the rewrite asks another kind of question"),
+    ("Who proposed it? Which newspaper reported it?", "the rewrite asks more than one question"),
+])
+def test_a_rewrite_must_ask_what_the_follow_up_asks(rewritten, problem):
+    from qa.assistant import rewrite_problem
+
+    assert rewrite_problem("Which newspaper first reported that?", rewritten) == problem
+    assert rewrite_problem("Apa saja tiga mandat yang dia sebutkan?", "Apakah tiga mandat Presiden disebutkan?") == \
+        "the rewrite asks another kind of question"
+
+
+def test_a_follow_up_whose_rewrite_fails_is_asked_after_the_question_before_it(hashed_seeds_index):
+    a = scripted(hashed_seeds_index, "North Korea offered the troops.", "EVIDENCE: 1\nANSWER: NONE")
+    answer = a.ask("Which newspaper first reported that?", history=[
+        {"role": "user", "content": "Who proposed the troop deployment"},
+        {"role": "assistant", "content": "North Korea [1]."}])
+    assert answer.standalone_question == "Who proposed the troop deployment? Which newspaper first reported that?"
+
+
 def test_a_figure_that_counts_something_else_is_replaced_by_the_sentence_that_gives_the_asked_one(hashed_seeds_index):
     question = "How many casualties have North Korean troops suffered?"
     k = 5  # the hashing embedder ranks the casualties passage (000#2) fifth

@@ -346,6 +346,36 @@ def test_question_type(question, kind):
     assert question_type(question) == kind
 
 
+def test_of_several_questions_the_last_is_the_one_asked():
+    """A follow-up searched with the question before it asks what the follow-up asks."""
+    from qa.verify import asked_question, is_quantity_question, is_yes_no_question
+
+    joined = "Berapa tentara Korea Utara yang dikerahkan? Bagaimana dengan perkiraan Ukraina?"
+    assert asked_question(joined) == "Bagaimana dengan perkiraan Ukraina?"
+    assert question_type(joined) == "" and not is_quantity_question(joined)
+    assert question_type("Who did PSSI dismiss? When did it happen?") == "when"
+    assert not is_yes_no_question("Apakah Moskow meminta? Siapa yang meminta?")
+    assert is_yes_no_question("Siapa yang meminta? Apakah Moskow?")
+    assert question_type("Where was Dr. Ramadan? ") == "where"  # one question, whatever its full stops
+
+
+def test_the_number_of_an_item_in_a_list_counts_nothing():
+    from qa.verify import check_figures
+
+    passages = ["3. DPC PDIP Buleleng Ketua: Gede Supriatna Sekretaris: Ketut Ngurah Arya",
+                "Sebanyak 9 ketua DPC PDI Perjuangan di Bali resmi dilantik. Daftarnya: 1) Badung, 2) Gianyar."]
+    figures = check_figures("How many PDIP branch (DPC) chairs in Bali were sworn in?", "en", "", passages)
+    assert [f.value for f in figures.best] == ["9"]
+
+
+def test_a_headline_is_no_quote():
+    headline = "Kemenbud Tanda Tangani Sejumlah MoU dengan Kementerian & Lembaga Terkait"
+    assert quote_misses("Where did the Ministry sign the MoU?", "en", headline, 0.0) == [
+        "the quoted sentence is a headline"]
+    listed = "DPC PDIP Buleleng Ketua: Gede Supriatna Sekretaris: Ketut Ngurah Arya"  # a line of a list
+    assert quote_misses("Siapa ketua DPC PDIP Buleleng?", "id", listed, 0.0) == []
+
+
 def test_a_quote_must_hold_the_kind_of_thing_asked_for():
     sentence = "Putin dan Kim bertemu di wilayah Amur, Rusia pada September 2023."
     assert quote_misses("Where did Putin and Kim meet?", "en", sentence, 0.34) == []
@@ -424,6 +454,17 @@ def test_question_terms_are_found_in_translation_by_their_parts_and_within_their
     assert missing_question_terms("Did dividends rise by 5.7 percent?", passages, "en") == []
     assert missing_question_terms("What triggered the US-Australia deal at Al Khoziny?", passages, "en") == []
     assert missing_question_terms("Apa kata Menkeu Purbaya?", passages, "id") == []
+    # an office by its short form or in full, whichever the article uses
+    assert missing_question_terms("Siapa yang menjabat Mendagri?", ["Menteri Dalam Negeri Tito Karnavian."], "id") == []
+    assert missing_question_terms("Apa kata Menteri Dalam Negeri?", ["Kata Mendagri Tito, …"], "id") == []
+    assert missing_question_terms("Apa kata Menteri Keuangan?", ["Kata Mendagri Tito, …"], "id") == ["Keuangan"]
+    assert check_answer("Mendagri Tito [1]", ["Menteri Dalam Negeri Tito Karnavian."]).ok
+    assert not check_answer("Menkeu Tito [1]", ["Menteri Dalam Negeri Tito Karnavian."]).ok
+    # Indonesian news leaves its own country unnamed; another country must be there
+    deficit = ["Sampai 30 September 2025, APBN mengalami defisit Rp 371,5 triliun, kata Menteri Keuangan yang hadir di sana."]
+    assert missing_question_terms("How big was Indonesia's budget deficit in September 2025?", deficit, "en") == []
+    assert missing_question_terms("How big was Malaysia's budget deficit in September 2025?", deficit, "en") == [
+        "Malaysia"]
     # a name stays a name: another word of it being there does not bring in one that is not
     assert missing_question_terms("What did Minister Macron say about the SOE dividends?", passages, "en") == [
         "Macron"]
