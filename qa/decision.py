@@ -84,7 +84,7 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     evidence, answer_text = parse_model_output(raw)
     if evidence is None or not (answer_text or evidence):
         return abstention(language, "the model found no passage that states the answer")
-    checked = check_answer(answer_text, shown, evidence)
+    checked = check_answer(answer_text, shown, evidence, question=question)
     figures = check_figures(question, language, checked.text, shown)
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []

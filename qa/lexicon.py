@@ -99,8 +99,19 @@ TITLE_ABBREVIATIONS = {
     "dirut": "direktur utama", "komut": "komisaris utama",
 }
 # The country Indonesian news is written in: its articles often leave it unnamed ("defisit APBN"), so a question
-# that names it asks nothing the articles must name
+# that names it asks nothing the articles must name, unless they name other countries (then it is one of several)
 HOME_COUNTRY = {"id": frozenset({"indonesia", "indonesian", "ri"})}
+# Countries as Indonesian and English news name them ("AS" left out: it is also a person's initials)
+COUNTRIES = frozenset("""
+amerika america american tiongkok cina china chinese jepang japan rusia russia ukraina ukraine india
+australia malaysia singapura singapore thailand vietnam filipina philippines brunei myanmar kamboja cambodia
+laos timor korea inggris britain british jerman germany prancis perancis france italia italy spanyol spain
+belanda netherlands belgia belgium swiss switzerland swedia sweden norwegia norway denmark finlandia finland
+polandia poland turki turkey iran irak iraq israel palestina palestine suriah syria arab saudi mesir egypt
+qatar yordania jordan lebanon yaman yemen pakistan bangladesh afganistan afghanistan nepal kanada canada
+meksiko mexico brasil brazil argentina chili chile kolombia colombia venezuela peru afrika africa nigeria
+kenya selandia zealand taiwan mongolia kazakhstan uzbekistan
+""".split())
 
 # Capitalised words that are not names: sentence openers and titles in both languages.
 NOT_NAMES = FUNCTION_WORDS | frozenset(

@@ -23,8 +23,8 @@ from typing import Callable, Sequence
 from qa.ingest import sentence_spans
 from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glossary_has, normalise_number,
                          spelled_numbers, text_terms, word_forms, words_to_number)
-from qa.lexicon import (DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONTH_OF, NAME_ALIASES, NEGATIONS, NOT_A_DENIAL,
-                        NOT_NAMES, QUANTITY_WORDS, SCALE_OF, TITLE_ABBREVIATIONS, YES_WORDS)
+from qa.lexicon import (COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONTH_OF, NAME_ALIASES, NEGATIONS,
+                        NOT_A_DENIAL, NOT_NAMES, QUANTITY_WORDS, SCALE_OF, TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
@@ -124,9 +124,13 @@ def markers(text: str) -> list[tuple[int, int, list[int]]]:
     return [(m.start(), m.end(), [int(n) for n in re.findall(r"\d+", m.group(1))]) for m in _MARKER.finditer(text)]
 
 
-def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence[int] | None = None) -> CheckedAnswer:
-    """``passages[n - 1]`` is the text of passage [n]; None for a number the model was not shown."""
+def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence[int] | None = None,
+                 question: str = "") -> CheckedAnswer:
+    """``passages[n - 1]`` is the text of passage [n]; None for a number the model was not shown. A name or month
+    the ``question`` gives is no claim of the answer's ("PSSI" in an answer to a question about PSSI): the
+    cited passage need not repeat it (rule 1 has found it in the articles); a number must be there."""
     count = len(passages)
+    asked = {w.lower().strip("'’-") for w in _WORD.findall(question)}
 
     def exists(n: int) -> bool:
         return 1 <= n <= count and passages[n - 1] is not None
@@ -158,6 +162,8 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
         own = [n for _, _, numbers in markers(sentence) for n in numbers]
         support = " ".join(passages[n - 1] or "" for n in (own or cited))
         for fact in _absent_facts(_MARKER.sub(" ", sentence), support):
+            if not fact[:1].isdigit() and word_in(fact.lower().strip("'’-"), asked):
+                continue
             problems.append(f"{fact!r} is not in the cited passage{'s' if len(own or cited) > 1 else ''}")
     return CheckedAnswer(text, cited, problems, dropped)
 
@@ -276,6 +282,8 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
     numbers = " ".join(_NUMBER.findall(question))
     missing = unsupported_facts(f"{' '.join(words[1:])} {numbers}", support)  # the first word is capitalised anyway
     home = HOME_COUNTRY.get(detect_language(support, default="en"), frozenset())
+    if home and not COUNTRIES.isdisjoint(w.lower() for w in _WORD.findall(support)):
+        home = frozenset()  # the articles name other countries: the home country is one of several
     missing = [m for m in missing if m.lower() not in home]
     if not missing:
         return []

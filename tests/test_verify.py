@@ -368,6 +368,17 @@ def test_the_number_of_an_item_in_a_list_counts_nothing():
     assert [f.value for f in figures.best] == ["9"]
 
 
+def test_a_name_the_question_gives_need_not_be_in_the_cited_passage_but_a_number_must():
+    passages = ["Kerja sama itu berakhir melalui pemutusan kontrak atas kesepakatan bersama pada 2025."]
+    question = "How was the deal between PSSI and Kluivert ended?"
+    assert check_answer("PSSI and Kluivert ended it by mutual agreement [1].", passages, question=question).ok
+    assert check_answer("PSSI ended it [1].", passages).problems == ["'PSSI' is not in the cited passage"]
+    assert check_answer("FIFA ended it [1].", passages, question=question).problems == [
+        "'FIFA' is not in the cited passage"]
+    assert check_answer("It ended in 2024 [1].", passages, question="Did it end in 2024?").problems == [
+        "'2024' is not in the cited passage"]
+
+
 def test_a_headline_is_no_quote():
     headline = "Kemenbud Tanda Tangani Sejumlah MoU dengan Kementerian & Lembaga Terkait"
     assert quote_misses("Where did the Ministry sign the MoU?", "en", headline, 0.0) == [
@@ -465,6 +476,9 @@ def test_question_terms_are_found_in_translation_by_their_parts_and_within_their
     assert missing_question_terms("How big was Indonesia's budget deficit in September 2025?", deficit, "en") == []
     assert missing_question_terms("How big was Malaysia's budget deficit in September 2025?", deficit, "en") == [
         "Malaysia"]
+    emissions = ["China menyumbang 29,2% emisi dunia, sementara India menyumbang 8,2% dari emisi yang tercatat."]
+    assert missing_question_terms("Berapa persen emisi dunia yang berasal dari Indonesia?", emissions, "id") == [
+        "Indonesia"]  # the articles name other countries: Indonesia would be one of them
     # a name stays a name: another word of it being there does not bring in one that is not
     assert missing_question_terms("What did Minister Macron say about the SOE dividends?", passages, "en") == [
         "Macron"]
