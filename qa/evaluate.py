@@ -263,6 +263,8 @@ class ItemResult:
     completion_tokens: int
     problems: list[str] = field(default_factory=list)
     passages_reread: bool = False  # answered from passage states, refused, and asked again with them read whole
+    standalone_question: str = ""  # a follow-up as searched and answered (rewritten, or after the question before it)
+    raw_output: str = ""  # what the model wrote, before the checks (report.json only)
 
 
 def claim_of(answer: str) -> str:
@@ -306,7 +308,8 @@ def score_item(item: GoldItem, answer, retrieved_ids: Sequence[str]) -> ItemResu
         supporting_cited=supporting_cited, only_supporting_cited=bool(cited) and set(cited) <= supporting,
         retrieved_rank=rank, total_ms=t.get("total_ms") or 0.0, first_token_ms=t.get("first_token_ms"),
         prompt_tokens=t.get("prompt_tokens") or 0, completion_tokens=t.get("completion_tokens") or 0,
-        problems=list(answer.problems), passages_reread=bool(t.get("passages_reread")))
+        problems=list(answer.problems), passages_reread=bool(t.get("passages_reread")),
+        standalone_question=answer.standalone_question, raw_output=answer.raw_output)
 
 
 def run_eval(assistant, items: Iterable[GoldItem],

@@ -529,13 +529,13 @@ class FigureCheck:
         """At most ``most`` figures that count what the question counts, match it at least as well as the
         answer's and that it leaves out, as (passage number, "10.000 tentara"), one per value: articles often
         disagree on counts, and a small model reports only one of them. A figure of something else is noise."""
-        seen = {normalise_number(n) for n in _NUMBER.findall(_MARKER.sub(" ", answer))}
+        seen = {_number_key(n) for n in _NUMBER.findall(_MARKER.sub(" ", answer))}
         found = []
         for figure in self.best:
             if len(found) == most:
                 break
-            if figure.asked and figure.relevance >= self.matched and figure.value not in seen:
-                seen.add(figure.value)
+            if figure.asked and figure.relevance >= self.matched and _number_key(figure.value) not in seen:
+                seen.add(_number_key(figure.value))
                 found.append((figure.n, figure.written))
         return found
 
@@ -554,11 +554,11 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
     top = max(f.relevance for f in figures)
     best = sorted((f for f in figures if f.relevance > top - margin), key=lambda f: (-f.relevance, -f.clause))
     claim = _MARKER.sub(" ", answer)
-    given = {normalise_number(m.group(0)) for m in _NUMBER.finditer(claim) if not _is_date(claim, m)}
+    given = {_number_key(m.group(0)) for m in _NUMBER.finditer(claim) if not _is_date(claim, m)}  # 3.8 is 3,8
     cited = {n for _, _, numbers in markers(answer) for n in numbers} or set(range(1, len(passages) + 1))
     if not given:  # "ten thousand", or no figure at all (``kind_misses``)
         return FigureCheck([], best, top)
-    scores = [f.relevance for f in figures if f.value in given and f.n in cited]
+    scores = [f.relevance for f in figures if _number_key(f.value) in given and f.n in cited]
     if scores and max(scores) > top - margin:
         return FigureCheck([], best, max(scores))
     return FigureCheck([f"{', '.join(sorted(given))} is not the figure the question asks for; passage "

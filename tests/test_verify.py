@@ -359,6 +359,15 @@ def test_of_several_questions_the_last_is_the_one_asked():
     assert question_type("Where was Dr. Ramadan? ") == "where"  # one question, whatever its full stops
 
 
+def test_an_english_decimal_is_the_indonesian_one():
+    from qa.verify import check_figures
+
+    passages = ["Keluarga Beckham membeli rumah itu seharga US$ 3,8 juta. Mereka tinggal di sana selama 15 tahun."]
+    question = "How much did the Beckhams pay for the house?"
+    assert check_figures(question, "en", "$3.8 million [1]", passages).problems == []
+    assert check_figures(question, "id", "US$ 3,8 juta [1]", passages).problems == []
+
+
 def test_the_number_of_an_item_in_a_list_counts_nothing():
     from qa.verify import check_figures
 
