@@ -30,7 +30,8 @@
    still the closest sentence. An English question whose quote would be an Indonesian sentence gets the
    figure or the date it asks for in English instead, when the sentence gives one (``english_lead``):
    rendered by rule, not by the model, so the lead is as faithful as the quote; the sentence stays one
-   click away, highlighted.
+   click away, highlighted. To an Indonesian how-many question the quote's figure leads the same way, as the
+   sentence writes it (``figure_lead``: "antara 8.000 dan 10.000", not the 100.000 of New York before it).
 5. After an answer or a quote to a how-many question, **list the other figures** that match the question at
    least as well, each cited (in English for an English question): articles often disagree on counts, and
    a small model reports only one.
@@ -44,7 +45,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from qa import prompts
-from qa.language import Language, detect_language, english_dates, english_figure
+from qa.language import Language, detect_language, english_dates, english_figure, figure_as_written
 from qa.verify import (FigureCheck, check_answer, check_figures, check_polarity, is_yes_no_question, kind_misses,
                        missing_question_terms, parse_model_output, question_type, quote_misses, strip_markers,
                        without_markers)
@@ -104,7 +105,8 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
         return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, problems=tuple(problems + misses),
                         related=(n,))
     quoted = strip_markers(quoted)
-    lead = english_lead(question, quoted, figures, shown[n - 1] or quoted) if language == "en" else None
+    lead = english_lead(question, quoted, figures, shown[n - 1] or quoted) if language == "en" else \
+        figure_lead(quoted, figures)
     text = f"{lead} [{n}]" if lead else f"{prompts.EXTRACTIVE_PREFIX[language]} “{quoted}” [{n}]"
     text, citations = _with_other_figures(text, [n], figures, language, shown)
     return Decision(text, tuple(citations), extractive=True, problems=tuple(problems), quoted=quoted)
@@ -133,6 +135,13 @@ def english_lead(question: str, sentence: str, figures: FigureCheck, passage: st
         dates = english_dates(sentence)
         return dates[0] if len(dates) == 1 else None
     return None
+
+
+def figure_lead(sentence: str, figures: FigureCheck) -> str | None:
+    """For how many or how much, the best figure as the quoted ``sentence`` writes it, with its hedge and range
+    ("antara 8.000 dan 10.000"): the answer leads with what was asked, and the sentence is the quote it rests
+    on, as for an English question (``english_lead``). None for other questions."""
+    return figure_as_written(sentence, figures.best[0].written) if figures.best else None
 
 
 def _with_other_figures(text: str, citations: list[int], figures: FigureCheck, language: Language,

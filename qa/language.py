@@ -336,13 +336,8 @@ def english_figure(sentence: str, figure: str) -> str | None:
         if spelled is None:
             return None
         return " ".join(_hedge_before(sentence, spelled[0]) + [f"{spelled[1]:,}"])
-    number, _, after = figure.partition(" ")
-    found = None
-    for tail in ([re.escape(" " + after), ""] if after else [""]):  # "10 ribu", not the 10 of "(20/10)"
-        found = re.search(r"(?<![\w.,])(" + CURRENCY + r"\s?)?" + re.escape(number) + r"(?![\d])(?=" + tail + ")",
-                          sentence)
-        if found:
-            break
+    number = figure.partition(" ")[0]
+    found = _find_figure(sentence, figure)
     if not found:
         return None
     currency = (found.group(1) or "").strip()
@@ -359,6 +354,45 @@ def english_figure(sentence: str, figure: str) -> str | None:
         if upper:
             return f"between {amount} and {f'{currency}{joint}{english_number(upper.group(1))}'.strip()}{unit}"
     return " ".join(parts + [amount])
+
+
+def _find_figure(sentence: str, figure: str) -> re.Match | None:
+    """Where ``sentence`` writes ``figure`` ("10 ribu": its number, with the currency before it as group 1)."""
+    number, _, after = figure.partition(" ")
+    for tail in ([re.escape(" " + after), ""] if after else [""]):  # "10 ribu", not the 10 of "(20/10)"
+        found = re.search(r"(?<![\w.,])(" + CURRENCY + r"\s?)?" + re.escape(number) + r"(?![\d])(?=" + tail + ")",
+                          sentence)
+        if found:
+            return found
+    return None
+
+
+def figure_as_written(sentence: str, figure: str) -> str | None:
+    """The ``figure`` of ``sentence`` as the sentence writes it, with its hedge, currency, scaling word and the
+    upper end of a range ("antara 8.000 dan 10.000 orang" for 8.000; "lebih dari Rp 2,2 triliun" for 2,2); the
+    lead of a quote that answers how many or how much in Indonesian. None when the sentence does not hold it."""
+    if not figure[:1].isdigit():  # written in words: "sembilan ketua"
+        spelled = next(((start, end) for start, end, _ in spelled_numbers(sentence)
+                        if figure.lower().startswith(sentence[start:end].lower())), None)
+        if spelled is None:
+            return None
+        hedge = _HEDGE.search(sentence[:spelled[0]])
+        return sentence[hedge.start() if hedge else spelled[0]:spelled[1]]
+    found = _find_figure(sentence, figure)
+    if not found:
+        return None
+    hedge = _HEDGE.search(sentence[:found.start()]) or re.search(r"\bantara\s+$", sentence[:found.start()], re.I)
+    start = hedge.start() if hedge else found.start()
+    end = found.end()
+    scale = re.match(r"\s*(?:%|[A-Za-z]+)", sentence[end:])
+    if scale and (scale.group(0).strip() == "%" or scale.group(0).strip().lower() in _SCALE_EN):
+        end += len(scale.group(0))
+    if hedge and hedge.group(0).lower().startswith("antara"):
+        upper = re.match(r"\s+dan\s+(?:" + CURRENCY + r"\s?)?\d+(?:[.,]\d+)*(?!\d)(?:\s*(?:%|(?:"
+                         + "|".join(_SCALE_EN) + r")\b))?", sentence[end:], re.IGNORECASE)
+        if upper:
+            end += len(upper.group(0))
+    return sentence[start:end].strip()
 
 
 def _hedge_before(sentence: str, position: int) -> list[str]:

@@ -91,6 +91,23 @@ def test_english_figure_keeps_the_hedge_the_currency_and_the_scale(sentence, num
     assert english_figure(sentence, number) == english
 
 
+@pytest.mark.parametrize("sentence, number, written", [
+    ("Lalu kerusakan hutan sekitar Rp 2,2 triliun, dan kerugian negara Rp 5,7 triliun.", "2,2", "sekitar Rp 2,2 triliun"),
+    ("Pasukan itu menderita lebih dari 1.000 korban.", "1.000", "lebih dari 1.000"),
+    ("Defisit mencapai 1,56% PDB.", "1,56", "1,56%"),
+    ("Pada Senin (20/10), sebanyak 10 ribu buruh terdampak.", "10 ribu", "10 ribu"),
+    ("Namun hanya satu guru yang berstatus ASN.", "satu guru", "hanya satu"),
+    ("Di New York lebih dari 100.000 orang, di Washington antara 8.000 dan 10.000 orang.", "8.000",
+     "antara 8.000 dan 10.000"),
+    ("Nilainya antara Rp 2,5 triliun dan Rp 3 triliun.", "2,5", "antara Rp 2,5 triliun dan Rp 3 triliun"),
+    ("Sebanyak 186 siswa dirawat.", "18", None),
+])
+def test_a_figure_as_the_sentence_writes_it_keeps_its_hedge_currency_scale_and_range(sentence, number, written):
+    from qa.language import figure_as_written
+
+    assert figure_as_written(sentence, number) == written
+
+
 def test_spelled_numbers_are_counts_written_out_not_pronouns_or_one_of():
     from qa.language import spelled_numbers
 
