@@ -3,12 +3,14 @@
 1. **Abstain before asking the model** when no passage was retrieved, or when a name or number of the
    question is in none of the articles the retrieved passages come from, titles included
    (``verify.missing_question_terms``): then the articles are not about it, whatever a model would write.
-   (``before_generation``)
+   An office counts in either form ("Mendagri", "Menteri Dalam Negeri"); Indonesia need not be named by
+   Indonesian articles that name no other country. (``before_generation``)
 2. **Abstain** when the model names no evidence (``EVIDENCE: NONE``, whatever its answer says) or writes
    neither evidence nor an answer. (Rules 2–5: ``after_generation``.)
 3. **Answer** with the model's text when it passes its checks: it reads as the question's language (not
    checked for a yes/no answer, whose verdict is), markers point only at shown passages, and
-   each sentence's names, numbers and months are in the passages it cites (``verify.check_answer``); for a
+   each sentence's names, numbers and months are in the passages it cites, or are the question's own names
+   and months (``verify.check_answer``); for a
    how-many question, its figure is one that the question asks for (``verify.check_figures``); it holds the
    kind of thing asked for: a figure for how many, a date for when, a name the question does not give for who
    and where (``verify.kind_misses``); no claim
