@@ -26,7 +26,8 @@ from qa.llm import Generator, JsonOutput, Usage, choose, collect, generator_from
 from qa.models import confirms_answers
 from qa.retrieve import RetrievedPassage, Retriever
 from qa.settings import Settings
-from qa.verify import is_yes_no_question, parse_model_output, question_type, unsupported_facts, written_fact
+from qa.verify import (is_elliptical, is_yes_no_question, parse_model_output, question_type, unsupported_facts,
+                       written_fact)
 
 if TYPE_CHECKING:
     from qa.collection import Collection
@@ -345,9 +346,9 @@ def rewrite_problem(question: str, rewritten: str) -> str | None:
         return "the rewrite is not a question"
     if rewritten.count("?") > 1:
         return "the rewrite asks more than one question"
-    if is_yes_no_question(rewritten) != is_yes_no_question(question) or \
-            question_type(rewritten) != question_type(question):
-        return "the rewrite asks another kind of question"
+    if not is_elliptical(question) and (is_yes_no_question(rewritten) != is_yes_no_question(question) or
+                                        question_type(rewritten) != question_type(question)):
+        return "the rewrite asks another kind of question"  # "What about Ukraine?" asks what the one before did
     return None
 
 

@@ -294,7 +294,7 @@ _DAY_EN = {"senin": "Monday", "selasa": "Tuesday", "rabu": "Wednesday", "kamis":
            "jum'at": "Friday", "sabtu": "Saturday", "minggu": "Sunday"}
 # a currency written before an amount: "Rp 2,2 triliun", "US$ 3,8 juta", "SGD 500 ribu"
 CURRENCY = r"(?:Rp\.?|US\$|S\$|\$|USD|SGD|IDR|EUR|€|£)"
-_HEDGE = re.compile(r"(?:" + "|".join(sorted(_HEDGE_EN, key=len, reverse=True)) + r")\s+$", re.IGNORECASE)
+_HEDGE = re.compile(r"\b(?:" + "|".join(sorted(_HEDGE_EN, key=len, reverse=True)) + r")\s+$", re.IGNORECASE)
 _MONTH = "|".join(_MONTH_EN)
 # the word before a date that changes what it says: "sejak 2017" is since 2017, not 2017
 _DATE_LEAD_EN = {"sejak": "since", "hingga": "until", "sampai": "until", "awal": "early", "akhir": "late",
@@ -331,11 +331,10 @@ def english_figure(sentence: str, figure: str) -> str | None:
     left out: the glossary's English for it is not always the sense the article means. None when the
     sentence does not hold the figure."""
     if not figure[:1].isdigit():  # written in words: "sembilan ketua" -> "9"
-        spelled = next(((start, value) for start, end, value in spelled_numbers(sentence)
-                        if figure.lower().startswith(sentence[start:end].lower())), None)
+        spelled = _spelled_figure(sentence, figure)
         if spelled is None:
             return None
-        return " ".join(_hedge_before(sentence, spelled[0]) + [f"{spelled[1]:,}"])
+        return " ".join(_hedge_before(sentence, spelled[0]) + [f"{spelled[2]:,}"])
     number = figure.partition(" ")[0]
     found = _find_figure(sentence, figure)
     if not found:
@@ -356,6 +355,15 @@ def english_figure(sentence: str, figure: str) -> str | None:
     return " ".join(parts + [amount])
 
 
+def _spelled_figure(sentence: str, figure: str) -> tuple[int, int, int] | None:
+    """Where ``sentence`` writes the number in words that ``figure`` begins with ("tiga puluh orang": the
+    "tiga puluh", not an earlier "tiga"), as (start, end, value)."""
+    wanted = figure.lower()
+    found = [(start, end, value) for start, end, value in spelled_numbers(sentence)
+             if wanted == sentence[start:end].lower() or wanted.startswith(sentence[start:end].lower() + " ")]
+    return max(found, key=lambda f: f[1] - f[0], default=None)
+
+
 def _find_figure(sentence: str, figure: str) -> re.Match | None:
     """Where ``sentence`` writes ``figure`` ("10 ribu": its number, with the currency before it as group 1)."""
     number, _, after = figure.partition(" ")
@@ -369,11 +377,11 @@ def _find_figure(sentence: str, figure: str) -> re.Match | None:
 
 def figure_as_written(sentence: str, figure: str) -> str | None:
     """The ``figure`` of ``sentence`` as the sentence writes it, with its hedge, currency, scaling word and the
-    upper end of a range ("antara 8.000 dan 10.000 orang" for 8.000; "lebih dari Rp 2,2 triliun" for 2,2); the
+    upper end of a range "antara … dan …" ("antara 8.000 dan 10.000" for 8.000; "lebih dari Rp 2,2 triliun" for
+    2,2); the
     lead of a quote that answers how many or how much in Indonesian. None when the sentence does not hold it."""
     if not figure[:1].isdigit():  # written in words: "sembilan ketua"
-        spelled = next(((start, end) for start, end, _ in spelled_numbers(sentence)
-                        if figure.lower().startswith(sentence[start:end].lower())), None)
+        spelled = _spelled_figure(sentence, figure)
         if spelled is None:
             return None
         hedge = _HEDGE.search(sentence[:spelled[0]])

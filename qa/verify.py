@@ -126,11 +126,12 @@ def markers(text: str) -> list[tuple[int, int, list[int]]]:
 
 def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence[int] | None = None,
                  question: str = "") -> CheckedAnswer:
-    """``passages[n - 1]`` is the text of passage [n]; None for a number the model was not shown. A name or month
-    the ``question`` gives is no claim of the answer's ("PSSI" in an answer to a question about PSSI): the
-    cited passage need not repeat it (rule 1 has found it in the articles); a number must be there."""
+    """``passages[n - 1]`` is the text of passage [n]; None for a number the model was not shown. A name the
+    ``question`` gives is no claim of the answer's ("PSSI" in an answer to a question about PSSI): the
+    cited passage need not repeat it (rule 1 has found it in the articles); a number or a month must be there, and
+    a yes/no answer's names too (its fact restates the question: the names are what it claims)."""
     count = len(passages)
-    asked = {w.lower().strip("'’-") for w in _WORD.findall(question)}
+    asked = set() if is_yes_no_question(question) else {w.lower().strip("'’-") for w in _WORD.findall(question)}
 
     def exists(n: int) -> bool:
         return 1 <= n <= count and passages[n - 1] is not None
@@ -162,7 +163,8 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
         own = [n for _, _, numbers in markers(sentence) for n in numbers]
         support = " ".join(passages[n - 1] or "" for n in (own or cited))
         for fact in _absent_facts(_MARKER.sub(" ", sentence), support):
-            if not fact[:1].isdigit() and word_in(fact.lower().strip("'’-"), asked):
+            name = fact.lower().strip("'’-")
+            if not fact[:1].isdigit() and name not in MONTH_OF and name in asked:
                 continue
             problems.append(f"{fact!r} is not in the cited passage{'s' if len(own or cited) > 1 else ''}")
     return CheckedAnswer(text, cited, problems, dropped)
@@ -276,9 +278,11 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
     glossary does not know that is there count too (titles and first names: "Menkeu Purbaya", "David
     Beckham"; not "Presiden Prancis Emmanuel Macron"), and so does a word the glossary knows when any other word
     of the name is there ("Social Affairs Ministry" as "Kemensos")."""
+    written = {offices_in_short(m.group(0)): m.group(0) for m in _OFFICE.finditer(question)}  # as asked
+    question = offices_in_short(question)
     words = [part for word in _WORD.findall(question) for part in word.split("-") if part]
     support = " ".join(passages)
-    support = f"{support} {support.replace('-', ' ')} {_titles_in_other_form(support)}"
+    support = f"{support} {support.replace('-', ' ')} {offices_in_short(support)}"
     numbers = " ".join(_NUMBER.findall(question))
     missing = unsupported_facts(f"{' '.join(words[1:])} {numbers}", support)  # the first word is capitalised anyway
     home = HOME_COUNTRY.get(detect_language(support, default="en"), frozenset())
@@ -294,25 +298,27 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
         found = [i for i, w in enumerate(run) if w not in absent and w.lower() not in NOT_NAMES]
         last_name = max((i for i in found if not glossary_has(run[i].lower())), default=-1)
         absent -= {w for i, w in enumerate(run) if i < last_name or (found and glossary_has(w.lower()))}
-    return [m for m in missing if m in absent]
+    return [written.get(m, m) for m in missing if m in absent]
 
 
-def _titles_in_other_form(text: str) -> str:
-    """The offices ``text`` names, each in its other form: "Menteri Dalam Negeri" for "Mendagri" and the
-    other way round (``TITLE_ABBREVIATIONS``)."""
-    lower = " ".join(text.lower().split())
-    words = set(_WORD.findall(lower))
-    return " ".join(full if short in words else short for short, full in TITLE_ABBREVIATIONS.items()
-                    if short in words or full in lower)
+def offices_in_short(text: str) -> str:
+    """``text`` with each office written in full by its short form ("Wakil Wali Kota Bogor" -> "Wawali Bogor",
+    not "Wakil Walkot"; ``TITLE_ABBREVIATIONS``), so that either form of an office meets the other."""
+    return _OFFICE.sub(lambda m: _SHORT_OFFICE[" ".join(m.group(0).lower().split())].capitalize(), text)
+
+
+_SHORT_OFFICE = {full: short for short, full in TITLE_ABBREVIATIONS.items()}
+_OFFICE = re.compile(r"\b(?:" + "|".join(re.escape(full).replace(r"\ ", r"\s+")
+                                        for full in sorted(_SHORT_OFFICE, key=len, reverse=True)) + r")\b",
+                     re.IGNORECASE)
 
 
 def _absent_facts(claim: str, support: str) -> list[str]:
     """The names and numbers of ``claim`` that ``support`` holds neither as written nor in translation (an
     office by its other form too: "Mendagri" for "Menteri Dalam Negeri")."""
     missing = unsupported_facts(claim, support)
-    if missing:
-        offices = set(_WORD.findall(_titles_in_other_form(support)))
-        missing = [m for m in missing if m.lower() not in offices]
+    if missing and _OFFICE.search(f"{claim} {support}"):
+        missing = unsupported_facts(offices_in_short(claim), offices_in_short(support))
     return _untranslated(missing, support)
 
 
@@ -493,10 +499,10 @@ _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|co|id|org|net|go|ac)\
 def _is_list_label(text: str, match: re.Match) -> bool:
     """The number of an item in a list counts nothing: "3. DPC PDIP Buleleng …" (a sentence of its own once
     split), "1) pertama, 2) kedua"."""
-    after = text[match.end():match.end() + 1]
-    if after == ")" and "(" not in text[max(0, match.start() - 2):match.start()]:
+    after, before = text[match.end():match.end() + 1], text[:match.start()]
+    if after == ")" and before.count("(") <= before.count(")") and re.search(r"(?:^|[,;:])\s*$", before):
         return True
-    return after == "." and not text[:match.start()].strip() and not text[match.end() + 1:].strip()
+    return after == "." and not before.strip() and not text[match.end() + 1:].strip()
 
 
 def _in_address(text: str, match: re.Match) -> bool:
@@ -672,11 +678,24 @@ def is_yes_no_question(question: str) -> bool:
 
 def asked_question(text: str) -> str:
     """Of several questions, the last: a follow-up searched with the question before it ("Who did PSSI dismiss?
-    Which teams will they no longer handle?") asks what the last one asks."""
-    return _AFTER_A_QUESTION.split(text.strip())[-1]
+    Which teams will they no longer handle?") asks what the last one asks. Not a request after a question
+    ("Siapa menterinya? Jawab singkat."), and not a follow-up that asks only through the one before it
+    ("Berapa tentara yang dikerahkan? Bagaimana dengan perkiraan Ukraina?"): then the whole text."""
+    questions = [q for q in _AFTER_A_QUESTION.split(text.strip()) if q.rstrip().endswith("?")]
+    if len(questions) < 2 or is_elliptical(questions[-1]):
+        return text
+    return questions[-1]
 
 
-_AFTER_A_QUESTION = re.compile(r"(?<=[?!])\s+(?=\S)")
+def is_elliptical(question: str) -> bool:
+    """A follow-up that asks what the question before it asked, of something else: "What about Ukraine?",
+    "Bagaimana dengan perkiraan Ukraina?"."""
+    return bool(_ELLIPTICAL.match(question))
+
+
+_AFTER_A_QUESTION = re.compile(r"(?<=[?!.])\s+(?=[A-Z\W])")
+_ELLIPTICAL = re.compile(r"^\W*(?:(?:and|but|dan|lalu|terus)\s+)?(?:(?:what|how)\s+about|bagaimana\s+dengan|"
+                         r"kalau|gimana\s+dengan)\b", re.IGNORECASE)
 
 
 def check_polarity(question: str, language: Language, answer: str, passages: Sequence[str | None]) -> list[str]:

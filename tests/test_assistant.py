@@ -269,6 +269,9 @@ def test_a_rewrite_must_ask_what_the_follow_up_asks(rewritten, problem):
     assert rewrite_problem("Which newspaper first reported that?", rewritten) == problem
     assert rewrite_problem("Apa saja tiga mandat yang dia sebutkan?", "Apakah tiga mandat Presiden disebutkan?") == \
         "the rewrite asks another kind of question"
+    # "what about …" has no kind of its own: it asks what the question before it asked
+    assert rewrite_problem("Bagaimana dengan perkiraan Ukraina?",
+                           "Berapa tentara Korea Utara yang dikerahkan menurut perkiraan Ukraina?") is None
 
 
 def test_a_follow_up_whose_rewrite_fails_is_asked_after_the_question_before_it(hashed_seeds_index):

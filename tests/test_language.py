@@ -101,6 +101,8 @@ def test_english_figure_keeps_the_hedge_the_currency_and_the_scale(sentence, num
      "antara 8.000 dan 10.000"),
     ("Nilainya antara Rp 2,5 triliun dan Rp 3 triliun.", "2,5", "antara Rp 2,5 triliun dan Rp 3 triliun"),
     ("Sebanyak 186 siswa dirawat.", "18", None),
+    ("Banjir meluas sehingga 500 warga mengungsi.", "500", "500"),  # "hingga" inside "sehingga" hedges nothing
+    ("Tiga hari lalu, tiga puluh orang ditangkap.", "tiga puluh orang", "tiga puluh"),
 ])
 def test_a_figure_as_the_sentence_writes_it_keeps_its_hedge_currency_scale_and_range(sentence, number, written):
     from qa.language import figure_as_written

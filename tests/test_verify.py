@@ -350,13 +350,20 @@ def test_of_several_questions_the_last_is_the_one_asked():
     """A follow-up searched with the question before it asks what the follow-up asks."""
     from qa.verify import asked_question, is_quantity_question, is_yes_no_question
 
-    joined = "Berapa tentara Korea Utara yang dikerahkan? Bagaimana dengan perkiraan Ukraina?"
-    assert asked_question(joined) == "Bagaimana dengan perkiraan Ukraina?"
-    assert question_type(joined) == "" and not is_quantity_question(joined)
+    joined = "Siapa yang dipecat PSSI? Tim nasional mana yang tidak lagi mereka tangani?"
+    assert asked_question(joined) == "Tim nasional mana yang tidak lagi mereka tangani?"
+    assert question_type(joined) == ""
     assert question_type("Who did PSSI dismiss? When did it happen?") == "when"
     assert not is_yes_no_question("Apakah Moskow meminta? Siapa yang meminta?")
     assert is_yes_no_question("Siapa yang meminta? Apakah Moskow?")
     assert question_type("Where was Dr. Ramadan? ") == "where"  # one question, whatever its full stops
+    assert question_type("Who is Dr. Ramadan? Where does he work?") == "where"
+    # a request after the question asks nothing of its own
+    assert question_type("Siapa Menteri Keuangan saat ini? Jawab singkat saja.") == "who"
+    assert is_yes_no_question("Apakah Kluivert dipecat? Jelaskan.")
+    # "what about …" asks what the question before it asked
+    elliptical = "Berapa tentara Korea Utara yang dikerahkan? Bagaimana dengan perkiraan Ukraina?"
+    assert asked_question(elliptical) == elliptical and is_quantity_question(elliptical)
 
 
 def test_an_english_decimal_is_the_indonesian_one():
@@ -375,6 +382,9 @@ def test_the_number_of_an_item_in_a_list_counts_nothing():
                 "Sebanyak 9 ketua DPC PDI Perjuangan di Bali resmi dilantik. Daftarnya: 1) Badung, 2) Gianyar."]
     figures = check_figures("How many PDIP branch (DPC) chairs in Bali were sworn in?", "en", "", passages)
     assert [f.value for f in figures.best] == ["9"]
+    from qa.verify import _figures_in
+
+    assert [v for _, _, v in _figures_in("Korban tewas mencapai 50 orang (sebelumnya 35)")] == ["50", "35"]
 
 
 def test_a_name_the_question_gives_need_not_be_in_the_cited_passage_but_a_number_must():
@@ -384,8 +394,10 @@ def test_a_name_the_question_gives_need_not_be_in_the_cited_passage_but_a_number
     assert check_answer("PSSI ended it [1].", passages).problems == ["'PSSI' is not in the cited passage"]
     assert check_answer("FIFA ended it [1].", passages, question=question).problems == [
         "'FIFA' is not in the cited passage"]
-    assert check_answer("It ended in 2024 [1].", passages, question="Did it end in 2024?").problems == [
+    assert check_answer("It ended in 2024 [1].", passages, question="When did it end, in 2024?").problems == [
         "'2024' is not in the cited passage"]
+    assert check_answer("PSSI ended it in May [1].", passages, question="Did PSSI end it in May?").problems == [
+        "'PSSI' is not in the cited passage", "'May' is not in the cited passage"]  # a yes/no fact's names are claims
 
 
 def test_a_headline_is_no_quote():
@@ -477,9 +489,10 @@ def test_question_terms_are_found_in_translation_by_their_parts_and_within_their
     # an office by its short form or in full, whichever the article uses
     assert missing_question_terms("Siapa yang menjabat Mendagri?", ["Menteri Dalam Negeri Tito Karnavian."], "id") == []
     assert missing_question_terms("Apa kata Menteri Dalam Negeri?", ["Kata Mendagri Tito, …"], "id") == []
-    assert missing_question_terms("Apa kata Menteri Keuangan?", ["Kata Mendagri Tito, …"], "id") == ["Keuangan"]
+    assert missing_question_terms("Apa kata Menteri Keuangan?", ["Kata Mendagri Tito, …"], "id") == ["Menteri Keuangan"]
     assert check_answer("Mendagri Tito [1]", ["Menteri Dalam Negeri Tito Karnavian."]).ok
     assert not check_answer("Menkeu Tito [1]", ["Menteri Dalam Negeri Tito Karnavian."]).ok
+    assert not check_answer("Jaksa Agung berkata [1]", ["Kejagung menahan tersangka."]).ok  # one word of an office
     # Indonesian news leaves its own country unnamed; another country must be there
     deficit = ["Sampai 30 September 2025, APBN mengalami defisit Rp 371,5 triliun, kata Menteri Keuangan yang hadir di sana."]
     assert missing_question_terms("How big was Indonesia's budget deficit in September 2025?", deficit, "en") == []
