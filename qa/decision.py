@@ -9,8 +9,8 @@
    neither evidence nor an answer. (Rules 2–5: ``after_generation``.)
 3. **Answer** with the model's text when it passes its checks: it reads as the question's language (not
    checked for a yes/no answer, whose verdict is), markers point only at shown passages, and
-   each sentence's names, numbers and months are in the passages it cites, or are the question's own names
-   and months (``verify.check_answer``); for a
+   each sentence's names, numbers and months are in the passages it cites (a name the question gives need
+   not be, except in a yes/no answer; ``verify.check_answer``); for a
    how-many question, its figure is one that the question asks for (``verify.check_figures``); it holds the
    kind of thing asked for: a figure for how many, a date for when, a name the question does not give for who
    and where (``verify.kind_misses``); no claim
