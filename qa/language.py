@@ -340,16 +340,15 @@ def english_figure(sentence: str, figure: str) -> str | None:
     if not found:
         return None
     currency = (found.group(1) or "").strip()
-    scale = re.match(r"\s*(%|[A-Za-z]+)", sentence[found.end():])
+    scale = _scale_after(sentence, found.end())
     scale_word = scale.group(1).lower() if scale else ""
     parts = _hedge_before(sentence, found.start())
     joint = "" if currency.endswith("$") else " "  # $1 billion, Rp 2.2 trillion
     amount = f"{currency}{joint}{english_number(number)}".strip()
-    unit = "%" if scale_word == "%" else f" {_SCALE_EN[scale_word]}" if scale_word in _SCALE_EN else ""
+    unit = "%" if scale_word == "%" else f" {_SCALE_EN[scale_word]}" if scale else ""
     amount += unit
-    if re.search(r"\bantara\s+$", sentence[:found.start()], re.IGNORECASE):  # antara 8.000 dan 10.000 orang
-        rest = sentence[found.end() + (len(scale.group(0)) if unit else 0):]
-        upper = re.match(r"\s+dan\s+(?:" + CURRENCY + r"\s?)?(\d+(?:[.,]\d+)*)(?![\d])", rest)
+    if _ANTARA_BEFORE.search(sentence[:found.start()]):  # antara 8.000 dan 10.000 orang
+        upper = _RANGE_UPPER.match(sentence, found.end() + (len(scale.group(0)) if scale else 0))
         if upper:
             return f"between {amount} and {f'{currency}{joint}{english_number(upper.group(1))}'.strip()}{unit}"
     return " ".join(parts + [amount])
@@ -375,11 +374,23 @@ def _find_figure(sentence: str, figure: str) -> re.Match | None:
     return None
 
 
+def _scale_after(sentence: str, position: int) -> re.Match | None:
+    """The word that scales the figure ending at ``position`` ("triliun", "persen", "%"; group 1), if any."""
+    scale = re.match(r"\s*(%|[A-Za-z]+)", sentence[position:])
+    return scale if scale and (scale.group(1) == "%" or scale.group(1).lower() in _SCALE_EN) else None
+
+
+# a range's other end, after its first figure and that figure's scale: "antara 8.000 | dan 10.000 orang"
+_ANTARA_BEFORE = re.compile(r"\bantara\s+$", re.IGNORECASE)
+_RANGE_UPPER = re.compile(r"\s+dan\s+(?:" + CURRENCY + r"\s?)?(\d+(?:[.,]\d+)*)(?![\d])(?:\s*(?:%|(?i:"
+                          + "|".join(_SCALE_EN) + r")\b))?")
+
+
 def figure_as_written(sentence: str, figure: str) -> str | None:
     """The ``figure`` of ``sentence`` as the sentence writes it, with its hedge, currency, scaling word and the
     upper end of a range "antara … dan …" ("antara 8.000 dan 10.000" for 8.000; "lebih dari Rp 2,2 triliun" for
-    2,2); the
-    lead of a quote that answers how many or how much in Indonesian. None when the sentence does not hold it."""
+    2,2): the lead of a quote that answers how many or how much in Indonesian. None when the sentence does not
+    hold it."""
     if not figure[:1].isdigit():  # written in words: "sembilan ketua"
         spelled = _spelled_figure(sentence, figure)
         if spelled is None:
@@ -389,18 +400,14 @@ def figure_as_written(sentence: str, figure: str) -> str | None:
     found = _find_figure(sentence, figure)
     if not found:
         return None
-    hedge = _HEDGE.search(sentence[:found.start()]) or re.search(r"\bantara\s+$", sentence[:found.start()], re.I)
-    start = hedge.start() if hedge else found.start()
-    end = found.end()
-    scale = re.match(r"\s*(?:%|[A-Za-z]+)", sentence[end:])
-    if scale and (scale.group(0).strip() == "%" or scale.group(0).strip().lower() in _SCALE_EN):
-        end += len(scale.group(0))
+    hedge = _HEDGE.search(sentence[:found.start()]) or _ANTARA_BEFORE.search(sentence[:found.start()])
+    scale = _scale_after(sentence, found.end())
+    end = scale.end() + found.end() if scale else found.end()
     if hedge and hedge.group(0).lower().startswith("antara"):
-        upper = re.match(r"\s+dan\s+(?:" + CURRENCY + r"\s?)?\d+(?:[.,]\d+)*(?!\d)(?:\s*(?:%|(?:"
-                         + "|".join(_SCALE_EN) + r")\b))?", sentence[end:], re.IGNORECASE)
+        upper = _RANGE_UPPER.match(sentence, end)
         if upper:
-            end += len(upper.group(0))
-    return sentence[start:end].strip()
+            end = upper.end()
+    return sentence[hedge.start() if hedge else found.start():end].strip()
 
 
 def _hedge_before(sentence: str, position: int) -> list[str]:

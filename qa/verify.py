@@ -285,10 +285,9 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
     support = f"{support} {support.replace('-', ' ')} {offices_in_short(support)}"
     numbers = " ".join(_NUMBER.findall(question))
     missing = unsupported_facts(f"{' '.join(words[1:])} {numbers}", support)  # the first word is capitalised anyway
-    home = HOME_COUNTRY.get(detect_language(support, default="en"), frozenset())
-    if home and not COUNTRIES.isdisjoint(w.lower() for w in _WORD.findall(support)):
-        home = frozenset()  # the articles name other countries: the home country is one of several
-    missing = [m for m in missing if m.lower() not in home]
+    if missing:
+        home = _unnamed_home_country(passages)
+        missing = [m for m in missing if m.lower() not in home]
     if not missing:
         return []
     if language == "en":
@@ -299,6 +298,14 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
         last_name = max((i for i in found if not glossary_has(run[i].lower())), default=-1)
         absent -= {w for i, w in enumerate(run) if i < last_name or (found and glossary_has(w.lower()))}
     return [written.get(m, m) for m in missing if m in absent]
+
+
+def _unnamed_home_country(passages: Sequence[str]) -> frozenset[str]:
+    """The words for the country the articles are written in, which they need not name (``HOME_COUNTRY``);
+    none when they name other countries: then it is one of several."""
+    text = " ".join(passages)
+    home = HOME_COUNTRY.get(detect_language(text, default="en"), frozenset())
+    return home if home and COUNTRIES.isdisjoint(w.lower() for w in _WORD.findall(text)) else frozenset()
 
 
 def offices_in_short(text: str) -> str:
