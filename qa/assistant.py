@@ -164,6 +164,8 @@ class Assistant:
         reread = False
         if decided is None:
             texts = [shown[n].passage.text if n in shown else None for n in range(1, max(numbers, default=0) + 1)]
+            articles = [" ".join(self.retriever.article_texts([shown[n].passage.article])) if n in shown else None
+                        for n in range(1, len(texts) + 1)]
             yes_no = is_yes_no_question(standalone)
             if evidence:
                 messages, grammar, schema = prompts.answer_prompt(
@@ -179,7 +181,7 @@ class Assistant:
                     if yes_no:
                         raw = self._verdict(messages, raw, language)
                 decided = decision.after_generation(
-                    standalone, language, raw, texts, coverage=self.settings.quote_coverage,
+                    standalone, language, raw, texts, coverage=self.settings.quote_coverage, articles=articles,
                     closest_sentence=lambda: self.evidence.closest_sentence(standalone, list(shown.items()), language))
                 may_reread = from_states and not whole and self.settings.passage_reread
                 if may_reread and _refused(decided):  # not confirmed: the passages are read again first

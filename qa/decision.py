@@ -15,7 +15,9 @@
    kind of thing asked for: a figure for how many, a date for when, a name the question does not give for who
    and where (``verify.kind_misses``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
-   cited sentence denies (``verify.check_polarity``).
+   cited sentence denies (``verify.check_polarity``); and the articles it cites name the question's names
+   and numbers, as rule 1 asks of the retrieved articles together (``verify.unnamed_by_cited_articles``:
+   among many articles an answer is often drawn from one on another subject).
    Then the model is asked again, with only the first passage the answer cites, whether that passage states
    the answer to the question; "no" **abstains**, the passage given as related (``after_confirmation``).
    A yes/no question's answer is put to the model instead ("does the passage support this answer?"). Measured
@@ -27,7 +29,7 @@
    for; else the shown sentence that best matches the question (``EvidenceSelector.closest_sentence``; not
    the model's pick, as its answer failed). A quote is only an answer when its sentence holds the kind of
    thing asked for and enough of the question's words, in a passage that holds the question's numbers
-   (``verify.quote_misses``); otherwise **abstain**, and
+   (``verify.quote_misses``) and an article that names its names; otherwise **abstain**, and
    give its passage as related, not as a citation: the closest sentence to an unanswerable question is
    still the closest sentence. An English question whose quote would be an Indonesian sentence gets the
    figure or the date it asks for in English instead, when the sentence gives one (``english_lead``):
@@ -48,9 +50,9 @@ from typing import Callable, Sequence
 
 from qa import prompts
 from qa.language import Language, detect_language, english_dates, english_figure, figure_as_written
-from qa.verify import (FigureCheck, check_answer, check_figures, check_polarity, is_yes_no_question, kind_misses,
+from qa.verify import (Figure, FigureCheck, check_answer, check_figures, check_polarity, is_yes_no_question, kind_misses,
                        missing_question_terms, parse_model_output, question_type, quote_misses, strip_markers,
-                       without_markers)
+                       unnamed_by_cited_articles, without_markers)
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,12 @@ def before_generation(question: str, articles: Sequence[str], language: Language
 
 
 def after_generation(question: str, language: Language, raw: str, shown: Sequence[str | None],
-                     closest_sentence: Callable[[], tuple[int, str]], coverage: float) -> Decision:
+                     closest_sentence: Callable[[], tuple[int, str]], coverage: float,
+                     articles: Sequence[str | None] = ()) -> Decision:
     """Rules 2–5 for what the model wrote (``raw``). ``shown[n - 1]`` is the text of passage [n] as the model
     saw it, None for a retrieved passage it was not shown; ``closest_sentence`` gives (n, sentence) to quote;
-    ``coverage`` is ``Settings.quote_coverage``."""
+    ``coverage`` is ``Settings.quote_coverage``; ``articles[n - 1]`` is the whole text of passage [n]'s article
+    (none given: the cited articles are not checked)."""
     evidence, answer_text = parse_model_output(raw)
     if evidence is None or not (answer_text or evidence):
         return abstention(language, "the model found no passage that states the answer")
@@ -92,26 +96,34 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
     foreign = _language_misses(question, language, checked.text) if checked.ok else []
-    if checked.ok and not figures.problems and not polarity and not kind and not foreign:
-        text, citations = _with_other_figures(checked.text, checked.citations, figures, language, shown)
+    on_subject = _names_subject(question, language, articles)
+    unnamed = unnamed_by_cited_articles(question, checked.citations, articles, language) if checked.ok else []
+    if checked.ok and not figures.problems and not polarity and not kind and not foreign and not unnamed:
+        text, citations = _with_other_figures(checked.text, checked.citations, figures, language, shown, on_subject)
         return Decision(text, tuple(citations), problems=tuple(checked.dropped))
-    problems = checked.dropped + checked.problems + figures.problems + polarity + kind + foreign
-    if figures.best:
-        best = figures.best[0]
-        s, e = best.sentence
-        n, quoted = best.n, (shown[best.n - 1] or "")[s:e]
+    problems = checked.dropped + checked.problems + figures.problems + polarity + kind + foreign + unnamed
+    figure = next((f for f in figures.best if on_subject(f.n)), None)
+    if figure:
+        s, e = figure.sentence
+        n, quoted = figure.n, (shown[figure.n - 1] or "")[s:e]
     else:
         n, quoted = closest_sentence()
-    misses = quote_misses(question, language, quoted, coverage, passage=shown[n - 1] or "")
+    misses = quote_misses(question, language, quoted, coverage, passage=shown[n - 1] or "") + \
+        unnamed_by_cited_articles(question, [n], articles, language)
     if misses:
         return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, problems=tuple(problems + misses),
                         related=(n,))
     quoted = strip_markers(quoted)
-    lead = english_lead(question, quoted, figures, shown[n - 1] or quoted) if language == "en" else \
-        figure_lead(quoted, figures)
+    lead = english_lead(question, quoted, figure, shown[n - 1] or quoted) if language == "en" else \
+        figure_lead(quoted, figure)
     text = f"{lead} [{n}]" if lead else f"{prompts.EXTRACTIVE_PREFIX[language]} “{quoted}” [{n}]"
-    text, citations = _with_other_figures(text, [n], figures, language, shown)
+    text, citations = _with_other_figures(text, [n], figures, language, shown, on_subject)
     return Decision(text, tuple(citations), extractive=True, problems=tuple(problems), quoted=quoted)
+
+
+def _names_subject(question: str, language: Language, articles: Sequence[str | None]) -> Callable[[int], bool]:
+    """Whether passage [n]'s article names the question's names and numbers (rule 3's last check)."""
+    return lambda n: not unnamed_by_cited_articles(question, [n], articles, language)
 
 
 def _language_misses(question: str, language: Language, text: str) -> list[str]:
@@ -123,34 +135,34 @@ def _language_misses(question: str, language: Language, text: str) -> list[str]:
     return ["the answer is not in the question's language"]
 
 
-def english_lead(question: str, sentence: str, figures: FigureCheck, passage: str) -> str | None:
+def english_lead(question: str, sentence: str, figure: Figure | None, passage: str) -> str | None:
     """The figure or date an English question asks for, in English, from the ``sentence`` of an Indonesian
-    ``passage`` to be quoted: the best figure (the quote is its sentence) for how many or how much, the
-    sentence's one date for when. None for an English passage, another kind of question, or a sentence with
+    ``passage`` to be quoted: the ``figure`` the quote was chosen for (its sentence) for how many or how much,
+    the sentence's one date for when. None for an English passage, another kind of question, or a sentence with
     several dates (which of them answers is not for a rule to guess)."""
     if detect_language(passage, default="en") != "id":
         return None
     kind = question_type(question)
-    if kind == "quantity" and figures.best:
-        return english_figure(sentence, figures.best[0].written)
+    if kind == "quantity" and figure:
+        return english_figure(sentence, figure.written)
     if kind == "when":
         dates = english_dates(sentence)
         return dates[0] if len(dates) == 1 else None
     return None
 
 
-def figure_lead(sentence: str, figures: FigureCheck) -> str | None:
-    """For how many or how much, the best figure as the quoted ``sentence`` writes it, with its hedge and range
+def figure_lead(sentence: str, figure: Figure | None) -> str | None:
+    """For how many or how much, the quote's ``figure`` as its ``sentence`` writes it, with its hedge and range
     ("antara 8.000 dan 10.000"): the answer leads with what was asked, and the sentence is the quote it rests
     on, as for an English question (``english_lead``). None for other questions."""
-    return figure_as_written(sentence, figures.best[0].written) if figures.best else None
+    return figure_as_written(sentence, figure.written) if figure else None
 
 
 def _with_other_figures(text: str, citations: list[int], figures: FigureCheck, language: Language,
-                        shown: Sequence[str | None]) -> tuple[str, list[int]]:
-    """Rule 5: the text with the best-matching figures it leaves out, each with its passage; for an English
-    question, a figure of an Indonesian passage in English."""
-    extra = figures.others(text)
+                        shown: Sequence[str | None], on_subject: Callable[[int], bool]) -> tuple[str, list[int]]:
+    """Rule 5: the text with the best-matching figures it leaves out, each with its passage (one whose article
+    is ``on_subject``); for an English question, a figure of an Indonesian passage in English."""
+    extra = figures.others(text, keep=on_subject)
     if not extra:
         return text, citations
     if language == "en":

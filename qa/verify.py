@@ -27,7 +27,10 @@ from qa.lexicon import (COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MON
                         NOT_A_DENIAL, NOT_NAMES, QUANTITY_WORDS, SCALE_OF, TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
+# an amount may follow its currency without a space, as Indonesian news writes it: "Rp15 juta", "USD100 juta"
+_GLUED_CURRENCY = ("Rp", "Rp.", "USD", "SGD", "IDR", "EUR")
+_NUMBER = re.compile(r"(?:(?<![\w.,])|" + "|".join(f"(?<={re.escape(c)})" for c in _GLUED_CURRENCY) + r")"
+                     r"\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 _SCALED = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d{3})*(?:[.,]\d+)?)\s*(" + "|".join(SCALE_OF) + r")\b", re.IGNORECASE)
 
@@ -300,6 +303,27 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
     return [written.get(m, m) for m in missing if m in absent]
 
 
+def unnamed_by_cited_articles(question: str, citations: Sequence[int], articles: Sequence[str | None],
+                               language: Language = "en") -> list[str]:
+    """Rule 1 again, on the articles an answer or a quote cites instead of all the retrieved ones:
+    ``articles[n - 1]`` is the whole text (title and passages) of passage [n]'s article, None where unknown.
+    The names of the question that none of them mention, as a problem; empty when they all do or no article
+    is known. Among many articles an answer is often taken from one on another subject ("USD100 million" for
+    Danantara's commitment, from a bank's loan); the passage itself need not name the subject
+    (``check_answer``), its article must. Numbers and months are left to the passages (``check_answer``,
+    ``quote_misses``): they date or qualify the subject, and a question in two parts ("where did they meet in
+    September, and where in June?") may take each from another article."""
+    texts = [articles[n - 1] for n in dict.fromkeys(citations) if 1 <= n <= len(articles) and articles[n - 1]]
+    if not texts:
+        return []
+    missing = [m for m in missing_question_terms(question, texts, language)
+               if not m[:1].isdigit() and m.lower() not in MONTH_OF]
+    if not missing:
+        return []
+    return [f"the cited article{'s do' if len(texts) > 1 else ' does'} not mention "
+            f"{', '.join(repr(m) for m in missing)}"]
+
+
 def _unnamed_home_country(passages: Sequence[str]) -> frozenset[str]:
     """The words for the country the articles are written in, which they need not name (``HOME_COUNTRY``);
     none when they name other countries: then it is one of several."""
@@ -513,8 +537,13 @@ def _is_list_label(text: str, match: re.Match) -> bool:
 
 
 def _in_address(text: str, match: re.Match) -> bool:
-    """Digits of a URL, a path, or an id that mixes letters and digits ("B4", "covid19") count nothing."""
-    return any(a.start() <= match.start() and match.end() <= a.end() for a in _ADDRESS.finditer(text))
+    """Digits of a URL, a path, or an id that mixes letters and digits ("B4", "covid19") count nothing; an
+    amount after its currency ("Rp15", "USD100") is no id."""
+    return any(a.start() <= match.start() and match.end() <= a.end() and not _GLUED_AMOUNT.fullmatch(a.group(0))
+               for a in _ADDRESS.finditer(text))
+
+
+_GLUED_AMOUNT = re.compile(r"\W*(?:" + "|".join(re.escape(c) for c in _GLUED_CURRENCY) + r")\d[\d.,]*\W*")
 
 
 def _word_after(text: str, position: int) -> str:
@@ -538,16 +567,18 @@ class FigureCheck:
     best: list[Figure]  # the figures whose sentences cover the question best (within the margin), best first
     matched: int = 0  # relevance of the answer's figure (of the best figure when the answer gives none or fails)
 
-    def others(self, answer: str, most: int = 2) -> list[tuple[int, str]]:
+    def others(self, answer: str, most: int = 2, keep: Callable[[int], bool] = lambda n: True) -> list[tuple[int, str]]:
         """At most ``most`` figures that count what the question counts, match it at least as well as the
-        answer's and that it leaves out, as (passage number, "10.000 tentara"), one per value: articles often
-        disagree on counts, and a small model reports only one of them. A figure of something else is noise."""
+        answer's and that it leaves out, as (passage number, "10.000 tentara"), one per value, from passages
+        that ``keep`` accepts: articles often disagree on counts, and a small model reports only one of them. A
+        figure of something else is noise."""
         seen = {_number_key(n) for n in _NUMBER.findall(_MARKER.sub(" ", answer))}
         found = []
         for figure in self.best:
             if len(found) == most:
                 break
-            if figure.asked and figure.relevance >= self.matched and _number_key(figure.value) not in seen:
+            if figure.asked and figure.relevance >= self.matched and _number_key(figure.value) not in seen \
+                    and keep(figure.n):
                 seen.add(_number_key(figure.value))
                 found.append((figure.n, figure.written))
         return found

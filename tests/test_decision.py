@@ -181,3 +181,25 @@ def test_rule_3_an_answer_in_the_other_language_is_not_kept():
     english = decide("Berapa tentara Korea Utara yang dikerahkan?", "id", "EVIDENCE: 2\nANSWER: 12.000 tentara [2]",
                      PASSAGES, never)
     assert not english.extractive  # names and figures alone are no sign of a language
+
+
+def test_rule_3_an_answer_or_a_quote_from_an_article_that_does_not_name_the_question_s_subject_is_not_kept():
+    """Among many articles, a passage that gives the kind of thing asked for may belong to another story: the
+    passage need not name the question's subject (rule 1 found it in the retrieved articles), its article must."""
+    passages = ["Perseroan berkomitmen menanamkan USD100 juta pada proyek sampah menjadi energi di Bandung.",
+                "Danantara menyiapkan investasi pada proyek pengolahan sampah menjadi energi listrik.",
+                "Komitmen pada proyek sampah menjadi energi itu mencapai USD50 juta, kata Rosan."]
+    articles = ["Bank Jabar Salurkan Kredit. " + passages[0],
+                "Danantara Garap Sampah. " + passages[1] + " " + passages[2],
+                "Danantara Garap Sampah. " + passages[1] + " " + passages[2]]
+    question = "How much has Danantara committed to waste-to-energy projects?"
+    drawn = decide(question, "en", "EVIDENCE: 1\nANSWER: USD100 million [1]", passages, lambda: (3, passages[2]),
+                   articles=articles)
+    assert "the cited article does not mention 'Danantara'" in drawn.problems
+    assert drawn.extractive and drawn.citations == (3,) and "USD 50 million" in drawn.text  # the figure of its article
+    assert "100" not in drawn.text  # nor listed among the other figures
+    unknown = decide(question, "en", "EVIDENCE: 1\nANSWER: USD100 million [1]", passages, never)
+    assert not unknown.extractive and unknown.text.startswith("USD100 million [1]")  # no articles given: unchecked
+    alone = decide(question, "en", "EVIDENCE: 1\nANSWER: USD100 million [1]", passages[:1], lambda: (1, passages[0]),
+                   articles=articles[:1])
+    assert alone.abstained and alone.related == (1,) and "the cited article does not mention 'Danantara'" in alone.problems
