@@ -131,6 +131,13 @@ def glossary_has(english_word: str) -> bool:
     return bool(_english_lookup(english_word.lower()))
 
 
+def is_common_word(word: str) -> bool:
+    """A word of either language that the glossary or the function-word lists know, as written or stemmed
+    ("Fasilitas", "Rumah"): at the start of a sentence its capital says nothing."""
+    lower = word.lower()
+    return glossary_has(lower) or lower in INDONESIAN_GLOSS or lower in _english_of() or _stem_id(lower) in _english_of()
+
+
 def normalise_number(token: str) -> str:
     """12.000, 12,000 and 12000 are one number; 1,5 and 1.5 stay as written."""
     return re.sub(r"[.,](?=\d{3}\b)", "", token)

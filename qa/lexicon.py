@@ -130,6 +130,23 @@ hundred hundreds thousand thousands million millions billion billions trillion d
 satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh puluhan seratus ratus ratusan
 seribu ribu ribuan juta jutaan miliar miliaran triliun setengah separuh nol""".split())
 
+# what a "which …" question may ask for by name ("Which investor took over …", "Kementerian mana yang …"): an
+# answer to it names someone, as one to "who" does
+NAMED_ASKED = frozenset("""investor investors company companies firm firms bank banks minister ministers ministry
+ministries official officials agency agencies institution institutions organisation organisations organization
+organizations party parties club clubs coach coaches newspaper newspapers outlet outlets court courts judge judges
+governor governors mayor mayors regent regents university universities school schools
+perusahaan kementerian menteri lembaga badan partai klub pelatih pejabat pengadilan hakim gubernur wali bupati
+universitas kampus sekolah media""".split())
+
+# words of a how-much question that ask for a sum of money ("How much did they pay", "Berapa biayanya"), and the
+# words of one that asks for a share instead ("how much of the budget, in percent")
+MONEY_WORDS = frozenset("""pay pays paid paying cost costs costing price prices priced spend spends spent spending
+budget budgets fee fees salary salaries wage wages compensation bayar membayar dibayar dibayarkan harga harganya
+biaya biayanya anggaran anggarannya santunan gaji upah honor""".split())
+SHARE_WORDS = frozenset("""percent percentage share proportion rate persen persentase porsi""".split())
+MONEY_UNITS = frozenset("""rupiah dolar dollar dollars euro euros yuan yen ringgit""".split())
+
 # Indonesian function words and reporting verbs in English, for the word-by-word English rendering the
 # reranker reads (qa.language.english_gloss); the glossary covers content words only.
 INDONESIAN_GLOSS = {

@@ -21,18 +21,20 @@ from difflib import SequenceMatcher
 from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
-from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glossary_has, normalise_number,
+from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glossary_has, is_common_word,
+                         normalise_number,
                          spelled_numbers, text_terms, word_forms, words_to_number)
-from qa.lexicon import (COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONTH_OF, NAME_ALIASES, NEGATIONS,
-                        NOT_A_DENIAL, NOT_NAMES, QUANTITY_WORDS, SCALE_OF, TITLE_ABBREVIATIONS, YES_WORDS)
+from qa.lexicon import (COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONEY_UNITS, MONEY_WORDS, MONTH_OF,
+                        NAME_ALIASES, NAMED_ASKED, NEGATIONS, NOT_A_DENIAL, NOT_NAMES, QUANTITY_WORDS, SCALE_OF, SHARE_WORDS,
+                        TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # an amount may follow its currency without a space, as Indonesian news writes it: "Rp15 juta", "USD100 juta"
 _GLUED_CURRENCY = ("Rp", "Rp.", "USD", "SGD", "IDR", "EUR")
-_NUMBER = re.compile(r"(?:(?<![\w.,])|" + "|".join(f"(?<={re.escape(c)})" for c in _GLUED_CURRENCY) + r")"
-                     r"\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
+_NUMBER_START = r"(?:(?<![\w.,])|" + "|".join(f"(?<={re.escape(c)})" for c in _GLUED_CURRENCY) + r")"
+_NUMBER = re.compile(_NUMBER_START + r"\d+(?:[.,]\d{3})*(?:[.,]\d+)?(?![\d])")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
-_SCALED = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d{3})*(?:[.,]\d+)?)\s*(" + "|".join(SCALE_OF) + r")\b", re.IGNORECASE)
+_SCALED = re.compile(_NUMBER_START + r"(\d+(?:[.,]\d{3})*(?:[.,]\d+)?)\s*(" + "|".join(SCALE_OF) + r")\b", re.IGNORECASE)
 
 
 @dataclass
@@ -428,7 +430,8 @@ def _overlap_terms(text: str) -> set[str]:
 # ---------------------------------------------------------------- figures: is the number the one asked for?
 
 _QUANTITY_PHRASE = re.compile(
-    r"\b(?:how\s+many|how\s+much|berapa(?:\s+(?:banyak|jumlah|besar))?|jumlah)\b\s*(?P<rest>.*)", re.IGNORECASE)
+    r"\b(?:how\s+many|how\s+much|berapa(?:\s+(?:banyak|jumlah|besar))?|jumlah"
+    r"|what\s+(?:[\w-]+\s+)?(?:rate|percentage|share|proportion))\b\s*(?P<rest>.*)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -482,6 +485,8 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
     counted = counted_forms(question, language)
     given = {value for _, _, value in _figures_in(question)}  # "how many of the 186 pupils": not 186
     counts_only = bool(_HOW_MANY.search(question))  # "how many projects": not "$1 miliar"
+    money_only = asks_for_money(question)  # "how much did they pay": not "15 tahun"
+    share_only = asks_for_share(question)  # "berapa persen dari PDB": not "Rp 371,5 triliun"
     figures = []
     for n, text in enumerate(passages, start=1):
         for s, e in sentence_spans(text or ""):
@@ -494,14 +499,55 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
                     unit = ""
                 counts = unit or counts
                 asked = bool(counts and counted & text_terms(counts))
-                # a number in words is a figure only when it counts what is asked: "satu orang", "lima
-                # tahun" are mostly phrases, not the amount a question wants
-                if value in given or not (sentence[start].isdigit() or asked) or \
-                        counts_only and _AFTER_CURRENCY.search(sentence[:start]):
+                # a number in words is a figure only when it counts what is asked or is said to be a count
+                # ("sebanyak sembilan ketua"): "satu orang", "lima tahun" are mostly phrases, not the amount a
+                # question wants
+                counted_here = asked or bool(_COUNT_BEFORE.search(sentence[:start]))
+                if value in given or not (sentence[start].isdigit() or counted_here) or \
+                        counts_only and _AFTER_CURRENCY.search(sentence[:start]) or \
+                        money_only and not _is_money(sentence, start, end) or \
+                        share_only and not _is_share(sentence, end):
                     continue
                 figures.append(Figure(n, value, f"{sentence[start:end]} {unit}".strip(), (s, e), coverage + 2 * asked,
                                       asked, _held(concepts, _clause(sentence, start))))
     return figures
+
+
+def asks_for_money(question: str) -> bool:
+    """A how-much question about a sum of money ("How much did they pay …", "Berapa biaya …"), not a share of
+    one ("Berapa persen anggaran …")."""
+    if not is_quantity_question(question):
+        return False
+    words = {w.lower() for w in _WORD.findall(asked_question(question))}
+    return bool(words & MONEY_WORDS) and not asks_for_share(question)
+
+
+def asks_for_share(question: str) -> bool:
+    """A how-much question about a percentage ("Berapa persen …", "What interest rate …"), not an exchange rate."""
+    if not is_quantity_question(question):
+        return False
+    words = {w.lower() for w in _WORD.findall(asked_question(question))}
+    return bool(words & SHARE_WORDS or "%" in question) and not words & {"exchange", "kurs"}
+
+
+def _is_share(text: str, end: int) -> bool:
+    return bool(_PERCENT_AFTER.match(text, end))
+
+
+_PERCENT_AFTER = re.compile(r"\s*(?:%|persen\b|percent\b|per\s+cent\b)", re.IGNORECASE)
+
+
+def _is_money(sentence: str, start: int, end: int) -> bool:
+    """Whether the number at ``start``–``end`` is a sum of money: after a currency ("Rp 15 juta", "US$ 3,8"),
+    or before a currency's name ("15 juta rupiah")."""
+    return bool(_AFTER_CURRENCY.search(sentence[:start]) or _MONEY_AFTER.match(sentence, end))
+
+
+_MONEY_AFTER = re.compile(r"\s*(?:" + "|".join(SCALE_OF) + r")?\s*(?:" + "|".join(MONEY_UNITS) + r")\b", re.IGNORECASE)
+
+
+# what says that the number after it is a count: "Sebanyak sembilan ketua … dilantik"
+_COUNT_BEFORE = re.compile(r"\b(?:sebanyak|a\s+total\s+of|as\s+many\s+as)\s+$", re.IGNORECASE)
 
 
 # where a sentence turns to another thing: "di New York lebih dari 100.000 orang, sementara di Washington 8.000"
@@ -551,10 +597,16 @@ def _word_after(text: str, position: int) -> str:
     return following.group(0) if following else ""
 
 
+_DAY_RANGE = re.compile(r"\s?[-–]\s?\d{1,2}\s+(?:" + "|".join(sorted(MONTH_OF, key=len, reverse=True)) + r")\b",
+                        re.IGNORECASE)
+
+
 def _is_date(sentence: str, match: re.Match) -> bool:
     """2024, 24 Desember, December 24, tanggal 23."""
     value = normalise_number(match.group(0))
     if value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2100:
+        return True
+    if _DAY_RANGE.match(sentence, match.end()):  # the first day of "11-12 September"
         return True
     before = _WORD.findall(sentence[max(0, match.start() - 12):match.start()])[-1:]
     near = [w.lower() for w in before + [_word_after(sentence, match.end())]]
@@ -615,7 +667,10 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
 # asks what; Indonesian "kapan" asks wherever it stands ("Sejak kapan …", "… mulai kapan?")
 _WHEN = re.compile(r"(?:^\W*|\b(?:and|or|since|until)\s+)when\b|\b(?:what\s+(?:year|date|day|month|time)|kapan"
                    r"|(?:tanggal|pukul|jam)\s+berapa|(?:tahun|bulan|hari)\s+(?:apa|berapa))\b", re.IGNORECASE)
-_WHO = re.compile(r"\b(?:who|whom|whose|siapa)\b", re.IGNORECASE)
+_WHO = re.compile(r"\b(?:who|whom|whose|siapa)\b"
+                  r"|\b(?:which|what)\s+(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True)) + r")\b"
+                  r"|\b(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True)) + r")\s+(?:mana|apa)\b",
+                  re.IGNORECASE)  # also "which investor", "kementerian mana": a name is asked for
 _WHERE = re.compile(r"\b(?:where|di\s*mana|ke\s*mana|dari\s*mana)\b", re.IGNORECASE)
 
 
@@ -646,6 +701,9 @@ def kind_misses(question: str, text: str, subject: str = "the answer", first_wor
         sums = [bool(_AFTER_CURRENCY.search(text[:m.start()])) for m in _NUMBER.finditer(text) if not _is_date(text, m)]
         if sums and all(sums) and not any(spelled_numbers(text)):
             return [f"{subject} gives a sum of money, not a count"]  # how many projects: not "$1 billion"
+    if kind == "quantity" and asks_for_share(question) and \
+            not any(_is_share(text, m.end()) for m in _NUMBER.finditer(text)):
+        return [f"{subject} gives no percentage"]
     if kind == "when" and not _says_when(text):
         return [f"{subject} gives no date"]
     if kind in ("who", "where") and not _new_names(text, question, first_word_may_be_name):
@@ -685,10 +743,19 @@ def _is_headline(sentence: str) -> bool:
 
 
 def _says_when(sentence: str) -> bool:
+    """A date, a day or a month; not the word "tanggal" without one ("pada tanggal [1]"), nor the year of a name
+    ("Perjanjian Paris 2015", "Piala Dunia 2026": the edition, not when something happened)."""
     words = {w.lower() for w in _WORD.findall(sentence)}
-    if words & DATE_WORDS or "tanggal" in words or any(w in MONTH_OF for w in words):
+    if words & DATE_WORDS or any(w in MONTH_OF for w in words):
         return True
-    return any(_is_date(sentence, m) for m in _NUMBER.finditer(sentence))
+    return any(_is_date(sentence, m) and not _year_of_a_name(sentence, m) for m in _NUMBER.finditer(sentence))
+
+
+def _year_of_a_name(sentence: str, match: re.Match) -> bool:
+    """A year right after a name within the sentence ("dari Perjanjian Paris 2015"), not after its first word
+    ("Pada 2023") or a word that names nothing."""
+    before = re.search(r"(\w?)\W*\b([A-Z][\w'’-]*)\s$", sentence[:match.start()])
+    return bool(before and before.group(1) and before.group(2).lower() not in NOT_NAMES | DATE_WORDS)
 
 
 # written like names, naming no one and no place: "menyita uang USD 1 juta" answers no "where"
@@ -696,12 +763,19 @@ _CURRENCY_CODES = frozenset({"rp", "usd", "idr", "eur", "sgd", "myr", "jpy", "cn
 
 
 def _new_names(text: str, question: str, first_word_may_be_name: bool = False) -> list[str]:
-    """Names in ``text`` that the question does not give. A sentence's first word is capitalised anyway; an
-    answer's first word ("China [1]") may well be the name asked for."""
+    """Names in ``text`` that the question does not give. A sentence's first word is capitalised anyway, and
+    one that either language's word lists know is no name ("Fasilitas di dalamnya …"); but the first word of an
+    answer that is a bare name ("China [1]", four words at most) may well be the name asked for."""
     asked = {w.lower().strip("'’-") for w in _WORD.findall(question)}
-    return [w for i, w in enumerate(_WORD.findall(text))
-            if _is_name(w, first=i == 0 and not first_word_may_be_name) and w.lower() not in _CURRENCY_CODES
-            and not word_in(w.lower().strip("'’-"), asked)]
+    names = []
+    for s, e in sentence_spans(text):
+        words = _WORD.findall(text[s:e])
+        bare = first_word_may_be_name and s == 0 and len(_WORD.findall(text)) <= 4
+        names += [w for i, w in enumerate(words)
+                  if _is_name(w, first=i == 0 and not bare) and w.lower() not in _CURRENCY_CODES
+                  and not (i == 0 and not bare and is_common_word(w))  # "Fasilitas di dalamnya …"
+                  and not word_in(w.lower().strip("'’-"), asked)]
+    return names
 
 
 # ---------------------------------------------------------------- polarity: is the "not" of the passage kept?

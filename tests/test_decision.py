@@ -108,12 +108,16 @@ def test_rule_5_a_right_figure_gets_the_other_figures_that_match_as_well():
 
 def test_rule_4_declines_when_the_closest_sentence_does_not_answer_and_gives_it_as_related():
     closest = lambda: (1, PASSAGES[0])  # noqa: E731
+    bought = decide("How many vehicles did the army buy?", "en",
+                    "EVIDENCE: 1\nANSWER: It bought 5 vehicles [1].", PASSAGES, closest)
+    assert bought.abstained and bought.text == prompts.ABSTAIN_REPLY["en"]
+    # the figure sentence is the quote a how-many question gets, and it counts troops, not vehicles
+    assert bought.citations == () and bought.related == (2,)
+    assert any("holds 1 of the question's 3 words" in p for p in bought.problems)
     priced = decide("How much did the army pay for the vehicles?", "en",
                     "EVIDENCE: 1\nANSWER: It paid 5 million dollars [1].", PASSAGES, closest)
-    assert priced.abstained and priced.text == prompts.ABSTAIN_REPLY["en"]
-    # the figure sentence is the quote a how-many question gets, and it counts troops, not vehicles
-    assert priced.citations == () and priced.related == (2,)
-    assert any("holds 1 of the question's 3 words" in p for p in priced.problems)
+    # no sum of money in the passages (12.000 troops is none): the closest sentence, which gives no figure
+    assert priced.abstained and priced.related == (1,) and "the quoted sentence gives no figure" in priced.problems
     unpriced = decide("How much did the army pay for the vehicles?", "en", "EVIDENCE: 1\nANSWER: It paid Rp5 miliar [1].",
                       PASSAGES[:1], closest)
     assert unpriced.abstained and unpriced.related == (1,)

@@ -262,6 +262,11 @@ def test_an_answer_must_hold_the_kind_of_thing_asked_for():
     assert kind_misses("Kapan pembangunan dimulai?", "Menteri PU masih menunggu keputusan Cak Imin") == [
         "the answer gives no date"]
     assert kind_misses("Kapan pembangunan dimulai?", "Pada Januari 2026") == []
+    assert kind_misses("Kapan tambang itu ditemukan?", "Satgas menemukannya pada tanggal dan") == [
+        "the answer gives no date"]  # "tanggal" without one
+    assert kind_misses("Berapa lama nota itu berlaku?", "11-12 September 2025") == ["the answer gives no figure"]
+    assert kind_misses("Siapa arsitek renovasinya?", "Rumah itu kini mewah. Fasilitas di dalamnya luas.") == [
+        "the answer names no one the question does not (who)"]  # the first word of a later sentence
     assert kind_misses("Who bought the house from the Beckhams?", "Beckham and his wife bought it") == [
         "the answer names no one the question does not (who)"]
     assert kind_misses("Selain kajian itu, Danantara berkoordinasi dengan siapa?", "China") == []  # a first word
@@ -315,6 +320,23 @@ def test_digits_of_addresses_and_ids_are_no_figures():
     text = ("Sumber: https://news.detik.com/berita/d-8123456/banjir-2025 dan www.bnpb.go.id/data/838. "
             "Rumah di blok B4 dan tipe covid19 tercatat, dan 120 rumah terendam banjir.")
     assert [f.value for f in passage_figures("Berapa rumah yang terendam?", "id", [text])] == ["120"]
+    # an amount glued to its currency is no id: "Rp15 juta", "USD100 juta"
+    glued = ["Masing-masing ahli waris mendapat santunan Rp15 juta, dan perseroan menanam USD100 juta."]
+    assert [f.written for f in passage_figures("How much did each heir get?", "en", glued)] == ["15 juta", "100 juta"]
+    assert check_answer("Rp 15 million [1]", glued).ok and not check_answer("Rp 25 million [1]", glued).ok
+
+
+def test_a_how_much_question_about_money_takes_sums_of_money_and_a_count_may_be_said_in_words():
+    from qa.verify import asks_for_money, passage_figures
+
+    house = ["Beckham membeli rumah itu seharga US$ 3,8 juta. Mereka tinggal di sana sekitar 15 tahun.",
+             "Renovasinya menelan 2 juta poundsterling, atau 40 miliar rupiah."]
+    paid = passage_figures("How much did the Beckhams pay for the house?", "en", house)
+    assert [f.written for f in paid] == ["3,8 juta", "40 miliar"]  # not 15 years, nor a currency it does not know
+    assert asks_for_money("Berapa biaya renovasinya?") and not asks_for_money("Berapa persen anggaran yang terserap?")
+    assert not asks_for_money("How much did the deficit widen?")
+    sworn = ["Sebanyak sembilan ketua DPC di Bali resmi dilantik, kata dia di satu acara."]
+    assert [f.written for f in passage_figures("How many branch boards were sworn in?", "en", sworn)] == ["sembilan ketua"]
 
 
 def test_other_figures_count_what_the_question_counts_and_are_at_most_two():
