@@ -430,7 +430,7 @@ def _overlap_terms(text: str) -> set[str]:
 # ---------------------------------------------------------------- figures: is the number the one asked for?
 
 _QUANTITY_PHRASE = re.compile(
-    r"\b(?:how\s+many|how\s+much|berapa(?:\s+(?:banyak|jumlah|besar))?|jumlah"
+    r"\b(?:how\s+(?:many|much|large|big|high|long)|berapa(?:\s+(?:banyak|jumlah|besar))?|jumlah"
     r"|what\s+(?:[\w-]+\s+)?(?:rate|percentage|share|proportion))\b\s*(?P<rest>.*)", re.IGNORECASE)
 
 
@@ -667,7 +667,7 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
 # asks what; Indonesian "kapan" asks wherever it stands ("Sejak kapan …", "… mulai kapan?")
 _WHEN = re.compile(r"(?:^\W*|\b(?:and|or|since|until)\s+)when\b|\b(?:what\s+(?:year|date|day|month|time)|kapan"
                    r"|(?:tanggal|pukul|jam)\s+berapa|(?:tahun|bulan|hari)\s+(?:apa|berapa))\b", re.IGNORECASE)
-_WHO = re.compile(r"\b(?:who|whom|whose|siapa)\b"
+_WHO = re.compile(r"(?:^\W*|[,;:]\s*|\b(?:and|or|to|by|with|from|for|of|about|than)\s+)(?:who|whom|whose)\b|\bsiapa\b"
                   r"|\b(?:which|what)\s+(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True)) + r")\b"
                   r"|\b(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True)) + r")\s+(?:mana|apa)\b",
                   re.IGNORECASE)  # also "which investor", "kementerian mana": a name is asked for

@@ -363,6 +363,10 @@ def test_other_figures_count_what_the_question_counts_and_are_at_most_two():
     ("Pukul berapa gempa terjadi?", "when"), ("Berapa tahun masa jabatannya?", "quantity"),
     ("Where was he speaking when he said it?", "where"), ("What did he mean when he said it?", ""),
     ("And when did he say it?", "when"), ("Pembangunannya mulai kapan?", "when"),
+    ("Which investor took over the lease?", "who"), ("Kementerian mana yang memberi santunan?", "who"),
+    ("Which national teams will they no longer handle?", ""), ("According to him, who will design it?", "who"),
+    ("How large are the arrears of members who have since switched status?", "quantity"),  # a relative "who"
+    ("What did the man who led it say?", ""), ("What interest rate does the bank charge?", "quantity"),
 ])
 def test_question_type(question, kind):
     assert question_type(question) == kind
