@@ -290,6 +290,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     results = evaluate.run_eval(assistant, items, on_result=show)
+    unrecorded = getattr(assistant.generator, "unrecorded", None)  # a replayed run (KUTIP_LLM=replay:…)
+    if unrecorded:
+        _stderr(f"replayed: the model's yes for {len(set(unrecorded))} items is not in the report but guessed "
+                f"(run them with the model): {','.join(dict.fromkeys(unrecorded))}")
     report = evaluate.build_report(results, settings.llm, gold_path, time.perf_counter() - started, collection)
     out_dir = Path(args.out) if args.out else settings.index_dir.parent / "eval" / Path(settings.llm).name
     json_path, md_path = evaluate.write_report(report, out_dir)

@@ -140,7 +140,7 @@ def _mark_verified(target: Path, verified: Path, model: NamedModel) -> None:
 
 
 def confirms_answers(name: str) -> bool:
-    """Whether a generator's model is asked to confirm its answers: named models as measured, others (a GGUF
-    path, a server) are."""
-    model = NAMED_MODELS.get(name)
+    """Whether a generator's model is asked to confirm its answers: named models as measured (a replay of one,
+    ``replay:<name>``, as the model itself), others (a GGUF path, a server) are."""
+    model = NAMED_MODELS.get(name.removeprefix("replay:"))
     return model.confirms_answers if model else True

@@ -3,9 +3,11 @@
 
 - a model name (``qwen2.5-coder-1.5b``, ``qwen2.5-coder-0.5b``) or a GGUF path: run here by llama-cpp-python
   (``qa.llm.llamacpp``), loaded once per process;
-- ``openai:<base URL>``: any OpenAI-compatible chat-completions server (``qa.llm.openai_compatible``).
+- ``openai:<base URL>``: any OpenAI-compatible chat-completions server (``qa.llm.openai_compatible``);
+- ``replay:<report.json>``: the outputs a model wrote in a ``qa eval`` run, written again (``qa.llm.replay``):
+  the checks and the decision measured on a gold set in seconds, without the model.
 
-A new backend is one file beside those two, importing its types from ``qa.llm.base``, and one branch here.
+A new backend is one file beside those, importing its types from ``qa.llm.base``, and one branch here.
 The rest of kutip imports from ``qa.llm`` only.
 """
 
@@ -70,6 +72,10 @@ def generator_from_settings(settings: "Settings", model: str | None = None,
     """The generator ``model`` (default ``settings.llm``) names: ``openai:<base URL>`` for a chat-completions
     server, else a model name or GGUF path run here. One instance per process for each."""
     model = model or settings.llm
+    if model.startswith("replay:"):
+        from qa.llm.replay import ReplayGenerator
+
+        return ReplayGenerator(Path(model.removeprefix("replay:")))
     if model.startswith("openai:"):
         from qa.llm.openai_compatible import OpenAIGenerator, ServerSettings, parse_spec
 
