@@ -15,7 +15,8 @@
    kind of thing asked for: a figure for how many, a date for when, a name the question does not give for who
    and where (``verify.kind_misses``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
-   cited sentence denies (``verify.check_polarity``); and the articles it cites name the question's names
+   cited sentence denies (``verify.check_polarity``; a "yes" whose own fact denies what the question asks, as
+   that sentence does, is answered with the verdict its fact gives instead: "Tidak. … tak ada wajah baru [1]"); and the articles it cites name the question's names
    and numbers, as rule 1 asks of the retrieved articles together (``verify.unnamed_by_cited_articles``:
    among many articles an answer is often drawn from one on another subject).
    Then the model is asked again, with only the first passage the answer cites, whether that passage states
@@ -50,9 +51,12 @@ from typing import Callable, Sequence
 
 from qa import prompts
 from qa.language import Language, detect_language, english_dates, english_figure, figure_as_written
-from qa.verify import (Figure, FigureCheck, check_answer, check_figures, check_polarity, is_yes_no_question, kind_misses,
-                       missing_question_terms, parse_model_output, question_type, quote_misses, strip_markers,
-                       unnamed_by_cited_articles, without_markers)
+from qa.ingest import sentence_spans
+from qa.lexicon import YES_WORDS
+from qa.verify import (YES_DENIED, Figure, FigureCheck, check_answer, check_figures, check_polarity,
+                       denial_of_the_question, is_headline, is_yes_no_question, kind_misses, markers, missing_question_terms,
+                       parse_model_output, question_type, quote_misses, strip_markers, unnamed_by_cited_articles,
+                       without_markers)
 
 
 @dataclass(frozen=True)
@@ -98,11 +102,17 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     foreign = _language_misses(question, language, checked.text) if checked.ok else []
     on_subject = _names_subject(question, language, articles)
     unnamed = unnamed_by_cited_articles(question, checked.citations, articles, language) if checked.ok else []
+    denied = _verdict_its_fact_gives(question, language, checked.text, checked.citations) \
+        if checked.ok and all(p.startswith(YES_DENIED) for p in polarity) and not unnamed else None
+    if denied:
+        cited = tuple(dict.fromkeys(n for _, _, numbers in markers(denied) for n in numbers))
+        return Decision(denied, cited, problems=tuple(checked.dropped + polarity) + (
+            "the answer said yes and its own fact denies what is asked: the verdict is the fact's",))
     if checked.ok and not figures.problems and not polarity and not kind and not foreign and not unnamed:
         text, citations = _with_other_figures(checked.text, checked.citations, figures, language, shown, on_subject)
         return Decision(text, tuple(citations), problems=tuple(checked.dropped))
     problems = checked.dropped + checked.problems + figures.problems + polarity + kind + foreign + unnamed
-    figure = next((f for f in figures.best if on_subject(f.n)), None)
+    figure = next((f for f in figures.best if on_subject(f.n) and not _headline_of(f, shown)), None)
     if figure:
         s, e = figure.sentence
         n, quoted = figure.n, (shown[figure.n - 1] or "")[s:e]
@@ -121,9 +131,40 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     return Decision(text, tuple(citations), extractive=True, problems=tuple(problems), quoted=quoted)
 
 
+def _headline_of(figure: Figure, shown: Sequence[str | None]) -> bool:
+    """Whether the figure's sentence is a headline, which is no quote (the next best figure's sentence is)."""
+    s, e = figure.sentence
+    return is_headline((shown[figure.n - 1] or "")[s:e])
+
+
 def _names_subject(question: str, language: Language, articles: Sequence[str | None]) -> Callable[[int], bool]:
     """Whether passage [n]'s article names the question's names and numbers (rule 3's last check)."""
     return lambda n: not unnamed_by_cited_articles(question, [n], articles, language)
+
+
+def _verdict_its_fact_gives(question: str, language: Language, answer: str, citations: Sequence[int]) -> str | None:
+    """A "yes" whose own fact denies what the question asks ("Ya. Dari sembilan KSB yang dilantik, tak ada wajah
+    baru [1]" to "Apakah ada wajah baru …?"): the answer with the verdict the fact gives ("Tidak. …", "Belum. …"
+    for a "belum"). The small model says yes to nearly any yes/no question; its fact, copied from the passage,
+    keeps the passage's "not" (and its names and numbers are checked against the passage like any claim).
+    None for any other answer, or when the fact denies nothing the question asks
+    (``verify.denial_of_the_question``)."""
+    words = answer.split(maxsplit=1)
+    if not is_yes_no_question(question) or not words or words[0].strip(".,!").lower() not in YES_WORDS:
+        return None
+    denial = denial_of_the_question(question, language, answer)
+    if denial is None:
+        return None
+    _, no, not_yet = prompts.VERDICTS[language]
+    verdict = not_yet if denial in ("belum", "not yet") else no
+    # the fact's sentences that deny what is asked, not those that say yes beside them ("… telah resmi
+    # diputuskan. Kendati belum ada keputusan final, …"): the answer must say nothing false
+    fact = answer.split(maxsplit=1)[1] if len(answer.split(maxsplit=1)) > 1 else ""
+    kept = " ".join(fact[s:e].strip() for s, e in sentence_spans(fact)
+                    if denial_of_the_question(question, language, fact[s:e]))
+    if not markers(kept):
+        kept = f"{kept.rstrip()} [{', '.join(map(str, citations))}]"
+    return f"{verdict}. {kept}"
 
 
 def _language_misses(question: str, language: Language, text: str) -> list[str]:

@@ -354,6 +354,9 @@ def english_figure(sentence: str, figure: str) -> str | None:
     amount = f"{currency}{joint}{english_number(number)}".strip()
     unit = "%" if scale_word == "%" else f" {_SCALE_EN[scale_word]}" if scale else ""
     amount += unit
+    measure = _MEASURE_AFTER.match(sentence, scale.end() + found.end() if scale else found.end())
+    if measure and not currency and scale_word != "%":
+        amount += f" {_MEASURE_EN[measure.group(1).lower()]}"
     if _ANTARA_BEFORE.search(sentence[:found.start()]):  # antara 8.000 dan 10.000 orang
         upper = _RANGE_UPPER.match(sentence, found.end() + (len(scale.group(0)) if scale else 0))
         if upper:
@@ -379,6 +382,14 @@ def _find_figure(sentence: str, figure: str) -> re.Match | None:
         if found:
             return found
     return None
+
+
+# units of measure a figure keeps in English: "4.000 hektar" is "4,000 hectares", not "4,000" (the thing a figure
+# counts is left out, the glossary's sense of it being unsure; a unit has one sense)
+_MEASURE_EN = {"hektar": "hectares", "ha": "hectares", "km": "km", "kilometer": "kilometres", "meter": "metres",
+               "m": "metres", "cm": "cm", "mm": "mm", "ton": "tonnes", "kg": "kg", "kilogram": "kg", "gram": "grams",
+               "liter": "litres", "ppm": "ppm", "derajat": "degrees", "mw": "MW", "gw": "GW", "kwh": "kWh"}
+_MEASURE_AFTER = re.compile(r"\s*(" + "|".join(sorted(_MEASURE_EN, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 
 def _scale_after(sentence: str, position: int) -> re.Match | None:

@@ -25,8 +25,8 @@ from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glo
                          normalise_number,
                          spelled_numbers, text_terms, word_forms, words_to_number)
 from qa.lexicon import (COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONEY_UNITS, MONEY_WORDS, MONTH_OF,
-                        NAME_ALIASES, NAMED_ASKED, NEGATIONS, NOT_A_DENIAL, NOT_NAMES, QUANTITY_WORDS, SCALE_OF, SHARE_WORDS,
-                        TITLE_ABBREVIATIONS, YES_WORDS)
+                        NAME_ALIASES, NAMED_ASKED, NEGATIONS, NEGATIVE_PREDICATES, NOT_A_DENIAL, NOT_NAMES,
+                        QUANTITY_WORDS, SCALE_OF, SHARE_WORDS, TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # an amount may follow its currency without a space, as Indonesian news writes it: "Rp15 juta", "USD100 juta"
@@ -719,7 +719,7 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
     a passage about 2025 does not answer for 2024. (Names are left to rule 1, over whole articles: a passage
     of one sentence often leaves to the article around it the country or person the question names.) A
     sentence that merely shares a topic with the question is not an answer to it."""
-    if _is_headline(sentence):
+    if is_headline(sentence):
         return ["the quoted sentence is a headline"]
     misses = kind_misses(question, sentence, "the quoted sentence", first_word_may_be_name=False)
     absent = unsupported_facts(" ".join(_NUMBER.findall(question)), passage or sentence)
@@ -733,7 +733,7 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
     return misses
 
 
-def _is_headline(sentence: str) -> bool:
+def is_headline(sentence: str) -> bool:
     """A headline in title case ("Kemenbud Tanda Tangani Sejumlah MoU dengan Kementerian"): it says less than
     the article under it, and its capitals do not tell names from words, so it is quoted as no answer. Not a
     line of a list ("Ketua: Gede Supriatna Sekretaris: …")."""
@@ -810,6 +810,9 @@ _ELLIPTICAL = re.compile(r"^\W*(?:(?:and|but|dan|lalu|terus)\s+)?(?:(?:what|how)
                          r"kalau|gimana\s+dengan)\b", re.IGNORECASE)
 
 
+YES_DENIED = "the answer says yes"  # how check_polarity's problem with a "yes" its cited sentence denies begins
+
+
 def check_polarity(question: str, language: Language, answer: str, passages: Sequence[str | None]) -> list[str]:
     """Claims that leave out a denial their cited sentence makes: "belum mengkonfirmasi" reported as "has
     confirmed", or "yes" to a yes/no question whose best-matching cited sentence denies something. Each
@@ -837,8 +840,24 @@ def check_polarity(question: str, language: Language, answer: str, passages: Seq
                                  [passages[n - 1] or "" for n in cited_all if 1 <= n <= len(passages)])
         denial = next(iter(_denials(support)), None)
         if denial:
-            problems.append(f"the answer says yes, and the cited sentence says {denial[0]} {denial[1]!r}")
+            problems.append(f"{YES_DENIED}, and the cited sentence says {denial[0]} {denial[1]!r}")
     return problems
+
+
+def denial_of_the_question(question: str, language: Language, answer: str) -> str | None:
+    """For a yes/no ``question``, the denial ("tidak", "belum", "not") with which the ``answer``'s own words
+    deny what the question asks, standing before a word of the question ("Ya. … tak ada wajah baru [1]" for
+    "Apakah ada wajah baru …?"); "not yet" for "not" before "yet". None when there is none, or when the
+    question denies or asks about an ending, a stop or a refusal itself (``NEGATIVE_PREDICATES``: "tidak lagi
+    beroperasi" is the yes to "sudah berhenti beroperasi?")."""
+    asked = asked_question(question)
+    if _denies(asked) or {w.lower() for w in _WORD.findall(asked)} & NEGATIVE_PREDICATES:
+        return None
+    concepts = _concepts(asked, language)
+    for denial, following in _denials(strip_markers(answer)):
+        if any(forms & text_terms(following) for forms in concepts):
+            return "not yet" if denial == "not" and following.lower().startswith("yet") else denial
+    return None
 
 
 def _denies(text: str) -> bool:

@@ -207,3 +207,29 @@ def test_rule_3_an_answer_or_a_quote_from_an_article_that_does_not_name_the_ques
     alone = decide(question, "en", "EVIDENCE: 1\nANSWER: USD100 million [1]", passages[:1], lambda: (1, passages[0]),
                    articles=articles[:1])
     assert alone.abstained and alone.related == (1,) and "the cited article does not mention 'Danantara'" in alone.problems
+
+
+def test_rule_3_a_yes_whose_own_fact_denies_what_is_asked_takes_the_verdict_of_its_fact():
+    passages = ["Dari sembilan KSB yang dilantik, tak ada wajah baru. Beberapa pengurus melanjutkan ke periode ketiga.",
+                "BPJS menyebut rencana pemutihan akan dilakukan. Kendati belum ada keputusan final, rapat digelar besok."]
+    faces = decide("Apakah ada wajah baru di antara pengurus yang dilantik?", "id",
+                   "EVIDENCE: 1\nFACT: Dari sembilan KSB yang dilantik, tak ada wajah baru [1].\nANSWER: Ya", passages, never)
+    assert faces.text == "Tidak. Dari sembilan KSB yang dilantik, tak ada wajah baru [1]." and not faces.extractive
+    assert faces.citations == (1,) and any("its own fact denies" in p for p in faces.problems)
+    decided = decide("Apakah pemutihan itu sudah resmi diputuskan?", "id",
+                     "EVIDENCE: 2\nFACT: Rencana pemutihan akan dilakukan [2]. Kendati belum ada keputusan final, "
+                     "rapat digelar besok.\nANSWER: Ya", passages, never)
+    # only the sentence that denies: the one beside it says the yes the verdict no longer says
+    assert decided.text == "Belum. Kendati belum ada keputusan final, rapat digelar besok. [2]"
+    assert decided.citations == (2,)
+    # a question about a stop: the passage's "tidak lagi" may be its yes, so the answer is not turned
+    stopped = ["Satelit itu tidak lagi beroperasi sejak 2017, kata BRIN."]
+    kept_out = decide("Apakah satelit itu sudah berhenti beroperasi?", "id",
+                      "EVIDENCE: 1\nFACT: Satelit itu tidak lagi beroperasi sejak 2017 [1].\nANSWER: Ya", stopped,
+                      lambda: (1, stopped[0]))
+    assert not kept_out.text.startswith("Tidak")
+    # a fact that denies something else than what is asked keeps its refusal
+    meeting = ["Rapat itu tidak digelar hari ini, tetapi besok, dan pengurus baru hadir."]
+    other = decide("Apakah ada pengurus baru yang hadir?", "id",
+                   "EVIDENCE: 1\nFACT: Rapat itu tidak digelar hari ini [1].\nANSWER: Ya", meeting, lambda: (1, meeting[0]))
+    assert not other.text.startswith("Tidak")

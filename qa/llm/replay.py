@@ -5,9 +5,9 @@ that a change to the checks, the decision or the scoring is measured on a whole 
 the model's half hour. The replay is faithful only where the model would be given what it was given then:
 the same retrieval and the same prompts. The model's confirmation (``decision.after_confirmation``) is
 answered from the report: "no" where the report records that the model refused that same passage, "yes"
-otherwise. A "yes" to an item the report declined (the model was not asked then, or was asked about another
-passage) is a guess: such items are listed in ``unrecorded``, to be run with the model before a number is
-reported. Timings mean nothing here.
+otherwise. A "yes" the report does not hold (the model was not asked then, was asked about another passage, or
+was given another yes/no answer) is a guess: such items are listed in ``unrecorded``, to be run with the model
+before a number is reported. Timings mean nothing here.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ _QUESTION = re.compile(r"\nQuestion: (.*)\n")
 _CONFIRM = re.compile(r"^Passage: (.*)\n\nQuestion: (.*?)\n", re.DOTALL)
 _REFUSED = re.compile(r"asked again, the model did not find the answer in passage \[(\d+)\]")
 _LAST_QUESTION = re.compile(r"\nLast question: (.*)\nRewritten question:")
+_GIVEN_ANSWER = re.compile(r"\nAnswer: (.*)\nDoes the passage support this answer")
+_MARKERS = re.compile(r"\[[\d,\s]+\]")
 
 
 class ReplayError(GeneratorError):
@@ -94,6 +96,14 @@ class ReplayGenerator:
         refused = [int(n) for problem in item.get("problems", ()) for n in _REFUSED.findall(problem)]
         if refused and self._shown.get(refused[0]) == passage:
             return "no"
-        if refused or item.get("abstained"):
+        given = _GIVEN_ANSWER.search(user)  # a yes/no answer is put to the model with the passage
+        confirmed = not refused and not item.get("abstained") and bool(item.get("cited")) and (
+            _plain(given.group(1)) == _plain(item.get("answer", "")) if given else True)
+        if not confirmed:
             self.unrecorded.append(item.get("id", "?"))
         return "yes"
+
+
+def _plain(answer: str) -> str:
+    """The words of an answer, without its markers, spaces and punctuation."""
+    return re.sub(r"\W+", "", _MARKERS.sub(" ", answer))
