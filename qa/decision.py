@@ -15,10 +15,11 @@
    kind of thing asked for: a figure for how many, a date for when, a name the question does not give for who
    and where (``verify.kind_misses``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
-   cited sentence denies (``verify.check_polarity``; a "yes" whose own fact denies what the question asks, as
-   that sentence does, is answered with the verdict its fact gives instead: "Tidak. … tak ada wajah baru [1]"); and the articles it cites name the question's names
-   and numbers, as rule 1 asks of the retrieved articles together (``verify.unnamed_by_cited_articles``:
-   among many articles an answer is often drawn from one on another subject).
+   cited sentence denies (``verify.check_polarity``); and the articles it cites name the question's names, as
+   rule 1 asks of the retrieved articles together (``verify.unnamed_by_cited_articles``: among many articles
+   an answer is often drawn from one on another subject). A "yes" whose own fact denies what the question
+   asks is answered with the verdict its fact gives instead, and only the fact's sentences that deny: "Tidak.
+   … tak ada wajah baru [1]" (``_verdict_its_fact_gives``).
    Then the model is asked again, with only the first passage the answer cites, whether that passage states
    the answer to the question; "no" **abstains**, the passage given as related (``after_confirmation``).
    A yes/no question's answer is put to the model instead ("does the passage support this answer?"). Measured
@@ -54,9 +55,9 @@ from qa.language import Language, detect_language, english_dates, english_figure
 from qa.ingest import sentence_spans
 from qa.lexicon import YES_WORDS
 from qa.verify import (YES_DENIED, Figure, FigureCheck, check_answer, check_figures, check_polarity,
-                       denial_of_the_question, is_headline, is_yes_no_question, kind_misses, markers, missing_question_terms,
-                       parse_model_output, question_type, quote_misses, strip_markers, unnamed_by_cited_articles,
-                       without_markers)
+                       denial_of_the_question, is_headline, is_yes_no_question, kind_misses, markers,
+                       missing_question_terms, parse_model_output, question_type, quote_misses, strip_markers,
+                       unnamed_by_cited_articles, without_markers)
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,8 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     foreign = _language_misses(question, language, checked.text) if checked.ok else []
     on_subject = _names_subject(question, language, articles)
     unnamed = unnamed_by_cited_articles(question, checked.citations, articles, language) if checked.ok else []
-    denied = _verdict_its_fact_gives(question, language, checked.text, checked.citations) \
-        if checked.ok and all(p.startswith(YES_DENIED) for p in polarity) and not unnamed else None
+    denied = _verdict_its_fact_gives(question, language, checked.text, checked.citations) if checked.ok and \
+        all(p.startswith(YES_DENIED) for p in polarity) and not (unnamed or figures.problems) else None
     if denied:
         cited = tuple(dict.fromkeys(n for _, _, numbers in markers(denied) for n in numbers))
         return Decision(denied, cited, problems=tuple(checked.dropped + polarity) + (
@@ -138,7 +139,7 @@ def _headline_of(figure: Figure, shown: Sequence[str | None]) -> bool:
 
 
 def _names_subject(question: str, language: Language, articles: Sequence[str | None]) -> Callable[[int], bool]:
-    """Whether passage [n]'s article names the question's names and numbers (rule 3's last check)."""
+    """Whether passage [n]'s article names the question's names (rule 3's last check)."""
     return lambda n: not unnamed_by_cited_articles(question, [n], articles, language)
 
 
@@ -161,7 +162,7 @@ def _verdict_its_fact_gives(question: str, language: Language, answer: str, cita
     # diputuskan. Kendati belum ada keputusan final, …"): the answer must say nothing false
     fact = answer.split(maxsplit=1)[1] if len(answer.split(maxsplit=1)) > 1 else ""
     kept = " ".join(fact[s:e].strip() for s, e in sentence_spans(fact)
-                    if denial_of_the_question(question, language, fact[s:e]))
+                    if denial_of_the_question(question, language, fact[s:e])) or fact
     if not markers(kept):
         kept = f"{kept.rstrip()} [{', '.join(map(str, citations))}]"
     return f"{verdict}. {kept}"
