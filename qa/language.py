@@ -386,10 +386,11 @@ def _find_figure(sentence: str, figure: str) -> re.Match | None:
 
 # units of measure a figure keeps in English: "4.000 hektar" is "4,000 hectares", not "4,000" (the thing a figure
 # counts is left out, the glossary's sense of it being unsure; a unit has one sense)
-_MEASURE_EN = {"hektar": "hectares", "ha": "hectares", "km": "km", "kilometer": "kilometres", "meter": "metres",
+_MEASURE_EN = {"hektar": "hectares", "hektare": "hectares", "ha": "hectares", "km": "km", "kilometer": "kilometres", "meter": "metres",
                "m": "metres", "cm": "cm", "mm": "mm", "ton": "tonnes", "kg": "kg", "kilogram": "kg", "gram": "grams",
                "liter": "litres", "ppm": "ppm", "derajat": "degrees", "mw": "MW", "gw": "GW", "kwh": "kWh"}
-_MEASURE_AFTER = re.compile(r"\s*(" + "|".join(sorted(_MEASURE_EN, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_MEASURE_AFTER = re.compile(r"\s*(" + "|".join(sorted(_MEASURE_EN, key=len, reverse=True)) + r")\b"
+                            r"(?!\s*(?:persegi|kubik|/|per\b))", re.IGNORECASE)  # not "meter persegi", "km/jam"
 
 
 def _scale_after(sentence: str, position: int) -> re.Match | None:

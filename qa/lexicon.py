@@ -34,7 +34,7 @@ DATE_WORDS = frozenset(
 
 # Words that deny what follows them, in either language; "not only" and "tak lama" deny nothing.
 NEGATIONS = frozenset("""not no never neither nor without cannot tidak tak belum bukan tanpa""".split())
-NOT_A_DENIAL = frozenset("""only just lama hanya cuma""".split())
+NOT_A_DENIAL = frozenset("""only just lama hanya cuma kurang sedikit ragu segan less few hesitate""".split())
 # A reply that opens with one of these says yes to a yes/no question.
 YES_WORDS = frozenset("""yes ya iya sudah benar masih""".split())
 
@@ -152,7 +152,10 @@ universitas kampus sekolah media""".split())
 MONEY_WORDS = frozenset("""pay pays paid paying cost costs costing price prices priced spend spends spent spending
 budget budgets fee fees salary salaries wage wages compensation bayar membayar dibayar dibayarkan harga harganya
 biaya biayanya anggaran anggarannya santunan gaji upah honor""".split())
-SHARE_WORDS = frozenset("""percent percentage share proportion rate persen persentase porsi""".split())
+SHARE_WORDS = frozenset("""percent percentage proportion persen persentase""".split())
+# a how-much question about a change asks for its size in any unit ("How much did fuel prices rise?": 10 persen)
+CHANGE_WORDS = frozenset("""rise rises rose risen increase increased fall falls fell fallen drop dropped decrease
+decreased grow grew grown naik kenaikan turun penurunan meningkat menurun tumbuh pertumbuhan""".split())
 MONEY_UNITS = frozenset("""rupiah dolar dollar dollars euro euros yuan yen ringgit""".split())
 
 # Indonesian function words and reporting verbs in English, for the word-by-word English rendering the

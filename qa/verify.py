@@ -25,7 +25,7 @@ from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glo
                          normalise_number,
                          spelled_numbers, text_terms, word_forms, words_to_number)
 from qa.lexicon import (COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONEY_UNITS, MONEY_WORDS, MONTH_OF,
-                        NAME_ALIASES, NAMED_ASKED, NEGATIONS, NEGATIVE_PREDICATES, NOT_A_DENIAL, NOT_NAMES,
+                        CHANGE_WORDS, NAME_ALIASES, NAMED_ASKED, NEGATIONS, NEGATIVE_PREDICATES, NOT_A_DENIAL, NOT_NAMES,
                         QUANTITY_WORDS, SCALE_OF, SHARE_WORDS, TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
@@ -514,20 +514,26 @@ def passage_figures(question: str, language: Language, passages: Sequence[str | 
 
 
 def asks_for_money(question: str) -> bool:
-    """A how-much question about a sum of money ("How much did they pay …", "Berapa biaya …"), not a share of
-    one ("Berapa persen anggaran …")."""
+    """A how-much question about a sum of money ("How much did they pay …", "Berapa biaya …"); not a share of
+    one ("Berapa persen anggaran …"), nor a change, which may be given in percent ("How much did prices rise?")."""
     if not is_quantity_question(question):
         return False
     words = {w.lower() for w in _WORD.findall(asked_question(question))}
-    return bool(words & MONEY_WORDS) and not asks_for_share(question)
+    return bool(words & MONEY_WORDS) and not words & CHANGE_WORDS and not asks_for_share(question)
 
 
 def asks_for_share(question: str) -> bool:
-    """A how-much question about a percentage ("Berapa persen …", "What interest rate …"), not an exchange rate."""
+    """A how-much question about a percentage ("Berapa persen …", "What interest rate …"); not an exchange rate,
+    a price per share or servings ("porsi")."""
     if not is_quantity_question(question):
         return False
-    words = {w.lower() for w in _WORD.findall(asked_question(question))}
-    return bool(words & SHARE_WORDS or "%" in question) and not words & {"exchange", "kurs"}
+    asked = asked_question(question)
+    words = {w.lower() for w in _WORD.findall(asked)}
+    return bool(words & SHARE_WORDS or "%" in asked or _RATE.search(asked))
+
+
+_RATE = re.compile(r"\b(?:(?:interest|inflation|growth|unemployment|tax)\s+rate|share\s+of|suku\s+bunga"
+                   r"|tingkat\s+(?:inflasi|pengangguran|bunga))\b", re.IGNORECASE)
 
 
 def _is_share(text: str, end: int) -> bool:
@@ -752,10 +758,12 @@ def _says_when(sentence: str) -> bool:
 
 
 def _year_of_a_name(sentence: str, match: re.Match) -> bool:
-    """A year right after a name within the sentence ("dari Perjanjian Paris 2015"), not after its first word
-    ("Pada 2023") or a word that names nothing."""
-    before = re.search(r"(\w?)\W*\b([A-Z][\w'’-]*)\s$", sentence[:match.start()])
-    return bool(before and before.group(1) and before.group(2).lower() not in NOT_NAMES | DATE_WORDS)
+    """A year right after a name of two capitalised words within the sentence ("dari Perjanjian Paris 2015"),
+    not after the sentence's first words ("Pada 2023"), a period ("kuartal III 2024") or a holiday ("Lebaran
+    2025")."""
+    before = re.search(r"\b([A-Z][\w'’-]*)\s+([A-Z][\w'’-]*)\s$", sentence[:match.start()])
+    return bool(before and not (({before.group(1).lower(), before.group(2).lower()}) & (NOT_NAMES | DATE_WORDS))
+                and sentence[:before.start()].strip())
 
 
 # written like names, naming no one and no place: "menyita uang USD 1 juta" answers no "where"
@@ -763,17 +771,17 @@ _CURRENCY_CODES = frozenset({"rp", "usd", "idr", "eur", "sgd", "myr", "jpy", "cn
 
 
 def _new_names(text: str, question: str, first_word_may_be_name: bool = False) -> list[str]:
-    """Names in ``text`` that the question does not give. A sentence's first word is capitalised anyway, and
-    one that either language's word lists know is no name ("Fasilitas di dalamnya …"); but the first word of an
-    answer that is a bare name ("China [1]", four words at most) may well be the name asked for."""
+    """Names in ``text`` that the question does not give. A sentence's first word is capitalised anyway, and a
+    later sentence's that either language's word lists know is no name ("Fasilitas di dalamnya …"); an
+    answer's first word ("China [1]", "Bali hosted it") may well be the name asked for."""
     asked = {w.lower().strip("'’-") for w in _WORD.findall(question)}
     names = []
     for s, e in sentence_spans(text):
         words = _WORD.findall(text[s:e])
-        bare = first_word_may_be_name and s == 0 and len(_WORD.findall(text)) <= 4
+        first = s == 0 and first_word_may_be_name
         names += [w for i, w in enumerate(words)
-                  if _is_name(w, first=i == 0 and not bare) and w.lower() not in _CURRENCY_CODES
-                  and not (i == 0 and not bare and is_common_word(w))  # "Fasilitas di dalamnya …"
+                  if _is_name(w, first=i == 0 and not first) and w.lower() not in _CURRENCY_CODES
+                  and not (i == 0 and s > 0 and is_common_word(w) and w.lower() not in COUNTRIES)  # "Fasilitas di …"
                   and not word_in(w.lower().strip("'’-"), asked)]
     return names
 
@@ -854,9 +862,11 @@ def denial_of_the_question(question: str, language: Language, answer: str) -> st
     if _denies(asked) or {w.lower() for w in _WORD.findall(asked)} & NEGATIVE_PREDICATES:
         return None
     concepts = _concepts(asked, language)
-    for denial, following in _denials(strip_markers(answer)):
-        if any(forms & text_terms(following) for forms in concepts):
-            return "not yet" if denial == "not" and following.lower().startswith("yet") else denial
+    text = strip_markers(answer)
+    for denial, following in _denials(text):
+        clause = _CLAUSE_BREAK.split(re.split(r"[,;:]", following)[0])[0]  # "tidak hadir, tetapi pengurus …"
+        if any(forms & text_terms(clause) for forms in concepts):
+            return "not yet" if denial == "not" and clause.lower().startswith("yet") else denial
     return None
 
 
@@ -877,7 +887,9 @@ def _denials(sentence: str) -> list[tuple[str, str]]:
         before = sentence[:match.start()].rstrip()[-1:]
         if word[0].isupper() and before and before in "'\"‘“":
             continue
-        found.append((word.lower(), " ".join(following)))
+        end = matches[min(i + 3, len(matches) - 1)].end()
+        found.append((word.lower(), " ".join(following) if "," not in sentence[match.end():end] and ";" not in
+                      sentence[match.end():end] else sentence[match.end():end].strip()))
     return found
 
 

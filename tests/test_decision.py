@@ -233,3 +233,9 @@ def test_rule_3_a_yes_whose_own_fact_denies_what_is_asked_takes_the_verdict_of_i
     other = decide("Apakah ada pengurus baru yang hadir?", "id",
                    "EVIDENCE: 1\nFACT: Rapat itu tidak digelar hari ini [1].\nANSWER: Ya", meeting, lambda: (1, meeting[0]))
     assert not other.text.startswith("Tidak")
+    # a "not" that affirms, or that denies another clause, turns nothing
+    for fact in ("Tak kurang dari 20 pengurus baru dilantik [1].",
+                 "Ketua lama tidak hadir, tetapi pengurus baru sudah dilantik [1]."):
+        kept = decide("Apakah pengurus baru sudah dilantik?", "id", f"EVIDENCE: 1\nFACT: {fact}\nANSWER: Ya",
+                      [fact.replace(" [1]", "")], lambda: (1, fact))
+        assert not kept.text.startswith("Tidak"), kept.text

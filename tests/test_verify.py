@@ -265,8 +265,10 @@ def test_an_answer_must_hold_the_kind_of_thing_asked_for():
     assert kind_misses("Kapan tambang itu ditemukan?", "Satgas menemukannya pada tanggal dan") == [
         "the answer gives no date"]  # "tanggal" without one
     assert kind_misses("Berapa lama nota itu berlaku?", "11-12 September 2025") == ["the answer gives no figure"]
-    assert kind_misses("Siapa arsitek renovasinya?", "Rumah itu kini mewah. Fasilitas di dalamnya luas.") == [
+    assert kind_misses("Siapa arsitek renovasinya?", "Menurut dia, rumah itu mewah. Fasilitas di dalamnya luas.") == [
         "the answer names no one the question does not (who)"]  # the first word of a later sentence
+    assert kind_misses("Where was the summit held?", "Bali hosted the summit last week") == []  # the answer's first
+    assert kind_misses("Kapan laba itu tercatat?", "Pada kuartal III 2024 [1]") == []  # a period's year is a date
     assert kind_misses("Who bought the house from the Beckhams?", "Beckham and his wife bought it") == [
         "the answer names no one the question does not (who)"]
     assert kind_misses("Selain kajian itu, Danantara berkoordinasi dengan siapa?", "China") == []  # a first word
@@ -327,14 +329,15 @@ def test_digits_of_addresses_and_ids_are_no_figures():
 
 
 def test_a_how_much_question_about_money_takes_sums_of_money_and_a_count_may_be_said_in_words():
-    from qa.verify import asks_for_money, passage_figures
+    from qa.verify import asks_for_money, asks_for_share, passage_figures
 
     house = ["Beckham membeli rumah itu seharga US$ 3,8 juta. Mereka tinggal di sana sekitar 15 tahun.",
              "Renovasinya menelan 2 juta poundsterling, atau 40 miliar rupiah."]
     paid = passage_figures("How much did the Beckhams pay for the house?", "en", house)
     assert [f.written for f in paid] == ["3,8 juta", "40 miliar"]  # not 15 years, nor a currency it does not know
     assert asks_for_money("Berapa biaya renovasinya?") and not asks_for_money("Berapa persen anggaran yang terserap?")
-    assert not asks_for_money("How much did the deficit widen?")
+    assert not asks_for_money("How much did the deficit widen?") and not asks_for_money("How much did fuel prices rise?")
+    assert not asks_for_share("Berapa porsi makanan yang dibagikan?") and asks_for_share("What interest rate is charged?")
     sworn = ["Sebanyak sembilan ketua DPC di Bali resmi dilantik, kata dia di satu acara."]
     assert [f.written for f in passage_figures("How many branch boards were sworn in?", "en", sworn)] == ["sembilan ketua"]
 

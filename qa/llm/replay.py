@@ -97,7 +97,9 @@ class ReplayGenerator:
         if refused and self._shown.get(refused[0]) == passage:
             return "no"
         given = _GIVEN_ANSWER.search(user)  # a yes/no answer is put to the model with the passage
-        confirmed = not refused and not item.get("abstained") and bool(item.get("cited")) and (
+        first = _MARKERS.search(item.get("answer", ""))  # the passage the recorded answer was confirmed on
+        asked_then = bool(first) and self._shown.get(int(re.findall(r"\d+", first.group(0))[0])) == passage
+        confirmed = not refused and not item.get("abstained") and asked_then and (
             _plain(given.group(1)) == _plain(item.get("answer", "")) if given else True)
         if not confirmed:
             self.unrecorded.append(item.get("id", "?"))
