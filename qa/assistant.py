@@ -164,8 +164,9 @@ class Assistant:
         reread = False
         if decided is None:
             texts = [shown[n].passage.text if n in shown else None for n in range(1, max(numbers, default=0) + 1)]
-            articles = [" ".join(self.retriever.article_texts([shown[n].passage.article])) if n in shown else None
-                        for n in range(1, len(texts) + 1)]
+            article_of = {a: " ".join(self.retriever.article_texts([a]))
+                          for a in dict.fromkeys(r.passage.article for r in shown.values())}
+            articles = [article_of[shown[n].passage.article] if n in shown else None for n in range(1, len(texts) + 1)]
             yes_no = is_yes_no_question(standalone)
             if evidence:
                 messages, grammar, schema = prompts.answer_prompt(

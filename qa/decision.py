@@ -48,6 +48,7 @@ The fixed texts (the abstention, the quote's preface, the figures' lead-in) are 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Callable, Sequence
 
 from qa import prompts
@@ -101,7 +102,11 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
     foreign = _language_misses(question, language, checked.text) if checked.ok else []
-    on_subject = _names_subject(question, language, articles)
+    unnamed_at = cache(lambda n: unnamed_by_cited_articles(question, [n], articles, language))  # per passage
+
+    def on_subject(n: int) -> bool:
+        return not unnamed_at(n)
+
     unnamed = unnamed_by_cited_articles(question, checked.citations, articles, language) if checked.ok else []
     denied = _verdict_its_fact_gives(question, language, checked.text, checked.citations) if checked.ok and \
         all(p.startswith(YES_DENIED) for p in polarity) and not (unnamed or figures.problems) else None
@@ -119,8 +124,7 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
         n, quoted = figure.n, (shown[figure.n - 1] or "")[s:e]
     else:
         n, quoted = closest_sentence()
-    misses = quote_misses(question, language, quoted, coverage, passage=shown[n - 1] or "") + \
-        unnamed_by_cited_articles(question, [n], articles, language)
+    misses = quote_misses(question, language, quoted, coverage, passage=shown[n - 1] or "") + unnamed_at(n)
     if misses:
         return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, problems=tuple(problems + misses),
                         related=(n,))
@@ -138,11 +142,6 @@ def _headline_of(figure: Figure, shown: Sequence[str | None]) -> bool:
     return is_headline((shown[figure.n - 1] or "")[s:e])
 
 
-def _names_subject(question: str, language: Language, articles: Sequence[str | None]) -> Callable[[int], bool]:
-    """Whether passage [n]'s article names the question's names (rule 3's last check)."""
-    return lambda n: not unnamed_by_cited_articles(question, [n], articles, language)
-
-
 def _verdict_its_fact_gives(question: str, language: Language, answer: str, citations: Sequence[int]) -> str | None:
     """A "yes" whose own fact denies what the question asks ("Ya. Dari sembilan KSB yang dilantik, tak ada wajah
     baru [1]" to "Apakah ada wajah baru …?"): the answer with the verdict the fact gives ("Tidak. …", "Belum. …"
@@ -150,8 +149,8 @@ def _verdict_its_fact_gives(question: str, language: Language, answer: str, cita
     keeps the passage's "not" (and its names and numbers are checked against the passage like any claim).
     None for any other answer, or when the fact denies nothing the question asks
     (``verify.denial_of_the_question``)."""
-    words = answer.split(maxsplit=1)
-    if not is_yes_no_question(question) or not words or words[0].strip(".,!").lower() not in YES_WORDS:
+    first, *rest = answer.split(maxsplit=1) or [""]
+    if not is_yes_no_question(question) or first.strip(".,!").lower() not in YES_WORDS:
         return None
     denial = denial_of_the_question(question, language, answer)
     if denial is None:
@@ -160,7 +159,7 @@ def _verdict_its_fact_gives(question: str, language: Language, answer: str, cita
     verdict = not_yet if denial in ("belum", "not yet") else no
     # the fact's sentences that deny what is asked, not those that say yes beside them ("… telah resmi
     # diputuskan. Kendati belum ada keputusan final, …"): the answer must say nothing false
-    fact = answer.split(maxsplit=1)[1] if len(answer.split(maxsplit=1)) > 1 else ""
+    fact = rest[0] if rest else ""
     kept = " ".join(fact[s:e].strip() for s, e in sentence_spans(fact)
                     if denial_of_the_question(question, language, fact[s:e])) or fact
     if not markers(kept):

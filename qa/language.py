@@ -354,11 +354,12 @@ def english_figure(sentence: str, figure: str) -> str | None:
     amount = f"{currency}{joint}{english_number(number)}".strip()
     unit = "%" if scale_word == "%" else f" {_SCALE_EN[scale_word]}" if scale else ""
     amount += unit
-    measure = _MEASURE_AFTER.match(sentence, scale.end() + found.end() if scale else found.end())
+    end = found.end() + (scale.end() if scale else 0)
+    measure = _MEASURE_AFTER.match(sentence, end)
     if measure and not currency and scale_word != "%":
         amount += f" {_MEASURE_EN[measure.group(1).lower()]}"
     if _ANTARA_BEFORE.search(sentence[:found.start()]):  # antara 8.000 dan 10.000 orang
-        upper = _RANGE_UPPER.match(sentence, found.end() + (len(scale.group(0)) if scale else 0))
+        upper = _RANGE_UPPER.match(sentence, end)
         if upper:
             return f"between {amount} and {f'{currency}{joint}{english_number(upper.group(1))}'.strip()}{unit}"
     return " ".join(parts + [amount])
@@ -386,8 +387,8 @@ def _find_figure(sentence: str, figure: str) -> re.Match | None:
 
 # units of measure a figure keeps in English: "4.000 hektar" is "4,000 hectares", not "4,000" (the thing a figure
 # counts is left out, the glossary's sense of it being unsure; a unit has one sense)
-_MEASURE_EN = {"hektar": "hectares", "hektare": "hectares", "ha": "hectares", "km": "km", "kilometer": "kilometres", "meter": "metres",
-               "m": "metres", "cm": "cm", "mm": "mm", "ton": "tonnes", "kg": "kg", "kilogram": "kg", "gram": "grams",
+_MEASURE_EN = {"hektar": "hectares", "hektare": "hectares", "ha": "hectares", "km": "km", "kilometer": "kilometres",
+               "meter": "metres", "m": "metres", "cm": "cm", "mm": "mm", "ton": "tonnes", "kg": "kg", "kilogram": "kg", "gram": "grams",
                "liter": "litres", "ppm": "ppm", "derajat": "degrees", "mw": "MW", "gw": "GW", "kwh": "kWh"}
 _MEASURE_AFTER = re.compile(r"\s*(" + "|".join(sorted(_MEASURE_EN, key=len, reverse=True)) + r")\b"
                             r"(?!\s*(?:persegi|kubik|/|per\b))", re.IGNORECASE)  # not "meter persegi", "km/jam"
@@ -421,7 +422,7 @@ def figure_as_written(sentence: str, figure: str) -> str | None:
         return None
     hedge = _HEDGE.search(sentence[:found.start()]) or _ANTARA_BEFORE.search(sentence[:found.start()])
     scale = _scale_after(sentence, found.end())
-    end = scale.end() + found.end() if scale else found.end()
+    end = found.end() + (scale.end() if scale else 0)
     if hedge and hedge.group(0).lower().startswith("antara"):
         upper = _RANGE_UPPER.match(sentence, end)
         if upper:

@@ -22,10 +22,9 @@ from typing import Callable, Sequence
 
 from qa.ingest import sentence_spans
 from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glossary_has, is_common_word,
-                         normalise_number,
-                         spelled_numbers, text_terms, word_forms, words_to_number)
-from qa.lexicon import (COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONEY_UNITS, MONEY_WORDS, MONTH_OF,
-                        CHANGE_WORDS, NAME_ALIASES, NAMED_ASKED, NEGATIONS, NEGATIVE_PREDICATES, NOT_A_DENIAL, NOT_NAMES,
+                         normalise_number, spelled_numbers, text_terms, word_forms, words_to_number)
+from qa.lexicon import (CHANGE_WORDS, COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONEY_UNITS, MONEY_WORDS,
+                        MONTH_OF, NAME_ALIASES, NAMED_ASKED, NEGATIONS, NEGATIVE_PREDICATES, NOT_A_DENIAL, NOT_NAMES,
                         QUANTITY_WORDS, SCALE_OF, SHARE_WORDS, TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
@@ -762,7 +761,7 @@ def _year_of_a_name(sentence: str, match: re.Match) -> bool:
     not after the sentence's first words ("Pada 2023"), a period ("kuartal III 2024") or a holiday ("Lebaran
     2025")."""
     before = re.search(r"\b([A-Z][\w'’-]*)\s+([A-Z][\w'’-]*)\s$", sentence[:match.start()])
-    return bool(before and not (({before.group(1).lower(), before.group(2).lower()}) & (NOT_NAMES | DATE_WORDS))
+    return bool(before and not {before.group(1).lower(), before.group(2).lower()} & (NOT_NAMES | DATE_WORDS)
                 and sentence[:before.start()].strip())
 
 
@@ -863,8 +862,9 @@ def denial_of_the_question(question: str, language: Language, answer: str) -> st
         return None
     concepts = _concepts(asked, language)
     text = strip_markers(answer)
-    for denial, following in _denials(text):
-        clause = _CLAUSE_BREAK.split(re.split(r"[,;:]", following)[0])[0]  # "tidak hadir, tetapi pengurus …"
+    for denial, _, (start, end) in _denial_spans(text):
+        clause = _CLAUSE_BREAK.split(re.split(r"[,;:]", text[start:end])[0])[0]  # "tidak hadir, tetapi pengurus …"
+        clause = clause.strip()
         if any(forms & text_terms(clause) for forms in concepts):
             return "not yet" if denial == "not" and clause.lower().startswith("yet") else denial
     return None
@@ -877,19 +877,22 @@ def _denies(text: str) -> bool:
 def _denials(sentence: str) -> list[tuple[str, str]]:
     """(the denying word, the three words after it) for each denial in ``sentence``. A capitalised one that
     opens a quotation names something (the "No Kings" protests) and denies nothing."""
+    return [(word, " ".join(following)) for word, following, _ in _denial_spans(sentence)]
+
+
+def _denial_spans(sentence: str) -> list[tuple[str, list[str], tuple[int, int]]]:
+    """``_denials`` with the offsets of the text from the denying word's end to its third following word's."""
     matches = list(_WORD.finditer(sentence))
     found = []
     for i, match in enumerate(matches):
         word = match.group(0)
-        following = [m.group(0) for m in matches[i + 1:i + 4]]
-        if word.lower() not in NEGATIONS or not following or following[0].lower() in NOT_A_DENIAL:
+        following = matches[i + 1:i + 4]
+        if word.lower() not in NEGATIONS or not following or following[0].group(0).lower() in NOT_A_DENIAL:
             continue
         before = sentence[:match.start()].rstrip()[-1:]
         if word[0].isupper() and before and before in "'\"‘“":
             continue
-        end = matches[min(i + 3, len(matches) - 1)].end()
-        found.append((word.lower(), " ".join(following) if "," not in sentence[match.end():end] and ";" not in
-                      sentence[match.end():end] else sentence[match.end():end].strip()))
+        found.append((word.lower(), [m.group(0) for m in following], (match.end(), following[-1].end())))
     return found
 
 
