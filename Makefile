@@ -2,15 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# llama-cpp-python compiles llama.cpp; the multimodal part is not needed
+# llama-cpp-python compiles llama.cpp for this CPU, with its AMX kernels where this CPU runs them: qa/llama_build.py
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
-# llama.cpp is built for this CPU (-march=native) but without its AMX kernels: on a virtual machine whose CPU
-# reports AMX they stopped the process with "Illegal instruction" at the first prompt (seen here, 2026-12-07).
-# The flags only where the compiler knows them; an explicit -mno-* outlasts -march=native.
-AMX_OFF := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
-NO_AMX := $(shell cc $(AMX_OFF) -E -x c /dev/null >/dev/null 2>&1 && echo $(AMX_OFF))
-export CFLAGS += $(NO_AMX)
-export CXXFLAGS += $(NO_AMX)
 
 .PHONY: run test install install-test browser index bench clean embeddinggemma rebuild-llama
 
@@ -18,7 +11,8 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(PY)
+$(VENV)/.installed: pyproject.toml qa/llama_build.py | $(PY)
+	$(PY) -m qa.llama_build
 	$(PY) -m pip install -e .
 	touch $@
 
@@ -51,9 +45,9 @@ bench: install
 embeddinggemma: install
 	$(PY) -m embeddings.gemma_install
 
-# llama-cpp-python compiled again with this Makefile's flags, past pip's cache of an earlier build
+# llama-cpp-python compiled again for this machine, whatever is installed
 rebuild-llama: install
-	$(PY) -m pip install --no-cache-dir --force-reinstall --no-deps "$$($(PY) -c 'import importlib.metadata as m; print("llama-cpp-python==" + m.version("llama-cpp-python"))')"
+	$(PY) -m qa.llama_build --force
 
 clean:
 	rm -rf $(VENV) .kutip

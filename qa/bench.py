@@ -385,7 +385,8 @@ def bench_llm(settings: Settings, questions: int) -> None:
     from qa.retrieve import open_retriever
 
     retriever, _ = open_retriever(settings)
-    full = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)
+    full = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
+                          weights=settings.weights)
     with tempfile.TemporaryDirectory(prefix="kutip-states-") as folder:
         # a fresh folder: build time is measured here
         stitched = LlamaGenerator(settings.llm, full.path, threads=settings.threads, n_ctx=settings.n_ctx,
@@ -448,7 +449,8 @@ def _bench_generation(settings: Settings, questions: int, assistants: dict, full
             rows[name].append((first, (time.perf_counter() - started) * 1000, llm.n_tokens - tokens, tokens))
 
     rows = {name: [r for r in values if r[0] is not None] for name, values in rows.items()}
-    print(f"LLM stage, {settings.llm}, {len(items)} first-turn answerable questions of the gold set, medians "
+    print(f"LLM stage, {settings.llm} ({full.path.name}), {len(items)} first-turn answerable questions of the gold "
+          "set, medians "
           "(pipeline first token: the first word of the answer; raw: the first token, the EVIDENCE line's):")
     print(f"  {'':44} {'first token ms':>14} {'total ms':>9} {'prompt tok':>10} {'output tok':>10}")
     labels = {"states": "kutip, passage states", "full": "kutip, full prefill (KUTIP_PASSAGE_CACHE=0)",
@@ -496,15 +498,15 @@ def bench_remote_llm(settings: Settings, questions: int, server: str | None = No
     from qa.assistant import Assistant
     from qa.evaluate import DEFAULT_GOLD, load_gold
     from qa.llm import load_generator
-    from qa.models import model_path
     from qa.llm.llama_server import start_llama_server
     from qa.llm.openai_compatible import OpenAIGenerator, ServerSettings
     from qa.retrieve import open_retriever
 
-    local = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx)
+    local = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
+                           weights=settings.weights)
     process = None
     if server is None:
-        process, server = start_llama_server(model_path(settings.llm, settings.cache_dir), threads=settings.threads,
+        process, server = start_llama_server(local.path, threads=settings.threads,
                                              n_ctx=settings.n_ctx)
     try:
         remote = OpenAIGenerator(ServerSettings(base_url=server.rstrip("/")))

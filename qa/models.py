@@ -2,6 +2,11 @@
 
 A named model's file is the byte concatenation of its parts, joined into the cache folder, checked against
 its sha256 and reused afterwards. Anything else is taken as a path to a GGUF file.
+
+The parts ship Q4_K_M weights. Where llama.cpp multiplies int8 on AMX tiles (built so by ``qa.llama_build``),
+Q8_0 weights go through the tiles and Q4_K_M's do not: a named model is then run from a Q8_0 copy made once
+from the assembled file (``Settings.weights``; measured in the README, "Speed"). Q4_K_M's values fit Q8_0's
+grid within 8-bit rounding, so the copy answers as the shipped file does, nearly token for token.
 """
 
 from __future__ import annotations
@@ -54,11 +59,33 @@ NAMED_MODELS = {
 
 ProgressCallback = Callable[[int, int], None]  # (bytes done, bytes in all)
 
+WEIGHTS = ("auto", "q4_k_m", "q8_0")  # auto: q8_0 where llama.cpp has its AMX kernels, else as shipped
 
-def model_path(name_or_path: str, cache_dir: Path, progress: ProgressCallback | None = None) -> Path:
-    """The GGUF file for a model name or path, assembling a named model on first use."""
+
+def llama_has_amx() -> bool:
+    """Whether the llama.cpp in this process was built with its AMX kernels (``qa.llama_build``)."""
+    from llama_cpp import llama_print_system_info
+
+    return "AMX_INT8 = 1" in llama_print_system_info().decode()
+
+
+def weights_form(choice: str) -> str:
+    """The weights a named model runs with for ``Settings.weights``: ``q4_k_m`` (as shipped) or ``q8_0``."""
+    if choice not in WEIGHTS:
+        raise ValueError(f"weights must be one of {', '.join(WEIGHTS)}, not {choice!r}")
+    if choice == "auto":
+        return "q8_0" if llama_has_amx() else "q4_k_m"
+    return choice
+
+
+def model_path(name_or_path: str, cache_dir: Path, progress: ProgressCallback | None = None,
+               weights: str = "auto") -> Path:
+    """The GGUF file for a model name or path, assembling a named model on first use (and making its Q8_0
+    copy, when ``weights`` asks for one). A path is used as it is."""
     if name_or_path in NAMED_MODELS:
-        return assemble(NAMED_MODELS[name_or_path], Path(cache_dir) / "models", progress)
+        model = NAMED_MODELS[name_or_path]
+        shipped = assemble(model, Path(cache_dir) / "models", progress)
+        return requantize(model, shipped) if weights_form(weights) == "q8_0" else shipped
     path = Path(name_or_path).expanduser()
     if not path.is_file():
         known = ", ".join(NAMED_MODELS)
@@ -71,9 +98,13 @@ _sha256: dict[tuple, str] = {}
 
 
 def model_sha256(name_or_path: str, path: Path) -> str:
-    """The model file's sha256: known for a named model, computed once per process for any other file."""
-    if name_or_path in NAMED_MODELS:
-        return NAMED_MODELS[name_or_path].sha256
+    """The model file's sha256: known for a named model's shipped file, recorded when its Q8_0 copy was made,
+    computed once per process for any other file."""
+    model = NAMED_MODELS.get(name_or_path)
+    if model and Path(path).name == model.file_name:
+        return model.sha256
+    if model and (recorded := _recorded_copy(Path(path), model)):
+        return recorded
     stat = Path(path).stat()
     key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
     if key not in _sha256:
@@ -137,6 +168,51 @@ def _mark_verified(target: Path, verified: Path, model: NamedModel) -> None:
     temporary = verified.with_suffix(f".{uuid.uuid4().hex[:8]}")
     temporary.write_text(f"{model.sha256} {target.stat().st_mtime_ns}\n")
     os.replace(temporary, verified)
+
+
+def requantize(model: NamedModel, shipped: Path) -> Path:
+    """The Q8_0 copy of a named model's assembled file, made once beside it (written under a temporary name,
+    renamed when complete) and reused while its record (sha256, size, time, the shipped file's sha256) holds."""
+    target = shipped.with_name(f"{model.name}-q8_0.gguf")
+    if _recorded_copy(target, model):
+        return target
+    import ctypes
+
+    import llama_cpp
+
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0
+    params.allow_requantize = True
+    params.nthread = min(os.cpu_count() or 1, 8)
+    try:
+        if llama_cpp.llama_model_quantize(str(shipped).encode(), str(partial).encode(), ctypes.byref(params)) != 0:
+            raise ModelFileError(f"{model.name}: llama.cpp could not make the Q8_0 copy of {shipped} (KUTIP_WEIGHTS="
+                                 "q4_k_m runs the shipped file)")
+        with open(partial, "rb+") as stream:
+            os.fsync(stream.fileno())
+        digest = sha256_file(partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    record = target.with_suffix(".verified")
+    temporary = record.with_suffix(f".{uuid.uuid4().hex[:8]}")
+    stat = target.stat()
+    temporary.write_text(f"{digest} {stat.st_size} {stat.st_mtime_ns} {model.sha256}\n")
+    os.replace(temporary, record)
+    return target
+
+
+def _recorded_copy(target: Path, model: NamedModel) -> str | None:
+    """The sha256 recorded for a Q8_0 copy that is still the file it was made as, from this model's file."""
+    record = target.with_suffix(".verified")
+    if not (target.is_file() and record.is_file()):
+        return None
+    fields = record.read_text().split()
+    stat = target.stat()
+    if len(fields) == 4 and fields[1:] == [str(stat.st_size), str(stat.st_mtime_ns), model.sha256]:
+        return fields[0]
+    return None
 
 
 def confirms_answers(name: str) -> bool:

@@ -77,6 +77,9 @@ class Settings:
     llm_api_key: str = ""  # sent as a bearer token to an openai: server
     llm_timeout: float = 120.0  # seconds an openai: server may stay silent before the request fails
     llm_retries: int = 3  # tries again on connection errors and 429/5xx, with exponential backoff
+    # a named model's weights (qa.models): q4_k_m as its packages ship them, or a q8_0 copy made once, which
+    # llama.cpp's AMX kernels multiply (qa.llama_build); auto takes q8_0 where llama.cpp has them
+    weights: str = "auto"
     threads: int = 2
     n_ctx: int = 4096
     max_answer_tokens: int = 200
