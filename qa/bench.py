@@ -405,6 +405,7 @@ def bench_llm(settings: Settings, questions: int) -> None:
               f"{state_bytes / max(tokens, 1) / 1024:.1f} KB a token (kept under {states_dir(settings.cache_dir)})")
         stitched.close()
     _generation_speed(full)
+    _prefill_speed(settings, full, retriever)
 
 
 def _bench_generation(settings: Settings, questions: int, assistants: dict, full, gold) -> None:
@@ -467,6 +468,34 @@ def _bench_generation(settings: Settings, questions: int, assistants: dict, full
 
 def _ratios(slow: list, fast: list, column: int) -> list[float]:
     return [a[column] / b[column] for a, b in zip(slow, fast) if a[column] and b[column]]
+
+
+def _prefill_speed(settings: Settings, loaded, retriever) -> None:
+    """Prompt processing of each weights form of a named model, in this process: 460 tokens of passages."""
+    from qa.llm import load_generator
+    from qa.models import NAMED_MODELS, WEIGHTS, copy_path, recorded_copy
+
+    if settings.llm not in NAMED_MODELS:
+        return
+    text = " ".join(p.text for p in retriever.index.passages[:40])
+    tokens = loaded._tokens(text, special=False)[:460]
+    model = NAMED_MODELS[settings.llm]
+    for form in WEIGHTS[1:]:
+        if form == "q8_0" and not recorded_copy(copy_path(model, loaded.path), model):
+            print(f"  prompt processing, {form}: no copy made yet (KUTIP_WEIGHTS={form} makes it, "
+                  f"{model.size * 17 // 10 >> 20} MB)")
+            continue
+        generator = load_generator(settings.llm, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
+                                   weights=form)
+        times = []
+        for _ in range(3):
+            generator._llm.reset()
+            generator._llm._ctx.kv_cache_clear()
+            started = time.perf_counter()
+            generator._llm.eval(tokens)
+            times.append(time.perf_counter() - started)
+        print(f"  prompt processing, {generator.path.name}: {len(tokens) / _median(times):.0f} tokens/s "
+              f"({len(tokens)} tokens, median of 3)")
 
 
 def _generation_speed(generator) -> None:

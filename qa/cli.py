@@ -294,7 +294,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if unrecorded:
         _stderr(f"replayed: the model's yes for {len(set(unrecorded))} items is not in the report but guessed "
                 f"(run them with the model): {','.join(dict.fromkeys(unrecorded))}")
-    report = evaluate.build_report(results, settings.llm, gold_path, time.perf_counter() - started, collection)
+    model_file = getattr(assistant.generator, "path", None)  # which weights ran (Settings.weights)
+    model = f"{settings.llm} ({model_file.name})" if model_file and model_file.name != Path(settings.llm).name \
+        else settings.llm
+    report = evaluate.build_report(results, model, gold_path, time.perf_counter() - started, collection)
     out_dir = Path(args.out) if args.out else settings.index_dir.parent / "eval" / Path(settings.llm).name
     json_path, md_path = evaluate.write_report(report, out_dir)
     print(evaluate.report_markdown(report))

@@ -78,7 +78,8 @@ class Settings:
     llm_timeout: float = 120.0  # seconds an openai: server may stay silent before the request fails
     llm_retries: int = 3  # tries again on connection errors and 429/5xx, with exponential backoff
     # a named model's weights (qa.models): q4_k_m as its packages ship them, or a q8_0 copy made once, which
-    # llama.cpp's AMX kernels multiply (qa.llama_build); auto takes q8_0 where llama.cpp has them
+    # llama.cpp's AMX kernels multiply on their tiles (qa.llama_build); auto: where llama.cpp has those kernels,
+    # the form each model answered best with (NamedModel.amx_weights: the 0.5B's q8_0, the 1.5B's q4_k_m)
     weights: str = "auto"
     threads: int = 2
     n_ctx: int = 4096
@@ -99,6 +100,12 @@ class Settings:
     passage_cache_mb: int = 4096  # disk budget of the stored states; least recently used go first
     prepare_passages: int = 300  # passages read before the app says it is ready; the rest on first use
     max_question_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        from qa.models import WEIGHTS
+
+        if self.weights not in WEIGHTS:
+            raise ValueError(f"weights must be one of {', '.join(WEIGHTS)}, not {self.weights!r}")
 
     def replace(self, **changes: object) -> "Settings":
         changes = {k: v for k, v in changes.items() if v is not None}

@@ -33,19 +33,27 @@ def test_named_model_is_assembled_checked_and_a_damaged_copy_replaced(tmp_path):
 
 
 def test_weights_setting_is_checked():
-    from qa.models import weights_form
+    from qa.settings import Settings
 
-    assert weights_form("q4_k_m") == "q4_k_m" and weights_form("q8_0") == "q8_0"
-    assert weights_form("auto") in {"q4_k_m", "q8_0"}
+    with pytest.raises(ValueError, match="weights must be one of"):
+        Settings.from_env({"KUTIP_WEIGHTS": "q8"})
+
+    from qa.models import llama_has_amx, weights_form
+
+    small, large = NAMED_MODELS["qwen2.5-coder-0.5b"], NAMED_MODELS["qwen2.5-coder-1.5b"]
+    assert weights_form("q4_k_m", small) == "q4_k_m" and weights_form("q8_0", large) == "q8_0"
+    # auto: the shipped weights without AMX kernels; with them, the form each model measured no worse with
+    assert weights_form("auto", small) == ("q8_0" if llama_has_amx() else "q4_k_m")
+    assert weights_form("auto", large) == "q4_k_m"
     with pytest.raises(ValueError, match="weights must be one of auto, q4_k_m, q8_0"):
-        weights_form("q2_k")
+        weights_form("q2_k", small)
 
 
 def test_q8_copy_is_made_once_recorded_and_made_again_when_changed(tmp_path):
     from llama_cpp import Llama
 
     from qa.files import sha256_file
-    from qa.models import model_sha256, requantize
+    from qa.models import model_sha256, recorded_copy, requantize
     from qa.settings import Settings
 
     spec = NAMED_MODELS["qwen2.5-coder-0.5b"]
@@ -58,10 +66,13 @@ def test_q8_copy_is_made_once_recorded_and_made_again_when_changed(tmp_path):
     assert model_sha256(spec.name, copy) == sha256_file(copy) != spec.sha256
     made = copy.stat().st_mtime_ns
     assert requantize(spec, link) == copy and copy.stat().st_mtime_ns == made  # reused, not made again
+    size = copy.stat().st_size
     with open(copy, "ab") as stream:  # damaged: the record no longer holds, so it is made again
         stream.write(b"\x00" * 8)
-    assert requantize(spec, link) == copy and model_sha256(spec.name, copy) == sha256_file(copy)
-    assert copy.stat().st_size < shipped.stat().st_size * 2 and not list(tmp_path.rglob("*.partial"))
+    assert recorded_copy(copy, spec) is None
+    assert requantize(spec, link) == copy and copy.stat().st_size == size and copy.stat().st_mtime_ns != made
+    assert recorded_copy(copy, spec) == sha256_file(copy) == model_sha256(spec.name, copy)
+    assert not list(tmp_path.rglob("*.partial"))
 
     # Q4_K_M's values fit Q8_0's grid within 8-bit rounding: the copy continues a prompt as the shipped file does
     def greedy(path):

@@ -228,7 +228,8 @@ class LlamaGenerator:
         previous.close()
         self._batch = _internals.LlamaBatch(n_tokens=self._llm.n_batch, embd=0, n_seq_max=1, verbose=False)
         self._llm._stack.enter_context(contextlib.closing(self._batch))
-        self._runtime = f"llama-cpp-python {llama_cpp.__version__}"
+        # the build's CPU features too: cells computed by other kernels (AMX or not) are not mixed
+        self._runtime = f"llama-cpp-python {llama_cpp.__version__} {llama_cpp.llama_print_system_info().decode()}"
 
     @property
     def _memory(self):
