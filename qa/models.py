@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from qa.files import sha256_file
+from qa.files import atomic_write_text, sha256_file
 
 GGUF_MAGIC = b"GGUF"
 
@@ -172,9 +172,7 @@ def assemble(model: NamedModel, folder: Path, progress: ProgressCallback | None 
 
 
 def _mark_verified(target: Path, verified: Path, model: NamedModel) -> None:
-    temporary = verified.with_suffix(f".{uuid.uuid4().hex[:8]}")
-    temporary.write_text(f"{model.sha256} {target.stat().st_mtime_ns}\n")
-    os.replace(temporary, verified)
+    atomic_write_text(verified, f"{model.sha256} {target.stat().st_mtime_ns}\n")
 
 
 def requantize(model: NamedModel, shipped: Path) -> Path:
@@ -203,10 +201,7 @@ def requantize(model: NamedModel, shipped: Path) -> Path:
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    record = target.with_suffix(".verified")
-    temporary = record.with_suffix(f".{uuid.uuid4().hex[:8]}")
-    temporary.write_text(f"{digest} {made.st_size} {made.st_mtime_ns} {model.sha256}\n")
-    os.replace(temporary, record)
+    atomic_write_text(target.with_suffix(".verified"), f"{digest} {made.st_size} {made.st_mtime_ns} {model.sha256}\n")
     return target
 
 

@@ -80,4 +80,5 @@ def test_q8_copy_is_made_once_recorded_and_made_again_when_changed(tmp_path):
         text = llm.create_completion("The capital of France is", max_tokens=8, temperature=0.0, top_k=1)
         return text["choices"][0]["text"]
 
-    assert greedy(copy) == greedy(shipped) and "Paris" in greedy(copy)
+    continued = greedy(copy)
+    assert continued == greedy(shipped) and "Paris" in continued
