@@ -4,8 +4,8 @@ One question runs: follow-up rewrite (only when it leans on the conversation) �
 → evidence (``qa.evidence``) → constrained generation (``qa.llm``, prompts in ``qa.prompts``) → the answer
 decision (``qa.decision``: answer, quote or abstain) → an ``Answer`` with its citations.
 
-With passage states (``Settings.passage_cache``) the passages are read from stored states, which do not attend
-to one another; when the decision refuses what the model wrote that way (a quote or a decline in its place),
+With stitched passage states (``Settings.passage_stitch``) the passages are read from stored states, which do not
+attend to one another; when the decision refuses what the model wrote that way (a quote or a decline in its place),
 the question is asked once more with the passages read whole, and that answer's decision stands
 (``Settings.passage_reread``): the fast path costs no answer that full prefill would give, only time.
 """

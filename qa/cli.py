@@ -93,7 +93,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     from qa.llm.state_store import folder_size
 
     files, size = folder_size(states_dir(settings.cache_dir))
-    budget = f"budget {settings.passage_cache_mb:,} MB" if settings.passage_cache else "off: KUTIP_PASSAGE_CACHE=0"
+    mode = "every passage, stitched" if settings.passage_stitch else "where exact"
+    budget = f"{mode}, budget {settings.passage_cache_mb:,} MB" if settings.passage_cache else \
+        "off: KUTIP_PASSAGE_CACHE=0"
     _stderr(f"passage states: {files} stored, {size / 1e6:,.1f} MB in {states_dir(settings.cache_dir)} ({budget})")
     return 0
 
@@ -278,8 +280,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     assistant = _open_assistant(settings, show_progress=True, retriever=retriever)
     prepare_started = time.perf_counter()
+    # the articles asked about read once, as a user's earlier questions would have; not the distractors (hours)
     looked, computed = assistant.prepare_passages(
-        limit=len(retriever.index), progress=_progress_bar("reading passages once"))
+        limit=0 if distractors else len(retriever.index), progress=_progress_bar("reading passages once"))
     if looked:
         collection["passage_states"] = {"passages": looked, "computed": computed,
                                         "seconds": round(time.perf_counter() - prepare_started, 1)}

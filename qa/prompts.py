@@ -143,7 +143,9 @@ def confirm_messages(passage: str, question: str, answer: str | None = None) -> 
         ask = "Does the passage state the answer to this question?"
     else:
         ask = f"Answer: {answer}\nDoes the passage support this answer to the question?"
-    user = f"Passage: {passage}\n\nQuestion: {question}\n{ask} Reply yes or no."
+    # the passage right after the static text, a part of its own: its stored state is exact (``qa.llm.llamacpp``);
+    # the cut after the blank line is where the tokenizer cuts the whole text (".\n\n" is one token)
+    user = ("Passage:", Passage(f" {passage.strip()}\n\n"), f"Question: {question}\n{ask} Reply yes or no.")
     return [{"role": "system", "content": CONFIRM_SYSTEM}, {"role": "user", "content": user}]
 
 

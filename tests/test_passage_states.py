@@ -1,5 +1,7 @@
 """Passage states with the real 0.5B model (``qa.llm.llamacpp``): a stored passage read back gives what full
-prefill gives, a changed passage or a damaged file is read again, and the setting turns it all off."""
+prefill gives, a changed passage or a damaged file is read again, and the setting turns it all off. Stored where
+they are exact (the default: a passage right after the instructions) answers are full prefill's, token for token;
+stitched (every passage from its state) the passages land at their positions."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import pytest
 
 from qa import prompts
 from qa.llm import Passage
-from qa.llm.llamacpp import LlamaGenerator
+from qa.llm.llamacpp import LlamaGenerator, _context
 from qa.llm.state_store import StateStore
 from qa.models import model_path, model_sha256
 from qa.settings import Settings
@@ -26,7 +28,17 @@ def model_file():
 
 @pytest.fixture(scope="module")
 def with_states(model_file, tmp_path_factory):
+    """Every passage read from its stored state (``Settings.passage_stitch``)."""
     store = StateStore(tmp_path_factory.mktemp("states"), 1 << 30)
+    generator = LlamaGenerator(NAME, model_file, states=store, model_id=model_sha256(NAME, model_file), stitch=True)
+    yield generator
+    generator.close()
+
+
+@pytest.fixture(scope="module")
+def exact(model_file, tmp_path_factory):
+    """States used only where they are exact (the default)."""
+    store = StateStore(tmp_path_factory.mktemp("exact"), 1 << 30)
     generator = LlamaGenerator(NAME, model_file, states=store, model_id=model_sha256(NAME, model_file))
     yield generator
     generator.close()
@@ -150,7 +162,7 @@ def recomputing(model_file, with_states):
     """Shares ``with_states``'s stored passages; computes the first tokens of later passages again."""
     def make(window):
         return LlamaGenerator(NAME, model_file, states=with_states.states, model_id=with_states.model_id,
-                              recompute=window)
+                              stitch=True, recompute=window)
     made = []
     yield lambda window: made.append(make(window)) or made[-1]
     for generator in made:
@@ -165,6 +177,49 @@ def test_recomputing_every_later_passage_gives_what_full_prefill_gives(recomputi
         everything.prepare(prompts.answer_messages("", [(1, p)], "en"))
     assert _answer(everything, question, passages) == _answer(full_prefill, question, passages)
     assert everything.last_usage.reused_prompt_tokens > 0  # the first passage, from its state
+
+
+def _first_passage_tokens(generator, messages) -> int:
+    segments = generator.segments(messages)
+    return len(next(s for s in segments if s.passage).tokens)
+
+
+def test_exact_states_give_full_prefills_answers_reading_only_the_first_passage_from_its_state(exact, full_prefill):
+    question = "Where did Putin and Kim meet in September 2023?"
+    passages = [MEETING, KURSK, OFFER]
+    assert _answer(exact, question, passages) == _answer(full_prefill, question, passages)  # its state computed now
+    _answer(exact, "Who reported it?", [OFFER])  # another first passage in between
+    again = _answer(exact, "When did they meet?", passages)
+    usage = exact.last_usage
+    assert again == _answer(full_prefill, "When did they meet?", passages)
+    assert not usage.passage_states  # nothing stitched: the later passages were read in place
+    messages = prompts.answer_messages("When did they meet?", list(enumerate(passages, start=1)), "en")
+    context = len(_context(exact.segments(messages)))
+    assert usage.reused_prompt_tokens == context + _first_passage_tokens(exact, messages)
+    assert exact.prepare(prompts.answer_messages("", [(1, KURSK)], "en")) == 1  # a later passage stored nothing
+    assert not list(exact.states.folder.glob("*.partial"))
+
+
+def test_a_confirmation_reads_its_passage_from_its_state_and_answers_as_full_prefill(exact, full_prefill):
+    def confirm(generator, question, answer=None):
+        return "".join(generator.stream(prompts.confirm_messages(OFFER, question, answer),
+                                        grammar=prompts.CONFIRM_GRAMMAR, max_tokens=2))
+
+    first = "Which newspaper reported that the deployment was requested by Pyongyang?"
+    assert confirm(exact, first) == confirm(full_prefill, first)
+    _answer(exact, "Who reported it?", [MEETING])  # the answer's prompt takes the cache in between
+    second = "Did Moscow ask for the troops?"
+    assert confirm(exact, second, "No [1]") == confirm(full_prefill, second, "No [1]")
+    messages = prompts.confirm_messages(OFFER, second, "No [1]")
+    assert exact.last_usage.reused_prompt_tokens >= len(_context(exact.segments(messages))) + \
+        _first_passage_tokens(exact, messages)
+
+
+def test_the_confirmation_prompt_is_cut_where_the_tokenizer_cuts_it(full_prefill):
+    for passage in (OFFER, MEETING + " ", "Satu dua?"):
+        user = prompts.confirm_messages(passage, "Who?", "Kim [1]")[1]["content"]
+        pieces = [t for part in user for t in full_prefill._tokens(part, special=False)]
+        assert pieces == full_prefill._tokens("".join(user), special=False)
 
 
 @pytest.mark.parametrize("window", [1, 8])
@@ -195,8 +250,6 @@ def test_a_recomputed_window_leaves_every_cell_in_place(recomputing, window):
 
 @pytest.mark.parametrize("mode", ["full_prefill", "with_states"])
 def test_the_instructions_are_put_back_after_another_prompt(mode, request, monkeypatch):
-    from qa.llm.llamacpp import _context
-
     generator = request.getfixturevalue(mode)
     keep = generator._keep_context
     outcomes: list[str] = []

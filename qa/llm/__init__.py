@@ -42,25 +42,26 @@ def _close_loaded() -> None:
 
 def load_generator(name: str, cache_dir: Path, threads: int = 2, n_ctx: int = 4096,
                    progress: Callable[[int, int], None] | None = None,
-                   passage_cache_mb: int | None = None, passage_recompute: int = 0,
+                   passage_cache_mb: int | None = None, passage_stitch: bool = False, passage_recompute: int = 0,
                    weights: str = "auto") -> "LlamaGenerator":
     """The llama.cpp generator for a model name or GGUF path, loaded once per process (a named model is
     assembled from its packages on first use; ``progress`` gets (bytes done, bytes in all)). With
-    ``passage_cache_mb`` it reuses passage states stored under ``cache_dir/states`` within that budget,
-    computing the first ``passage_recompute`` tokens of every passage after the first again in place.
+    ``passage_cache_mb`` it reuses passage states stored under ``cache_dir/states`` within that budget where
+    they are exact (a passage right after the instructions); with ``passage_stitch`` every passage's, computing
+    the first ``passage_recompute`` tokens of every passage after the first again in place.
     ``weights``: a named model's weights form (``qa.models.weights_form``)."""
     from qa.llm.llamacpp import LlamaGenerator
     from qa.llm.state_store import StateStore
 
     with _loading:
         path = model_path(name, cache_dir, progress, weights)
-        key = (str(path), threads, n_ctx, passage_cache_mb, passage_recompute)
+        key = (str(path), threads, n_ctx, passage_cache_mb, passage_stitch, passage_recompute)
         if key not in _loaded:
             model_id = model_sha256(name, path)
             states = None if passage_cache_mb is None else \
                 StateStore(states_dir(cache_dir) / model_id[:16], passage_cache_mb << 20)
             _loaded[key] = LlamaGenerator(name, path, threads=threads, n_ctx=n_ctx, states=states, model_id=model_id,
-                                           recompute=passage_recompute)
+                                           stitch=passage_stitch, recompute=passage_recompute)
         return _loaded[key]
 
 
@@ -90,4 +91,5 @@ def generator_from_settings(settings: "Settings", model: str | None = None,
     return load_generator(model, settings.cache_dir, threads=settings.threads, n_ctx=settings.n_ctx,
                           progress=progress,
                           passage_cache_mb=settings.passage_cache_mb if settings.passage_cache else None,
-                          passage_recompute=settings.passage_recompute, weights=settings.weights)
+                          passage_stitch=settings.passage_stitch, passage_recompute=settings.passage_recompute,
+                          weights=settings.weights)

@@ -3,18 +3,22 @@
 Prompts are rendered with the model's own chat template and tokenized here, each message's text apart from
 the template's tokens, so text inside a message can never become a control token.
 
-With a ``StateStore`` (``Settings.passage_cache``), a prompt's ``Passage`` parts are not read again for every
-question. Each passage's KV cells are computed once, as it reads right after the prompt's text before the
-first passage, and stored (``qa.llm.state_store``). A question then costs only the tokens around the
-passages:
+With a ``StateStore`` (``Settings.passage_cache``), a passage is not read again where its stored cells are exact.
+Each passage's KV cells are computed once, as it reads right after a prompt's text before the first passage (the
+fixed instructions), and stored (``qa.llm.state_store``). Where a passage sits right there again (the first
+passage of an answer, the passage of a confirmation) its stored cells are what reading it would compute: they
+are loaded, and only the rest of the prompt is read. Answers are the same as with every prompt read whole.
+
+With ``stitch`` (``Settings.passage_stitch``) every passage is read from its state, wherever it sits, and a
+question costs only the tokens around the passages:
 1. the static prefix stays in sequence 0 from the previous question (as llama.cpp's prefix reuse would keep it);
 2. each passage's cells are loaded into a scratch sequence, shifted to their place and copied into sequence 0;
 3. the short texts between passages ("\\n[2] ") are computed in one batch, each in its own sequence that holds
    the prefix and the passages before it (llama.cpp wants a sequence's new positions to follow its last one);
 4. the text after the passages (the question) is computed in sequence 0, and generation goes on from there
    through llama-cpp-python's own sampling (grammar, stop strings and streaming unchanged).
-Passages do not attend to each other, which full prefill lets them do: quality is measured, not assumed
-(``qa eval`` with ``KUTIP_PASSAGE_CACHE=0`` and ``1``). ``Usage.passage_states`` says a prompt was read so, and
+Stitched passages do not attend to each other, which full prefill lets them do: quality is measured, not assumed
+(``qa eval`` with ``KUTIP_PASSAGE_STITCH=0`` and ``1``). ``Usage.passage_states`` says a prompt was read so, and
 a prompt whose passages are plain text (``qa.llm.read_whole``) is read whole: it never reuses stitched cells.
 """
 
@@ -32,6 +36,7 @@ from qa.models import ModelFileError
 
 _SEQUENCES = 16  # sequence 0 answers, 1 is scratch, the others hold the texts between passages
 _SLOT = "\ue000{}\ue000"
+_CONTEXTS = 4  # the instructions' cells kept aside: the answer's and the confirmation's prompts, and a spare
 
 
 class _Segment:
@@ -44,18 +49,20 @@ class _Segment:
 
 class LlamaGenerator:
     def __init__(self, name: str, path: Path, threads: int = 2, n_ctx: int = 4096,
-                 states: StateStore | None = None, model_id: str = "", recompute: int = 0) -> None:
+                 states: StateStore | None = None, model_id: str = "", stitch: bool = False,
+                 recompute: int = 0) -> None:
         from llama_cpp import Llama
 
         self.name = name
         self.path = path
         self.last_usage = Usage()
         self.states = states
+        self.stitch = stitch
         self.recompute = max(0, recompute)
         self.model_id = model_id or str(path)
         self._lock = threading.Lock()  # one llama context: one generation at a time
         self._grammars: dict[str, object] = {}
-        self._context_cells: tuple[list[int], bytes] | None = None  # the instructions' cells (``_keep_context``)
+        self._context_cells: dict[tuple[int, ...], bytes] = {}  # each prompt's instructions' cells (``_keep_context``)
         self._stitched_at: int | None = None  # cells from here on were stitched from passage states
         try:
             self._llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
@@ -270,10 +277,10 @@ class LlamaGenerator:
             return "kept"
         llm.reset()
         llama_cpp.llama_memory_clear(self._memory, True)
-        saved = self._context_cells
-        if saved is not None and saved[0] == context:
-            buffer = (ctypes.c_uint8 * len(saved[1])).from_buffer_copy(saved[1])
-            if llama_cpp.llama_state_seq_set_data(ctx, buffer, len(saved[1]), 0) != 0:
+        saved = self._context_cells.get(tuple(context))
+        if saved is not None:
+            buffer = (ctypes.c_uint8 * len(saved)).from_buffer_copy(saved)
+            if llama_cpp.llama_state_seq_set_data(ctx, buffer, len(saved), 0) != 0:
                 llm.input_ids[:n] = context
                 llm.n_tokens = n
                 return "restored"
@@ -282,7 +289,9 @@ class LlamaGenerator:
         size = llama_cpp.llama_state_seq_get_size(ctx, 0)
         buffer = (ctypes.c_uint8 * size)()
         written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
-        self._context_cells = (list(context), bytes(buffer)[:written])
+        if len(self._context_cells) >= _CONTEXTS:
+            self._context_cells.pop(next(iter(self._context_cells)))
+        self._context_cells[tuple(context)] = bytes(buffer)[:written]
         return "computed"
 
     def _state(self, context: list[int], tokens: list[int]) -> tuple[PassageState, bool]:
@@ -357,6 +366,18 @@ class LlamaGenerator:
         else:
             llama_cpp.llama_memory_seq_rm(memory, -1, starts[kept], -1)
             llm.n_tokens = starts[kept]
+        if not stitched:  # only the first passage is read from its state: there it is exact
+            reused = starts[kept]
+            if kept == first:
+                state, computed = self._state(context, segments[first].tokens)
+                self._place(state, len(context), starts[first], 0)
+                reused += 0 if computed else len(state.tokens)
+                kept = first + 1
+            llm.input_ids[:starts[kept]] = tokens[:starts[kept]]
+            llm.n_tokens = starts[kept]
+            self._stitched_at = None
+            llm.eval(tokens[starts[kept]:])
+            return reused, False
         windows = {i: self._recomputed(i, first, segments[i]) for i in range(kept, last + 1) if segments[i].passage}
         states, reused = {}, starts[kept]
         for i, window in windows.items():
@@ -364,7 +385,6 @@ class LlamaGenerator:
                 states[i], computed = self._state(context, segments[i].tokens)
                 reused += 0 if computed else len(segments[i].tokens) - window
 
-        start, scratch = len(context), 1
         between: list[tuple[list[int], int, int]] = []  # (tokens, first position, sequence)
         piece: list[int] = []  # tokens to compute, up to the next stored cells
         for i in range(kept, last + 1):
@@ -373,13 +393,7 @@ class LlamaGenerator:
                 piece += segment.tokens
                 continue
             window = windows[i]
-            data = states[i].data
-            buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
-            if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buffer, len(data), scratch) == 0:
-                raise RuntimeError("llama.cpp refused a passage state")
-            llama_cpp.llama_memory_seq_add(memory, scratch, start, -1, position - start)
-            llama_cpp.llama_memory_seq_cp(memory, scratch, 0, position + window, -1)
-            llama_cpp.llama_memory_seq_rm(memory, scratch, -1, -1)
+            self._place(states[i], len(context), position, window)
             piece += segment.tokens[:window]  # computed again, now that the passages before it precede it
             if piece:
                 between.append((piece, position + window - len(piece), 2 + len(between)))
@@ -401,6 +415,19 @@ class LlamaGenerator:
         llm.eval(tokens[end:])  # the question: leaves the logits of the first answer token
         return reused, stitched
 
+    def _place(self, state: PassageState, start: int, position: int, window: int) -> None:
+        """A passage's stored cells, computed at ``start`` (right after the instructions), moved to ``position``
+        in sequence 0, all but the first ``window`` of them (those are computed again in place)."""
+        import llama_cpp
+
+        memory, scratch = self._memory, 1
+        buffer = (ctypes.c_uint8 * len(state.data)).from_buffer_copy(state.data)
+        if llama_cpp.llama_state_seq_set_data(self._llm._ctx.ctx, buffer, len(state.data), scratch) == 0:
+            raise RuntimeError("llama.cpp refused a passage state")
+        llama_cpp.llama_memory_seq_add(memory, scratch, start, -1, position - start)
+        llama_cpp.llama_memory_seq_cp(memory, scratch, 0, position + window, -1)
+        llama_cpp.llama_memory_seq_rm(memory, scratch, -1, -1)
+
     def _restore_context(self, context: list[int] | None, shared: int) -> int:
         """Full prefill: the instructions' cells put back when another prompt took the cache (``_keep_context``);
         llama-cpp-python's own prefix reuse does the rest. Returns how many prompt tokens were not read now."""
@@ -410,9 +437,11 @@ class LlamaGenerator:
 
     def _recomputed(self, index: int, first: int, segment: _Segment) -> int:
         """How many leading tokens of a stored passage are computed again in place: none for the first
-        passage (its state was computed right where it sits), ``recompute`` for the others, whose stored
-        cells never attended to the passages before them."""
-        return 0 if index == first else min(self.recompute, len(segment.tokens))
+        passage (its state was computed right where it sits); for the others, whose stored cells never attended
+        to the passages before them, all unless stitching, else ``recompute``."""
+        if index == first:
+            return 0
+        return min(self.recompute, len(segment.tokens)) if self.stitch else len(segment.tokens)
 
     def _common_prefix(self, tokens: list[int]) -> int:
         n = 0
