@@ -9,7 +9,8 @@
   vectors/s, query latency, recall@10 and size on disk;
 - the remote generator: an OpenAI-compatible server (llama_cpp.server started on loopback) against in-process
   llama.cpp on the same model and messages, as a ratio;
-- the LLM stage: the whole pipeline per answer, with passage states and with full prefill, against raw
+- the LLM stage: the whole pipeline per answer, with passage states (where exact, the default; stitched) and
+  with full prefill, against raw
   llama-cpp-python on the same prompt, grammar and output length, with and without prefix reuse; time to
   first token and total; what the states cost (build time, bytes per passage and per 1,000 passages);
   generation tokens/s against the memory-bandwidth bound (model bytes read once per token);
@@ -371,8 +372,8 @@ def _median(values) -> float:
 
 
 def bench_llm(settings: Settings, questions: int) -> None:
-    """Per answer, on the gold set's answerable first-turn questions: the pipeline with passage states and
-    with full prefill, against raw llama-cpp-python (``create_chat_completion``) on the same messages, grammar
+    """Per answer, on the gold set's answerable first-turn questions: the pipeline with passage states (where
+    exact, the default; and stitched, every passage from its state) and with full prefill, against raw llama-cpp-python (``create_chat_completion``) on the same messages, grammar
     and output length, its prefix reused and not. Before each measured question another prompt runs, so only
     the static prefix is left to reuse, as between two questions on different passages. Then what the states
     cost: build time and size per passage."""
@@ -389,11 +390,15 @@ def bench_llm(settings: Settings, questions: int) -> None:
                           weights=settings.weights)
     with tempfile.TemporaryDirectory(prefix="kutip-states-") as folder:
         # a fresh folder: build time is measured here
-        stitched = LlamaGenerator(settings.llm, full.path, threads=settings.threads, n_ctx=settings.n_ctx,
-                                  states=StateStore(Path(folder), 1 << 40), model_id=model_sha256(settings.llm, full.path))
-        assistants = {"states": Assistant(retriever, stitched, settings), "full": Assistant(retriever, full, settings)}
+        store = StateStore(Path(folder), 1 << 40)  # one state per passage serves both modes
+        exact, stitched = (LlamaGenerator(settings.llm, full.path, threads=settings.threads, n_ctx=settings.n_ctx,
+                                          states=store, model_id=model_sha256(settings.llm, full.path), stitch=stitch)
+                           for stitch in (False, True))
+        assistants = {"exact": Assistant(retriever, exact, settings),
+                      "stitched": Assistant(retriever, stitched, settings.replace(passage_stitch=True)),
+                      "full": Assistant(retriever, full, settings)}
         started = time.perf_counter()
-        looked, computed = assistants["states"].prepare_passages(limit=len(retriever.index))
+        looked, computed = assistants["exact"].prepare_passages(limit=len(retriever.index))
         build_s = time.perf_counter() - started
         files = stitched.states.files()
         state_bytes = sum(p.stat().st_size for p in files)
@@ -403,6 +408,7 @@ def bench_llm(settings: Settings, questions: int) -> None:
               f"passage, {tokens / max(build_s, 1e-9):.0f} tokens/s); {state_bytes / max(len(files), 1) / 1e6:.2f} MB "
               f"a passage on disk, {state_bytes / max(len(files), 1) * 1000 / 1e9:.2f} GB per 1,000 passages, "
               f"{state_bytes / max(tokens, 1) / 1024:.1f} KB a token (kept under {states_dir(settings.cache_dir)})")
+        exact.close()
         stitched.close()
     _generation_speed(full)
     _prefill_speed(settings, full, retriever)
@@ -416,7 +422,7 @@ def _bench_generation(settings: Settings, questions: int, assistants: dict, full
     items = [i for i in gold if i.answerable and not i.history][:questions]
     llm = full._llm
     primer = "What do the articles say?"
-    rows: dict[str, list] = {"states": [], "full": [], "raw": [], "raw_no_reuse": []}
+    rows: dict[str, list] = {"exact": [], "stitched": [], "full": [], "raw": [], "raw_no_reuse": []}
     for item in items:
         answers = {}
         for name, assistant in assistants.items():
@@ -454,16 +460,19 @@ def _bench_generation(settings: Settings, questions: int, assistants: dict, full
           "set, medians "
           "(pipeline first token: the first word of the answer; raw: the first token, the EVIDENCE line's):")
     print(f"  {'':44} {'first token ms':>14} {'total ms':>9} {'prompt tok':>10} {'output tok':>10}")
-    labels = {"states": "kutip, passage states", "full": "kutip, full prefill (KUTIP_PASSAGE_CACHE=0)",
+    labels = {"exact": "kutip, passage states where exact (default)",
+              "stitched": "kutip, stitched (KUTIP_PASSAGE_STITCH=1)",
+              "full": "kutip, full prefill (KUTIP_PASSAGE_CACHE=0)",
               "raw": "raw llama-cpp, prefix reused", "raw_no_reuse": "raw llama-cpp, no reuse"}
     for name, values in rows.items():
         columns = list(zip(*values)) if values else [[]] * 4
         print(f"  {labels[name]:44} {_median(columns[0]):14.0f} {_median(columns[1]):9.0f} "
               f"{_median(columns[2]):10.0f} {_median(columns[3]):10.0f}")
-    if rows["states"] and rows["full"]:
-        print(f"  full prefill / passage states, first token: "
-              f"{_median(_ratios(rows['full'], rows['states'], 0)):.2f}x; total: "
-              f"{_median(_ratios(rows['full'], rows['states'], 1)):.2f}x")
+    for name in ("exact", "stitched"):
+        if rows[name] and rows["full"]:
+            print(f"  full prefill / {labels[name].removeprefix('kutip, ')}, first token: "
+                  f"{_median(_ratios(rows['full'], rows[name], 0)):.2f}x; total: "
+                  f"{_median(_ratios(rows['full'], rows[name], 1)):.2f}x")
 
 
 def _ratios(slow: list, fast: list, column: int) -> list[float]:
