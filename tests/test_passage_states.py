@@ -1,7 +1,8 @@
 """Passage states with the real 0.5B model (``qa.llm.llamacpp``): a stored passage read back gives what full
 prefill gives, a changed passage or a damaged file is read again, and the setting turns it all off. Stored where
 they are exact (the default: a passage right after the instructions) answers are full prefill's, token for token;
-stitched (every passage from its state) the passages land at their positions."""
+stitched (every passage from its state) the passages land at their positions. Greedy decoding under a grammar
+(``_GreedyGrammarFirst``) writes what llama-cpp-python's sampler chain writes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from qa import prompts
 from qa.llm import Passage
-from qa.llm.llamacpp import LlamaGenerator, _context
+from qa.llm.llamacpp import LlamaGenerator, _context, _GreedyGrammarFirst
 from qa.llm.state_store import StateStore
 from qa.models import model_path, model_sha256
 from qa.settings import Settings
@@ -287,3 +288,40 @@ def test_a_backend_that_cannot_score_options_gives_none():
     from doubles import ScriptedGenerator
 
     assert choose(ScriptedGenerator(["EVIDENCE: 1\nANSWER: Ya"]), [], "EVIDENCE: 1\nANSWER:", [" Ya", " Tidak"]) is None
+
+
+def test_greedy_decoding_asks_the_grammar_about_the_best_token_first_and_writes_what_the_sampler_chain_writes(
+        model_file, full_prefill):
+    """``_GreedyGrammarFirst`` against llama-cpp-python's own chain (the grammar judging every token), on prompts
+    where the model's best token is allowed (most steps) and where it is not (an unanswerable question, whose
+    best first word the evidence grammar refuses; a yes/no grammar in lower case)."""
+    chain = LlamaGenerator(NAME, model_file)
+    chain._llm._init_sampler = type(chain._llm)._init_sampler.__get__(chain._llm)  # llama-cpp-python's sampler
+    try:
+        cases = [(prompts.answer_messages(q, [(1, OFFER), (2, MEETING)], "en"), prompts.answer_grammar([1, 2]), 60)
+                 for q in ("Who proposed the troop deployment?", "What is the capital of Australia?")]
+        cases += [(prompts.answer_messages("Apakah Moskow meminta pasukan?", [(1, OFFER)], "id", yes_no=True),
+                   prompts.answer_grammar([1], prompts.VERDICTS["id"]), 60),
+                  (prompts.confirm_messages(OFFER, "Who proposed the troop deployment?"), prompts.CONFIRM_GRAMMAR, 2)]
+        refused = []
+        for messages, grammar, most in cases:
+            first = _GreedyGrammarFirst.sample
+            calls = {"all": 0}
+
+            def counting(self, ctx, idx=-1, first=first):
+                before = self._logits_view.copy()
+                token = first(self, ctx, idx)
+                calls["all"] += int(not (self._logits_view == before).all())
+                return token
+
+            _GreedyGrammarFirst.sample = counting
+            try:
+                fast = "".join(full_prefill.stream(messages, grammar=grammar, max_tokens=most))
+            finally:
+                _GreedyGrammarFirst.sample = first
+            refused.append(calls["all"])
+            assert fast == "".join(chain.stream(messages, grammar=grammar, max_tokens=most))
+            assert isinstance(full_prefill._llm._sampler, _GreedyGrammarFirst)
+        assert any(refused)  # some step's best token was refused, and the whole vocabulary judged
+    finally:
+        chain.close()

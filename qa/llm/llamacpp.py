@@ -70,11 +70,29 @@ class LlamaGenerator:
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"llama.cpp could not load {path}: {exc}; the file may be damaged "
                                  "(delete it to have it assembled again)") from None
+        self._use_greedy_grammar_first()
         self._formatter = self._chat_formatter()
         if self.states is not None and self._formatter is not None:
             self._use_sequences()
         elif self.states is not None:
             self.states = None  # no chat template of its own: llama-cpp-python formats, states cannot apply
+
+    def _use_greedy_grammar_first(self) -> None:
+        """Greedy decoding under a grammar through ``_GreedyGrammarFirst`` instead of llama-cpp-python's sampler
+        chain, which has the grammar judge every token of the vocabulary at every step (20 ms a token here,
+        against 15–55 ms for the model's own decode). The same tokens: see the class."""
+        llm = self._llm
+        chain = llm._init_sampler
+
+        def init_sampler(**options):
+            neutral = options.get("temp") == 0.0 and options.get("logits_processor") is None and \
+                options.get("repeat_penalty", 1.0) == 1.0 and not options.get("frequency_penalty") and \
+                not options.get("presence_penalty") and options.get("grammar") is not None
+            if not neutral:
+                return chain(**options)
+            return _GreedyGrammarFirst(llm._model.vocab, options["grammar"], llm.n_vocab())
+
+        llm._init_sampler = init_sampler
 
     # ------------------------------------------------------------------ prompt
 
@@ -458,3 +476,56 @@ def _context(segments: list[_Segment]) -> list[int] | None:
     if first is None or segments[-1].passage:
         return None
     return [t for s in segments[:first] for t in s.tokens]
+
+
+class _GreedyGrammarFirst:
+    """Greedy sampling under a grammar, the grammar asked first about the model's own best token: when it allows
+    it, that is the token (the best of the allowed tokens is the best token); only when it refuses does the
+    grammar judge the whole vocabulary, and the best allowed token is taken. The same choice as greedy decoding
+    after the grammar has judged every token (llama.cpp's ``common_sampler`` does the same), at the cost of one
+    token's check on most steps. Used by ``Llama.sample`` through ``sample``; tokens are accepted as chosen."""
+
+    def __init__(self, vocab, grammar, n_vocab: int) -> None:
+        import llama_cpp
+        import numpy as np
+
+        self._grammar = llama_cpp.llama_sampler_init_grammar(
+            vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8"))
+        if not self._grammar:
+            raise ValueError("llama.cpp refused the grammar")
+        self._n_vocab = n_vocab
+        self._one = (llama_cpp.llama_token_data * 1)()
+        self._all = (llama_cpp.llama_token_data * n_vocab)()
+        fields = np.ctypeslib.as_array(self._all).view(np.dtype([("id", np.int32), ("logit", np.float32),
+                                                                  ("p", np.float32)]))
+        fields["id"] = np.arange(n_vocab, dtype=np.int32)
+        self._logits_view = fields["logit"]
+        self._free = llama_cpp.llama_sampler_free
+
+    def sample(self, ctx, idx: int = -1) -> int:
+        import llama_cpp
+        import numpy as np
+
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx.ctx, idx), shape=(self._n_vocab,))
+        best = int(logits.argmax())
+        self._one[0].id, self._one[0].logit, self._one[0].p = best, float(logits[best]), 0.0
+        if not self._allowed(self._one, 1)[0] > -np.inf:
+            self._logits_view[:] = logits
+            best = int(self._allowed(self._all, self._n_vocab).argmax())
+        llama_cpp.llama_sampler_accept(self._grammar, best)
+        return best
+
+    def _allowed(self, data, size: int):
+        """The logits of ``data`` after the grammar has set those of the tokens it refuses to -inf."""
+        import llama_cpp
+        import numpy as np
+
+        candidates = llama_cpp.llama_token_data_array(data=data, size=size, selected=-1, sorted=False)
+        llama_cpp.llama_sampler_apply(self._grammar, ctypes.byref(candidates))
+        return np.ctypeslib.as_array(data).view(np.dtype([("id", np.int32), ("logit", np.float32),
+                                                          ("p", np.float32)]))["logit"]
+
+    def __del__(self) -> None:
+        grammar, self._grammar = getattr(self, "_grammar", None), None
+        if grammar:
+            self._free(grammar)
