@@ -419,6 +419,8 @@ def _bench_generation(settings: Settings, questions: int, assistants: dict, full
     from qa.llm.base import plain_messages
     from qa.verify import is_yes_no_question
 
+    from llama_cpp import Llama
+
     items = [i for i in gold if i.answerable and not i.history][:questions]
     llm = full._llm
     primer = "What do the articles say?"
@@ -439,6 +441,7 @@ def _bench_generation(settings: Settings, questions: int, assistants: dict, full
             answer.standalone_question, [(e.n, e.text) for e in shown], answer.language,
             yes_no=is_yes_no_question(answer.standalone_question))
         messages, grammar = plain_messages(messages), full._grammar(grammar_text)
+        llm._init_sampler = Llama._init_sampler.__get__(llm)  # raw: llama-cpp-python's own sampler chain
         for name, reuse in (("raw", True), ("raw_no_reuse", False)):
             llm.reset()
             if reuse:
@@ -454,6 +457,7 @@ def _bench_generation(settings: Settings, questions: int, assistants: dict, full
                     first = first or (time.perf_counter() - started) * 1000
                     tokens += 1
             rows[name].append((first, (time.perf_counter() - started) * 1000, llm.n_tokens - tokens, tokens))
+        del llm._init_sampler  # kutip's again (qa.llm.llamacpp._GreedyGrammarFirst)
 
     rows = {name: [r for r in values if r[0] is not None] for name, values in rows.items()}
     print(f"LLM stage, {settings.llm} ({full.path.name}), {len(items)} first-turn answerable questions of the gold "

@@ -280,7 +280,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     assistant = _open_assistant(settings, show_progress=True, retriever=retriever)
     prepare_started = time.perf_counter()
-    # the articles asked about read once, as a user's earlier questions would have; not the distractors (hours)
+    # the passages read once, as a user's earlier questions would have; among distractors none (hours), so that
+    # run's first questions pay for storing the states they meet
     looked, computed = assistant.prepare_passages(
         limit=0 if distractors else len(retriever.index), progress=_progress_bar("reading passages once"))
     if looked:

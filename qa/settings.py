@@ -87,7 +87,7 @@ class Settings:
     # passage states (qa.llm.state_store): the in-process model stores a passage's KV cells the first time it reads
     # it right after a prompt's fixed instructions, and reuses them wherever that passage comes there again: the
     # first of the k passages of an answer, the passage of a confirmation. There the stored cells are what reading
-    # the passage would compute, so answers do not change. Dev gold, 1.5B, 27 questions in one process: the same 27
+    # the passage would compute (up to rounding), so answers do not change. Dev gold, 1.5B, 27 questions in one process: the same 27
     # answers, first token p50 3.1 -> 2.6 s, whole answer 5.1 -> 4.2 s (README). Off: every prompt is read whole
     passage_cache: bool = True
     # every passage of an answer read from its stored state, wherever it sits (CacheBlend's idea): passages then do

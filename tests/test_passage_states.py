@@ -185,35 +185,56 @@ def _first_passage_tokens(generator, messages) -> int:
     return len(next(s for s in segments if s.passage).tokens)
 
 
-def test_exact_states_give_full_prefills_answers_reading_only_the_first_passage_from_its_state(exact, full_prefill):
+def _recording(generator, monkeypatch) -> list[str]:
+    """What ``_keep_context`` does from now on: "kept", "restored" or "computed", in order."""
+    keep = generator._keep_context
+    outcomes: list[str] = []
+    monkeypatch.setattr(generator, "_keep_context", lambda context: outcomes.append(keep(context)) or outcomes[-1])
+    return outcomes
+
+
+def _confirm(generator, question, answer=None):
+    return "".join(generator.stream(prompts.confirm_messages(OFFER, question, answer),
+                                    grammar=prompts.CONFIRM_GRAMMAR, max_tokens=2))
+
+
+def test_exact_states_give_full_prefills_answers_reading_only_the_first_passage_from_its_state(
+        exact, full_prefill, monkeypatch):
     question = "Where did Putin and Kim meet in September 2023?"
     passages = [MEETING, KURSK, OFFER]
     assert _answer(exact, question, passages) == _answer(full_prefill, question, passages)  # its state computed now
-    _answer(exact, "Who reported it?", [OFFER])  # another first passage in between
+    _confirm(exact, question)  # another prompt takes the cache in between
+    outcomes = _recording(exact, monkeypatch)
     again = _answer(exact, "When did they meet?", passages)
-    usage = exact.last_usage
     assert again == _answer(full_prefill, "When did they meet?", passages)
-    assert not usage.passage_states  # nothing stitched: the later passages were read in place
     messages = prompts.answer_messages("When did they meet?", list(enumerate(passages, start=1)), "en")
     context = len(_context(exact.segments(messages)))
-    assert usage.reused_prompt_tokens == context + _first_passage_tokens(exact, messages)
+    assert outcomes == ["restored"]  # the instructions put back from memory, the first passage from disk
+    assert exact.last_usage.reused_prompt_tokens == context + _first_passage_tokens(exact, messages)
+
+    # the same first passage, other passages after it: what the two prompts share stays, the rest is read
+    shorter = [MEETING, OFFER]
+    assert _answer(exact, question, shorter) == _answer(full_prefill, question, shorter)
+    assert exact.last_usage.reused_prompt_tokens > context + _first_passage_tokens(exact, messages)
+    assert outcomes == ["restored"]
     assert exact.prepare(prompts.answer_messages("", [(1, KURSK)], "en")) == 1  # a later passage stored nothing
-    assert not list(exact.states.folder.glob("*.partial"))
 
 
-def test_a_confirmation_reads_its_passage_from_its_state_and_answers_as_full_prefill(exact, full_prefill):
-    def confirm(generator, question, answer=None):
-        return "".join(generator.stream(prompts.confirm_messages(OFFER, question, answer),
-                                        grammar=prompts.CONFIRM_GRAMMAR, max_tokens=2))
-
+def test_a_confirmation_reads_its_passage_from_its_state_and_answers_as_full_prefill(exact, full_prefill, monkeypatch):
     first = "Which newspaper reported that the deployment was requested by Pyongyang?"
-    assert confirm(exact, first) == confirm(full_prefill, first)
+    assert _confirm(exact, first) == _confirm(full_prefill, first)
     _answer(exact, "Who reported it?", [MEETING])  # the answer's prompt takes the cache in between
-    second = "Did Moscow ask for the troops?"
-    assert confirm(exact, second, "No [1]") == confirm(full_prefill, second, "No [1]")
-    messages = prompts.confirm_messages(OFFER, second, "No [1]")
-    assert exact.last_usage.reused_prompt_tokens >= len(_context(exact.segments(messages))) + \
-        _first_passage_tokens(exact, messages)
+    outcomes = _recording(exact, monkeypatch)
+    for question, answer, after_another_prompt in (("Did Moscow ask for the troops?", "No [1]", True),
+                                                   ("Who met in Amur?", None, False)):
+        assert _confirm(exact, question, answer) == _confirm(full_prefill, question, answer)
+        messages = prompts.confirm_messages(OFFER, question, answer)
+        stored = len(_context(exact.segments(messages))) + _first_passage_tokens(exact, messages)
+        if after_another_prompt:  # the instructions from memory, the passage from disk
+            assert exact.last_usage.reused_prompt_tokens == stored
+        else:  # the same passage as the confirmation before: llama.cpp's prefix reuse, "Question:" included
+            assert exact.last_usage.reused_prompt_tokens > stored
+    assert outcomes == ["restored"]  # the confirmation's instructions, kept aside beside the answer's
 
 
 def test_the_confirmation_prompt_is_cut_where_the_tokenizer_cuts_it(full_prefill):
@@ -296,7 +317,9 @@ def test_greedy_decoding_asks_the_grammar_about_the_best_token_first_and_writes_
     where the model's best token is allowed (most steps) and where it is not (an unanswerable question, whose
     best first word the evidence grammar refuses; a yes/no grammar in lower case)."""
     chain = LlamaGenerator(NAME, model_file)
-    chain._llm._init_sampler = type(chain._llm)._init_sampler.__get__(chain._llm)  # llama-cpp-python's sampler
+    from llama_cpp import Llama
+
+    chain._llm._init_sampler = Llama._init_sampler.__get__(chain._llm)  # llama-cpp-python's own sampler chain
     try:
         cases = [(prompts.answer_messages(q, [(1, OFFER), (2, MEETING)], "en"), prompts.answer_grammar([1, 2]), 60)
                  for q in ("Who proposed the troop deployment?", "What is the capital of Australia?")]

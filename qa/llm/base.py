@@ -10,9 +10,10 @@ Message = dict  # {"role": "system" | "user" | "assistant", "content": str | a s
 
 
 class Passage(str):
-    """A part of a message that a backend may read once and reuse wherever it appears again: its state is
-    computed after the prompt's text before the first passage only, so it does not attend to the other
-    passages or to what comes between them. Backends without such states read it as plain text."""
+    """A part of a message that a backend may read once and reuse where it appears again: its state is computed
+    after the prompt's text before the first passage only, so it is exact where the passage comes first; read
+    elsewhere from its state (stitched) it does not attend to the other passages or to what comes between them.
+    Backends without such states read it as plain text."""
 
 
 def content_text(content: str | Sequence[str]) -> str:

@@ -6,8 +6,9 @@ the template's tokens, so text inside a message can never become a control token
 With a ``StateStore`` (``Settings.passage_cache``), a passage is not read again where its stored cells are exact.
 Each passage's KV cells are computed once, as it reads right after a prompt's text before the first passage (the
 fixed instructions), and stored (``qa.llm.state_store``). Where a passage sits right there again (the first
-passage of an answer, the passage of a confirmation) its stored cells are what reading it would compute: they
-are loaded, and only the rest of the prompt is read. Answers are the same as with every prompt read whole.
+passage of an answer, the passage of a confirmation) its stored cells are what reading it would compute, up to
+the kernels' rounding for another batch shape: they are loaded, and only the rest of the prompt is read (every
+answer of the gold runs measured was the same as with every prompt read whole).
 
 With ``stitch`` (``Settings.passage_stitch``) every passage is read from its state, wherever it sits, and a
 question costs only the tokens around the passages:
@@ -25,8 +26,10 @@ a prompt whose passages are plain text (``qa.llm.read_whole``) is read whole: it
 from __future__ import annotations
 
 import ctypes
+import functools
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -65,34 +68,16 @@ class LlamaGenerator:
         self._context_cells: dict[tuple[int, ...], bytes] = {}  # each prompt's instructions' cells (``_keep_context``)
         self._stitched_at: int | None = None  # cells from here on were stitched from passage states
         try:
-            self._llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+            self._llm = _greedy_grammar_first(Llama)(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
                               n_batch=512, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"llama.cpp could not load {path}: {exc}; the file may be damaged "
                                  "(delete it to have it assembled again)") from None
-        self._use_greedy_grammar_first()
         self._formatter = self._chat_formatter()
         if self.states is not None and self._formatter is not None:
             self._use_sequences()
         elif self.states is not None:
             self.states = None  # no chat template of its own: llama-cpp-python formats, states cannot apply
-
-    def _use_greedy_grammar_first(self) -> None:
-        """Greedy decoding under a grammar through ``_GreedyGrammarFirst`` instead of llama-cpp-python's sampler
-        chain, which has the grammar judge every token of the vocabulary at every step (20 ms a token here,
-        against 15–55 ms for the model's own decode). The same tokens: see the class."""
-        llm = self._llm
-        chain = llm._init_sampler
-
-        def init_sampler(**options):
-            neutral = options.get("temp") == 0.0 and options.get("logits_processor") is None and \
-                options.get("repeat_penalty", 1.0) == 1.0 and not options.get("frequency_penalty") and \
-                not options.get("presence_penalty") and options.get("grammar") is not None
-            if not neutral:
-                return chain(**options)
-            return _GreedyGrammarFirst(llm._model.vocab, options["grammar"], llm.n_vocab())
-
-        llm._init_sampler = init_sampler
 
     # ------------------------------------------------------------------ prompt
 
@@ -318,7 +303,11 @@ class LlamaGenerator:
 
         assert self.states is not None
         key = state_key(self.model_id, context, tokens, self._runtime)
-        state = self.states.get(key, tokens)
+        try:
+            state = self.states.get(key, tokens)
+        except OSError as exc:  # an unreadable folder costs time, not the answer
+            warnings.warn(f"passage states cannot be read ({exc}); the passage is read again", stacklevel=2)
+            state = None
         if state is not None:
             return state, False
         memory, scratch, start = self._memory, 1, len(context)
@@ -333,7 +322,10 @@ class LlamaGenerator:
         written = llama_cpp.llama_state_seq_get_data(self._llm._ctx.ctx, buffer, size, scratch)
         llama_cpp.llama_memory_seq_rm(memory, scratch, -1, -1)
         state = PassageState(tuple(tokens), bytes(buffer)[:written])
-        self.states.put(key, state)
+        try:
+            self.states.put(key, state)
+        except OSError as exc:  # a full or read-only disk: used now, not kept
+            warnings.warn(f"a passage state cannot be stored ({exc})", stacklevel=2)
         return state, True
 
     def _reads_states(self, segments: list[_Segment]) -> bool:
@@ -354,9 +346,9 @@ class LlamaGenerator:
         return shared
 
     def _prepare_prompt(self, segments: list[_Segment]) -> tuple[int, bool]:
-        """Put the prompt's cells in place and leave the model ready to sample its next token, reading the
-        passages from their states. Returns the number of prompt tokens not computed now, and whether passages
-        after the first were read from states. What the previous prompt shares with this one, whole segments
+        """Put the prompt's cells in place and leave the model ready to sample its next token, reading the first
+        passage from its state (every passage, when stitching). Returns the number of prompt tokens not computed
+        now, and whether passages after the first were read from states. What the previous prompt shares with this one, whole segments
         of it, is kept as it is. Without states (or with more passages than sequences) llama-cpp-python's own
         prefix reuse is all there is, short of cells stitched for an earlier prompt."""
         tokens = [t for s in segments for t in s.tokens]
@@ -379,25 +371,29 @@ class LlamaGenerator:
         if kept is not None and kept > last:
             return shared, stitched  # the same passages in the same order as last time: nothing to stitch
         if kept is None:
-            self._keep_context(context)
+            reused = 0 if self._keep_context(context) == "computed" else starts[first]
             kept = first
         else:
+            reused = starts[kept]
             llama_cpp.llama_memory_seq_rm(memory, -1, starts[kept], -1)
             llm.n_tokens = starts[kept]
         if not stitched:  # only the first passage is read from its state: there it is exact
-            reused = starts[kept]
             if kept == first:
                 state, computed = self._state(context, segments[first].tokens)
-                self._place(state, len(context), starts[first], 0)
-                reused += 0 if computed else len(state.tokens)
-                kept = first + 1
+                try:
+                    self._place(state, len(context), starts[first], 0)
+                    reused += 0 if computed else len(state.tokens)
+                    kept = first + 1
+                except RuntimeError as exc:  # refused by llama.cpp: the passage is read in place instead
+                    warnings.warn(str(exc), stacklevel=2)
+                    llama_cpp.llama_memory_seq_rm(memory, -1, starts[first], -1)
             llm.input_ids[:starts[kept]] = tokens[:starts[kept]]
             llm.n_tokens = starts[kept]
             self._stitched_at = None
             llm.eval(tokens[starts[kept]:])
             return reused, False
         windows = {i: self._recomputed(i, first, segments[i]) for i in range(kept, last + 1) if segments[i].passage}
-        states, reused = {}, starts[kept]
+        states = {}
         for i, window in windows.items():
             if window < len(segments[i].tokens):  # a passage computed whole needs no stored state read
                 states[i], computed = self._state(context, segments[i].tokens)
@@ -478,6 +474,24 @@ def _context(segments: list[_Segment]) -> list[int] | None:
     return [t for s in segments[:first] for t in s.tokens]
 
 
+@functools.cache
+def _greedy_grammar_first(llama_class: type) -> type:
+    """``llama_class`` (llama-cpp-python's ``Llama``) with greedy decoding under a grammar through
+    ``_GreedyGrammarFirst`` instead of its sampler chain, which has the grammar judge every token of the
+    vocabulary at every step (20 ms a token here, against 15–55 ms for the model's own decode)."""
+
+    class GreedyGrammarFirstLlama(llama_class):  # type: ignore[misc, valid-type]
+        def _init_sampler(self, **options):
+            plain = options.get("temp") == 0.0 and options.get("logits_processor") is None and \
+                options.get("repeat_penalty", 1.0) == 1.0 and not options.get("frequency_penalty") and \
+                not options.get("presence_penalty") and options.get("grammar") is not None
+            if not plain:
+                return super()._init_sampler(**options)
+            return _GreedyGrammarFirst(self._model.vocab, options["grammar"], self.n_vocab())
+
+    return GreedyGrammarFirstLlama
+
+
 class _GreedyGrammarFirst:
     """Greedy sampling under a grammar, the grammar asked first about the model's own best token: when it allows
     it, that is the token (the best of the allowed tokens is the best token); only when it refuses does the
@@ -489,6 +503,7 @@ class _GreedyGrammarFirst:
         import llama_cpp
         import numpy as np
 
+        self._free = llama_cpp.llama_sampler_free
         self._grammar = llama_cpp.llama_sampler_init_grammar(
             vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8"))
         if not self._grammar:
@@ -500,7 +515,6 @@ class _GreedyGrammarFirst:
                                                                   ("p", np.float32)]))
         fields["id"] = np.arange(n_vocab, dtype=np.int32)
         self._logits_view = fields["logit"]
-        self._free = llama_cpp.llama_sampler_free
 
     def sample(self, ctx, idx: int = -1) -> int:
         import llama_cpp

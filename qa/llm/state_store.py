@@ -1,5 +1,6 @@
 """Passage states on disk: the model's KV cells for a passage as it reads after a prompt's static prefix,
-computed once and reused by every question that shows the passage (``qa.llm.llamacpp`` makes and uses them).
+computed once and reused where the passage comes right after that prefix again (every question that shows it,
+when stitching; ``qa.llm.llamacpp`` makes and uses them).
 
 A state is found by a key that changes with everything it depends on: the model file's sha256, the static
 prefix's tokens, the passage's tokens and the llama.cpp build. An edited article, another model or another
