@@ -348,9 +348,9 @@ class LlamaGenerator:
     def _prepare_prompt(self, segments: list[_Segment]) -> tuple[int, bool]:
         """Put the prompt's cells in place and leave the model ready to sample its next token, reading the first
         passage from its state (every passage, when stitching). Returns the number of prompt tokens not computed
-        now, and whether passages after the first were read from states. What the previous prompt shares with this one, whole segments
-        of it, is kept as it is. Without states (or with more passages than sequences) llama-cpp-python's own
-        prefix reuse is all there is, short of cells stitched for an earlier prompt."""
+        now, and whether passages after the first were read from states. What the previous prompt shares with
+        this one, whole segments of it, is kept as it is. Without states (or with more passages than sequences)
+        llama-cpp-python's own prefix reuse is all there is, short of cells stitched for an earlier prompt."""
         tokens = [t for s in segments for t in s.tokens]
         shared = self._common_prefix(tokens)
         context = _context(segments)
@@ -481,15 +481,31 @@ def _greedy_grammar_first(llama_class: type) -> type:
     vocabulary at every step (20 ms a token here, against 15–55 ms for the model's own decode)."""
 
     class GreedyGrammarFirstLlama(llama_class):  # type: ignore[misc, valid-type]
+        _vocabulary = None  # (candidates, their logits) for the whole vocabulary, made on first need
+
         def _init_sampler(self, **options):
             plain = options.get("temp") == 0.0 and options.get("logits_processor") is None and \
                 options.get("repeat_penalty", 1.0) == 1.0 and not options.get("frequency_penalty") and \
                 not options.get("presence_penalty") and options.get("grammar") is not None
             if not plain:
                 return super()._init_sampler(**options)
-            return _GreedyGrammarFirst(self._model.vocab, options["grammar"], self.n_vocab())
+            if self._vocabulary is None:  # one per model, not one per generation: 151,936 candidates
+                self._vocabulary = _vocabulary_candidates(self.n_vocab())
+            return _GreedyGrammarFirst(self._model.vocab, options["grammar"], *self._vocabulary)
 
     return GreedyGrammarFirstLlama
+
+
+def _vocabulary_candidates(n_vocab: int):
+    """Every token as a llama.cpp candidate, and a numpy view of their logits to fill before each use."""
+    import llama_cpp
+    import numpy as np
+
+    candidates = (llama_cpp.llama_token_data * n_vocab)()
+    fields = np.ctypeslib.as_array(candidates).view(np.dtype([("id", np.int32), ("logit", np.float32),
+                                                               ("p", np.float32)]))
+    fields["id"] = np.arange(n_vocab, dtype=np.int32)
+    return candidates, fields["logit"]
 
 
 class _GreedyGrammarFirst:
@@ -499,45 +515,39 @@ class _GreedyGrammarFirst:
     after the grammar has judged every token (llama.cpp's ``common_sampler`` does the same), at the cost of one
     token's check on most steps. Used by ``Llama.sample`` through ``sample``; tokens are accepted as chosen."""
 
-    def __init__(self, vocab, grammar, n_vocab: int) -> None:
+    def __init__(self, vocab, grammar, candidates, logits) -> None:
+        """``candidates``, ``logits``: the whole vocabulary's (``_vocabulary_candidates``), overwritten here."""
         import llama_cpp
-        import numpy as np
 
         self._free = llama_cpp.llama_sampler_free
         self._grammar = llama_cpp.llama_sampler_init_grammar(
             vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8"))
         if not self._grammar:
             raise ValueError("llama.cpp refused the grammar")
-        self._n_vocab = n_vocab
         self._one = (llama_cpp.llama_token_data * 1)()
-        self._all = (llama_cpp.llama_token_data * n_vocab)()
-        fields = np.ctypeslib.as_array(self._all).view(np.dtype([("id", np.int32), ("logit", np.float32),
-                                                                  ("p", np.float32)]))
-        fields["id"] = np.arange(n_vocab, dtype=np.int32)
-        self._logits_view = fields["logit"]
+        self._all, self._logits = candidates, logits
 
     def sample(self, ctx, idx: int = -1) -> int:
         import llama_cpp
         import numpy as np
 
-        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx.ctx, idx), shape=(self._n_vocab,))
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx.ctx, idx), shape=(len(self._logits),))
         best = int(logits.argmax())
         self._one[0].id, self._one[0].logit, self._one[0].p = best, float(logits[best]), 0.0
-        if not self._allowed(self._one, 1)[0] > -np.inf:
-            self._logits_view[:] = logits
-            best = int(self._allowed(self._all, self._n_vocab).argmax())
+        self._judge(self._one)
+        if not self._one[0].logit > -np.inf:
+            self._logits[:] = logits
+            self._judge(self._all)
+            best = int(self._logits.argmax())
         llama_cpp.llama_sampler_accept(self._grammar, best)
         return best
 
-    def _allowed(self, data, size: int):
-        """The logits of ``data`` after the grammar has set those of the tokens it refuses to -inf."""
+    def _judge(self, data) -> None:
+        """The grammar sets the logits of the tokens in ``data`` that it refuses to -inf."""
         import llama_cpp
-        import numpy as np
 
-        candidates = llama_cpp.llama_token_data_array(data=data, size=size, selected=-1, sorted=False)
+        candidates = llama_cpp.llama_token_data_array(data=data, size=len(data), selected=-1, sorted=False)
         llama_cpp.llama_sampler_apply(self._grammar, ctypes.byref(candidates))
-        return np.ctypeslib.as_array(data).view(np.dtype([("id", np.int32), ("logit", np.float32),
-                                                          ("p", np.float32)]))["logit"]
 
     def __del__(self) -> None:
         grammar, self._grammar = getattr(self, "_grammar", None), None
