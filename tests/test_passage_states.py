@@ -2,7 +2,8 @@
 prefill gives, a changed passage or a damaged file is read again, and the setting turns it all off. Stored where
 they are exact (the default: a passage right after the instructions) answers are full prefill's, token for token;
 stitched (every passage from its state) the passages land at their positions. Greedy decoding under a grammar
-(``_GreedyGrammarFirst``) writes what llama-cpp-python's sampler chain writes."""
+(``_GreedyGrammarFirst``), the grammar's literal strings drafted and checked in batches, writes what
+llama-cpp-python's sampler chain writes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from qa import prompts
 from qa.llm import Passage
-from qa.llm.llamacpp import LlamaGenerator, _context, _GreedyGrammarFirst
+from qa.llm.llamacpp import (LlamaGenerator, _context, _Drafts, _GreedyGrammarFirst, _root_prefix, _until_stop,
+                             grammar_literals)
 from qa.llm.state_store import StateStore
 from qa.models import model_path, model_sha256
 from qa.settings import Settings
@@ -313,21 +315,26 @@ def test_a_backend_that_cannot_score_options_gives_none():
 
 def test_greedy_decoding_asks_the_grammar_about_the_best_token_first_and_writes_what_the_sampler_chain_writes(
         model_file, full_prefill):
-    """``_GreedyGrammarFirst`` against llama-cpp-python's own chain (the grammar judging every token), on prompts
-    where the model's best token is allowed (most steps) and where it is not (an unanswerable question, whose
-    best first word the evidence grammar refuses; a yes/no grammar in lower case)."""
-    chain = LlamaGenerator(NAME, model_file)
-    from llama_cpp import Llama
+    """The generator's decoding (``_GreedyGrammarFirst``, the grammar's literals drafted and checked in batches)
+    against llama-cpp-python's own ``create_completion`` and sampler chain (the grammar judging every token, a
+    decode per token), on prompts where the model's best token is allowed (most steps) and where it is not (an
+    unanswerable question, whose best first word the evidence grammar refuses; a yes/no grammar in lower case), and
+    a rewrite that ends at a stop string."""
+    from llama_cpp import Llama, LlamaGrammar
 
-    chain._llm._init_sampler = Llama._init_sampler.__get__(chain._llm)  # llama-cpp-python's own sampler chain
+    chain = Llama(model_path=str(model_file), n_ctx=4096, n_threads=2, n_threads_batch=2, n_batch=512, verbose=False)
     try:
         cases = [(prompts.answer_messages(q, [(1, OFFER), (2, MEETING)], "en"), prompts.answer_grammar([1, 2]), 60)
                  for q in ("Who proposed the troop deployment?", "What is the capital of Australia?")]
-        cases += [(prompts.answer_messages("Apakah Moskow meminta pasukan?", [(1, OFFER)], "id", yes_no=True),
+        cases += [(prompts.answer_messages("Apakah Putin dan Kim bertemu di Amur?", [(1, MEETING)], "id", yes_no=True),
                    prompts.answer_grammar([1], prompts.VERDICTS["id"]), 60),
-                  (prompts.confirm_messages(OFFER, "Who proposed the troop deployment?"), prompts.CONFIRM_GRAMMAR, 2)]
-        refused = []
+                  (prompts.confirm_messages(OFFER, "Who proposed the troop deployment?"), prompts.CONFIRM_GRAMMAR, 2),
+                  (prompts.rewrite_messages("Where did they meet?", [{"role": "user", "content": "Who met in Amur?"},
+                                                                    {"role": "assistant", "content": "Putin and Kim."}]),
+                   prompts.REWRITE_GRAMMAR, 60)]
+        refused, drafted = [], 0
         for messages, grammar, most in cases:
+            stop = ["?"] if grammar == prompts.REWRITE_GRAMMAR else []
             first = _GreedyGrammarFirst.sample
             calls = {"all": 0}
 
@@ -339,12 +346,43 @@ def test_greedy_decoding_asks_the_grammar_about_the_best_token_first_and_writes_
 
             _GreedyGrammarFirst.sample = counting
             try:
-                fast = "".join(full_prefill.stream(messages, grammar=grammar, max_tokens=most))
+                fast = "".join(full_prefill.stream(messages, grammar=grammar, max_tokens=most, stop=stop))
             finally:
                 _GreedyGrammarFirst.sample = first
             refused.append(calls["all"])
-            assert fast == "".join(chain.stream(messages, grammar=grammar, max_tokens=most))
-            assert isinstance(full_prefill._llm._sampler, _GreedyGrammarFirst)
+            drafted += full_prefill.last_usage.drafted_tokens
+            tokens = [t for s in full_prefill.segments(messages) for t in s.tokens]
+            chain.reset()
+            expected = "".join(c["choices"][0]["text"] for c in chain.create_completion(
+                prompt=tokens, temperature=0.0, top_k=1, max_tokens=most, stream=True, stop=stop or None,
+                grammar=LlamaGrammar.from_string(grammar, verbose=False)))
+            assert fast == expected
         assert any(refused)  # some step's best token was refused, and the whole vocabulary judged
+        assert drafted >= 8  # "EVIDENCE: " and "\nANSWER: " at least, in each answer
     finally:
         chain.close()
+
+
+def test_the_grammars_literals_are_drafted_where_the_reply_spells_their_start():
+    yes_no = prompts.answer_grammar([1, 2], prompts.VERDICTS["en"])
+    assert grammar_literals(yes_no)[:4] == ["EVIDENCE: NONE\nANSWER: NONE", "EVIDENCE: ", "\nFACT: ", "\nANSWER: "]
+    assert grammar_literals('root ::= [^"\\]]+ "a\\"b" # "comment"\nx ::= "c"') == ['a"b', "c"]
+    assert _root_prefix(yes_no) == _root_prefix(prompts.answer_grammar([1])) == "EVIDENCE: "
+    assert _root_prefix(prompts.CONFIRM_GRAMMAR) == "" and _root_prefix(prompts.REWRITE_GRAMMAR) == ""
+
+    class Grammar:  # allows every token but "FACT"
+        def allows(self, token):
+            return token != "FACT"
+
+    drafts = _Drafts(yes_no, lambda text: [text[:4], text[4:]] if text else [])
+    assert drafts.at_start(Grammar()) == ["EVID", "ENCE: "]
+    assert drafts.after([b"EVIDENCE:", b" ", b"1", b","], Grammar()) == [" "]
+    assert drafts.after([b"1", b"\n"], Grammar()) == ["ANSW", "ER: "]  # "\nFACT: " first, but the grammar refuses it
+    assert drafts.after([b"Kim", b" Jong"], Grammar()) == []
+
+
+def test_text_is_given_out_up_to_a_stop_string_and_held_back_where_one_may_begin():
+    assert _until_stop("Who met?\nThen", 0, ["\n"]) == (8, True)
+    assert _until_stop("Who met", 0, ["met?"]) == (4, False)  # "met" may begin "met?"
+    assert _until_stop("Who met?", 4, ["met?"]) == (4, True)
+    assert _until_stop("Who met", 0, []) == (7, False)

@@ -46,6 +46,7 @@ class Usage:
     passage_states: bool = False
     first_token_ms: float | None = None
     total_ms: float = 0.0
+    drafted_tokens: int = 0  # reply tokens read in a batch with the one before them (``qa.llm.llamacpp``)
 
 
 @dataclass(frozen=True)
