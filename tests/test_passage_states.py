@@ -374,11 +374,15 @@ def test_the_grammars_literals_are_drafted_where_the_reply_spells_their_start():
         def allows(self, token):
             return token != "FACT"
 
-    drafts = _Drafts(yes_no, lambda text: [text[:4], text[4:]] if text else [])
-    assert drafts.at_start(Grammar()) == ["EVID", "ENCE: "]
-    assert drafts.after([b"EVIDENCE:", b" ", b"1", b","], Grammar()) == [" "]
-    assert drafts.after([b"1", b"\n"], Grammar()) == ["ANSW", "ER: "]  # "\nFACT: " first, but the grammar refuses it
-    assert drafts.after([b"Kim", b" Jong"], Grammar()) == []
+    drafts = _Drafts(yes_no, lambda text: [text[i:i + 4] for i in range(0, len(text), 4)])
+    assert drafts.at_start(Grammar()) == ["EVID", "ENCE", ": "]
+    assert drafts.after([], [b"EVIDENCE:", b" ", b"1", b","], Grammar()) == [" "]
+    assert drafts.after([], [b"1", b"\n"], Grammar()) == ["ANSW", "ER: "]  # "\nFACT: " first, but the grammar refuses it
+    assert drafts.after([], [b"Kim", b" Jong"], Grammar()) == []
+    copying = _Drafts(prompts.answer_grammar([1]), lambda text: [], prompt=[5, 6, 7, 8, 9, 6, 7, 1, 2], lookup=3)
+    assert copying.after([4, 6, 7], [b"a", b"b", b"c"], Grammar()) == [1, 2]  # where "6 7" last comes
+    assert copying.after([5, 6, 7], [b"a", b"b", b"c"], Grammar()) == [8, 9, 6]  # "5 6 7" first
+    assert copying.after([7, 6], [b"a", b"b"], Grammar()) == []
 
 
 def test_text_is_given_out_up_to_a_stop_string_and_held_back_where_one_may_begin():

@@ -16,11 +16,14 @@ question costs only the tokens around the passages:
 2. each passage's cells are loaded into a scratch sequence, shifted to their place and copied into sequence 0;
 3. the short texts between passages ("\\n[2] ") are computed in one batch, each in its own sequence that holds
    the prefix and the passages before it (llama.cpp wants a sequence's new positions to follow its last one);
-4. the text after the passages (the question) is computed in sequence 0, and generation goes on from there
-   through llama-cpp-python's own sampling (grammar, stop strings and streaming unchanged).
+4. the text after the passages (the question) is computed in sequence 0, with the reply's first tokens.
 Stitched passages do not attend to each other, which full prefill lets them do: quality is measured, not assumed
 (``qa eval`` with ``KUTIP_PASSAGE_STITCH=0`` and ``1``). ``Usage.passage_states`` says a prompt was read so, and
 a prompt whose passages are plain text (``qa.llm.read_whole``) is read whole: it never reuses stitched cells.
+
+The reply is decoded greedily here, not by llama-cpp-python's ``create_completion`` (``_generate``): the grammar
+is asked about the model's best token first (``_GreedyGrammarFirst``), and the grammar's fixed strings are
+drafted and checked in one batch instead of a decode per token (``_Drafts``, ``_verify``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from qa.models import ModelFileError
 _SEQUENCES = 16  # sequence 0 answers, 1 is scratch, the others hold the texts between passages
 _SLOT = "\ue000{}\ue000"
 _CONTEXTS = 4  # the instructions' cells kept aside: the answer's and the confirmation's prompts, and a spare
+_LOOKUP = 0  # tokens drafted from the prompt where the reply copies it (0: none)
 
 
 class _Segment:
@@ -182,9 +186,9 @@ class LlamaGenerator:
         if self._vocabulary is None:
             self._vocabulary = _vocabulary_candidates(llm.n_vocab())
         sampler = _GreedyGrammarFirst(llm._model.vocab, self._grammar(grammar) if grammar else None, *self._vocabulary)
-        drafts = _Drafts(grammar or "", lambda text: self._tokens(text, special=False))
+        drafts = _Drafts(grammar or "", lambda text: self._tokens(text, special=False), tokens, _LOOKUP)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        pending, pieces, text, shown = tokens[llm.n_tokens:], [], "", 0
+        pending, reply, pieces, text, shown = tokens[llm.n_tokens:], [], [], "", 0
         draft = drafts.at_start(sampler)
         while True:
             chosen = self._verify(pending, draft, sampler)
@@ -194,6 +198,7 @@ class LlamaGenerator:
                     yield text[shown:] + decoder.decode(b"", final=True)
                     return
                 usage.completion_tokens += 1
+                reply.append(token)
                 pieces.append(llm.detokenize([token]))
                 text += decoder.decode(pieces[-1])
                 end, stopped = _until_stop(text, shown, stop)
@@ -205,7 +210,7 @@ class LlamaGenerator:
                     yield text[shown:] + decoder.decode(b"", final=True)
                     return
             pending = [chosen[-1]]
-            draft = drafts.after(pieces, sampler)
+            draft = drafts.after(reply, pieces, sampler)
 
     def _verify(self, pending: list[int], draft: list[int], sampler: "_GreedyGrammarFirst") -> list[int]:
         """Read ``pending`` (tokens whose cells are not computed yet) and ``draft`` after them in one batch, and
@@ -426,11 +431,13 @@ class LlamaGenerator:
         return shared
 
     def _prepare_prompt(self, segments: list[_Segment]) -> tuple[int, bool]:
-        """Put the prompt's cells in place and leave the model ready to sample its next token, reading the first
-        passage from its state (every passage, when stitching). Returns the number of prompt tokens not computed
+        """Put the prompt's cells in place, reading the first passage from its state (every passage, when
+        stitching), up to the tokens left to read (from ``n_tokens`` on, at least the last one: ``_generate`` reads
+        them in one batch with the reply's first drafted tokens). Returns the number of prompt tokens not computed
         now, and whether passages after the first were read from states. What the previous prompt shares with
         this one, whole segments of it, is kept as it is. Without states (or with more passages than sequences)
-        llama-cpp-python's own prefix reuse is all there is, short of cells stitched for an earlier prompt."""
+        the prefix it shares with the previous prompt is all that is reused, short of cells stitched for an earlier
+        prompt."""
         tokens = [t for s in segments for t in s.tokens]
         shared = self._common_prefix(tokens)
         context = _context(segments)
@@ -706,17 +713,22 @@ class _Drafts:
     first, then the first in the grammar whose next token the grammar allows. A wrong draft costs a few tokens
     of one batch, never the answer (``LlamaGenerator._verify`` keeps only tokens greedy decoding picks)."""
 
-    def __init__(self, grammar: str, tokenize) -> None:
+    def __init__(self, grammar: str, tokenize, prompt: Sequence[int] = (), lookup: int = 0) -> None:
         self._literals = [s.encode("utf-8") for s in dict.fromkeys(grammar_literals(grammar)) if len(s) > 1]
         self._tokenize = tokenize
         self._start = _root_prefix(grammar)
+        self._prompt, self._lookup = list(prompt), lookup
+        self._seen: dict[tuple[int, ...], int] = {}  # each run of 2 and 3 prompt tokens: where it last ends
+        for n in (2, 3) if lookup else ():
+            for i in range(n, len(self._prompt)):
+                self._seen[tuple(self._prompt[i - n:i])] = i
 
     def at_start(self, sampler: _GreedyGrammarFirst) -> list[int]:
         tokens = self._tokenize(self._start) if self._start else []
         return tokens if tokens and sampler.allows(tokens[0]) else []
 
-    def after(self, pieces: list[bytes], sampler: _GreedyGrammarFirst) -> list[int]:
-        """``pieces``: the reply's tokens so far, as bytes."""
+    def after(self, reply: list[int], pieces: list[bytes], sampler: _GreedyGrammarFirst) -> list[int]:
+        """``reply``: the reply's tokens so far; ``pieces``: their bytes."""
         for n in range(min(8, len(pieces)), 0, -1):
             tail = b"".join(pieces[-n:])
             for literal in self._literals:
@@ -724,6 +736,11 @@ class _Drafts:
                     tokens = self._tokenize(literal[len(tail):].decode("utf-8", errors="ignore"))
                     if tokens and sampler.allows(tokens[0]):
                         return tokens
+        for n in (3, 2):  # the reply copying the prompt (a name, a figure from a passage): what follows there
+            end = self._seen.get(tuple(reply[-n:])) if len(reply) >= n else None
+            if end is not None:
+                tokens = self._prompt[end:end + self._lookup]
+                return tokens if tokens and sampler.allows(tokens[0]) else []
         return []
 
 
