@@ -43,7 +43,7 @@ from qa.models import ModelFileError
 _SEQUENCES = 16  # sequence 0 answers, 1 is scratch, the others hold the texts between passages
 _SLOT = "\ue000{}\ue000"
 _CONTEXTS = 4  # the instructions' cells kept aside: the answer's and the confirmation's prompts, and a spare
-_LOOKUP = 0  # tokens drafted from the prompt where the reply copies it (0: none)
+_LOOKUP = 8  # tokens drafted from the prompt where the reply copies it (0: none)
 
 
 class _Segment:
@@ -78,7 +78,6 @@ class LlamaGenerator:
             raise ModelFileError(f"llama.cpp could not load {path}: {exc}; the file may be damaged "
                                  "(delete it to have it assembled again)") from None
         self._formatter = self._chat_formatter()
-        self._vocabulary = None  # (candidates, their logits) for the whole vocabulary, made on first need
         if self._formatter is not None:
             self._batch = self._new_batch()
         if self.states is not None and self._formatter is not None:
@@ -174,24 +173,28 @@ class LlamaGenerator:
         (``_prepare_prompt``), under ``grammar``.
 
         Where the reply so far ends in the start of one of the grammar's literal strings ("EVIDENCE: ",
-        "\\nANSWER: ", ", "), the rest of that literal is drafted and read in one batch with the token before it,
-        and each drafted token is kept only while it is the token greedy decoding picks there (``_verify``): the
-        same tokens, up to the kernels' rounding for another batch shape, for one batch instead of a decode per
-        token (a decode is 30–55 ms here, and the evidence line is most of the tokens before the answer)."""
+        "\\nANSWER: ", ", "), the rest of that literal is drafted and read in one batch with the token before it;
+        where its last tokens are in the prompt (a name, a figure, a sentence copied from a passage), the prompt's
+        next tokens are (``_Drafts``). Each drafted token is kept only while it is the token greedy decoding picks
+        there (``_verify``): one batch instead of a decode per token (a decode is 16–57 ms here, a batch of 4
+        costs 1.6x one, and the evidence line is most of the tokens before the answer). llama.cpp computes a batch with other kernels
+        than a single token (logits up to 0.6 apart here, the same for any batch of 2 to 16), so a close choice
+        may go the other way than decoded one by one: measured on the gold sets, not assumed (README)."""
         import codecs
 
         import llama_cpp
 
         llm = self._llm
-        if self._vocabulary is None:
-            self._vocabulary = _vocabulary_candidates(llm.n_vocab())
-        sampler = _GreedyGrammarFirst(llm._model.vocab, self._grammar(grammar) if grammar else None, *self._vocabulary)
+        if llm._vocabulary is None:
+            llm._vocabulary = _vocabulary_candidates(llm.n_vocab())
+        sampler = _GreedyGrammarFirst(llm._model.vocab, self._grammar(grammar) if grammar else None, *llm._vocabulary)
         drafts = _Drafts(grammar or "", lambda text: self._tokens(text, special=False), tokens, _LOOKUP)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         pending, reply, pieces, text, shown = tokens[llm.n_tokens:], [], [], "", 0
         draft = drafts.at_start(sampler)
         while True:
-            chosen = self._verify(pending, draft, sampler)
+            room = min(llm.n_ctx() - llm.n_tokens - len(pending), max_tokens - usage.completion_tokens - 1)
+            chosen = self._verify(pending, draft[:max(0, room)], sampler)
             usage.drafted_tokens += len(chosen) - 1
             for token in chosen:
                 if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
@@ -707,11 +710,13 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 
 
 class _Drafts:
-    """What to draft after the reply so far, from the grammar's literal strings: where the reply's last tokens
+    """What to draft after the reply so far. From the grammar's literal strings: where the reply's last tokens
     spell the start of a literal ("\\n" of "\\nANSWER: "), the rest of it; at the start of the reply, what
     every alternative of the grammar's root begins with ("EVIDENCE: "). Of several literals, the longest match
-    first, then the first in the grammar whose next token the grammar allows. A wrong draft costs a few tokens
-    of one batch, never the answer (``LlamaGenerator._verify`` keeps only tokens greedy decoding picks)."""
+    first, then the first in the grammar whose next token the grammar allows. Else from the prompt (``lookup``
+    tokens at most): where the reply's last three or two tokens last occur in it, the tokens after them. A wrong
+    draft costs a few tokens of one batch, never the answer (``LlamaGenerator._verify`` keeps only tokens greedy
+    decoding picks)."""
 
     def __init__(self, grammar: str, tokenize, prompt: Sequence[int] = (), lookup: int = 0) -> None:
         self._literals = [s.encode("utf-8") for s in dict.fromkeys(grammar_literals(grammar)) if len(s) > 1]
