@@ -234,7 +234,7 @@ def test_a_confirmation_reads_its_passage_from_its_state_and_answers_as_full_pre
         stored = len(_context(exact.segments(messages))) + _first_passage_tokens(exact, messages)
         if after_another_prompt:  # the instructions from memory, the passage from disk
             assert exact.last_usage.reused_prompt_tokens == stored
-        else:  # the same passage as the confirmation before: llama.cpp's prefix reuse, "Question:" included
+        else:  # the same passage as the confirmation before: the prefix shared with it, "Question:" included
             assert exact.last_usage.reused_prompt_tokens > stored
     assert outcomes == ["restored"]  # the confirmation's instructions, kept aside beside the answer's
 
@@ -369,6 +369,9 @@ def test_the_grammars_literals_are_drafted_where_the_reply_spells_their_start():
     assert grammar_literals('root ::= [^"\\]]+ "a\\"b" # "comment"\nx ::= "c"') == ['a"b', "c"]
     assert _root_prefix(yes_no) == _root_prefix(prompts.answer_grammar([1])) == "EVIDENCE: "
     assert _root_prefix(prompts.CONFIRM_GRAMMAR) == "" and _root_prefix(prompts.REWRITE_GRAMMAR) == ""
+    assert _root_prefix('rootx ::= "Q"\nroot ::= "AB" [)|]\n  | "AC" # | "B"\nx ::= "q"') == "A"
+    assert _root_prefix('root ::= "AB"? "AC"') == _root_prefix('root ::= ("A" | "B") "C"') == ""
+    assert grammar_literals('root ::= "x\\x41\\n"') == ["xA\n"]
 
     class Grammar:  # allows every token but "FACT"
         def allows(self, token):

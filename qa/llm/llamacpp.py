@@ -58,6 +58,7 @@ class LlamaGenerator:
     def __init__(self, name: str, path: Path, threads: int = 2, n_ctx: int = 4096,
                  states: StateStore | None = None, model_id: str = "", stitch: bool = False,
                  recompute: int = 0) -> None:
+        import llama_cpp
         from llama_cpp import Llama
 
         self.name = name
@@ -80,6 +81,8 @@ class LlamaGenerator:
         self._formatter = self._chat_formatter()
         if self._formatter is not None:
             self._batch = self._new_batch()
+        model = self._llm._model.model  # a recurrent model's cache cannot be cut back to before a refused draft
+        self._drafting = not (llama_cpp.llama_model_is_recurrent(model) or llama_cpp.llama_model_is_hybrid(model))
         if self.states is not None and self._formatter is not None:
             self._use_sequences()
         elif self.states is not None:
@@ -140,14 +143,15 @@ class LlamaGenerator:
         with self._lock:
             usage = Usage()
             started = time.perf_counter()
-            options = dict(temperature=0.0, top_k=1, max_tokens=max_tokens, stream=True,
-                           grammar=self._grammar(grammar) if grammar else None, stop=list(stop) or None)
             if self._formatter is None:
-                chunks = self._llm.create_chat_completion(messages=plain_messages(messages), **options)
+                chunks = self._llm.create_chat_completion(
+                    messages=plain_messages(messages), temperature=0.0, top_k=1, max_tokens=max_tokens, stream=True,
+                    grammar=self._grammar(grammar) if grammar else None, stop=list(stop) or None)
                 texts = (chunk["choices"][0]["delta"].get("content") for chunk in chunks)
             else:
                 segments = self.segments(messages)
                 tokens = [t for s in segments for t in s.tokens]
+                max_tokens = max_tokens if max_tokens > 0 else self._llm.n_ctx() - len(tokens)
                 if len(tokens) + max_tokens > self._llm.n_ctx():
                     raise ValueError(f"the prompt has {len(tokens)} tokens and the answer may take {max_tokens}; "
                                      f"the model's context holds {self._llm.n_ctx()}")
@@ -188,21 +192,27 @@ class LlamaGenerator:
         if llm._vocabulary is None:
             llm._vocabulary = _vocabulary_candidates(llm.n_vocab())
         sampler = _GreedyGrammarFirst(llm._model.vocab, self._grammar(grammar) if grammar else None, *llm._vocabulary)
+        vocab = llm._model.vocab
         drafts = _Drafts(grammar or "", lambda text: self._tokens(text, special=False), tokens, _LOOKUP)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="ignore")
         pending, reply, pieces, text, shown = tokens[llm.n_tokens:], [], [], "", 0
         draft = drafts.at_start(sampler)
         while True:
-            room = min(llm.n_ctx() - llm.n_tokens - len(pending), max_tokens - usage.completion_tokens - 1)
+            if not self._drafting:
+                draft = []
+            special = next((i for i, t in enumerate(draft) if llama_cpp.llama_vocab_is_eog(vocab, t) or
+                            llama_cpp.llama_vocab_is_control(vocab, t)), len(draft))
+            room = min(special, llm.n_ctx() - llm.n_tokens - len(pending), max_tokens - usage.completion_tokens - 1,
+                       llm.n_batch - 1)
             chosen = self._verify(pending, draft[:max(0, room)], sampler)
-            usage.drafted_tokens += len(chosen) - 1
-            for token in chosen:
-                if llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
+            for i, token in enumerate(chosen):
+                if llama_cpp.llama_vocab_is_eog(vocab, token):
                     yield text[shown:] + decoder.decode(b"", final=True)
                     return
                 usage.completion_tokens += 1
+                usage.drafted_tokens += i < len(chosen) - 1
                 reply.append(token)
-                pieces.append(llm.detokenize([token]))
+                pieces.append(_piece(vocab, token))
                 text += decoder.decode(pieces[-1])
                 end, stopped = _until_stop(text, shown, stop)
                 yield text[shown:end]
@@ -334,11 +344,12 @@ class LlamaGenerator:
         return llama_cpp.llama_get_memory(self._llm._ctx.ctx)
 
     def _decode(self, pieces: Sequence[tuple[Sequence[int], int, int]], logits: int = 0) -> None:
-        """Decode (tokens, first position, sequence) pieces in one batch, the logits of its last ``logits`` tokens
-        kept (``llama_get_logits_ith`` by their index in the batch)."""
-        import llama_cpp
-
+        """Decode (tokens, first position, sequence) pieces, in one batch unless they are more than a batch holds,
+        the logits of the last ``logits`` tokens kept (``llama_get_logits_ith`` by their index in the batch)."""
         batch = self._batch.batch
+        total, size = sum(len(tokens) for tokens, _, _ in pieces), self._llm.n_batch
+        if logits and total > size:
+            raise ValueError(f"{total} tokens with logits do not fit one batch of {size}")
         i = 0
         for tokens, first, seq in pieces:
             for offset, token in enumerate(tokens):
@@ -346,10 +357,18 @@ class LlamaGenerator:
                 batch.pos[i] = first + offset
                 batch.n_seq_id[i] = 1
                 batch.seq_id[i][0] = seq
+                batch.logits[i] = i >= total - logits
                 i += 1
-        for j in range(i):
-            batch.logits[j] = j >= i - logits
-        batch.n_tokens = i
+                if i == size:  # more than one batch holds (stitched passages' texts between them, recomputed)
+                    self._run(batch, i)
+                    i = 0
+        if i:
+            self._run(batch, i)
+
+    def _run(self, batch, n: int) -> None:
+        import llama_cpp
+
+        batch.n_tokens = n
         result = llama_cpp.llama_decode(self._llm._ctx.ctx, batch)
         if result != 0:
             raise RuntimeError(f"llama_decode failed ({result})")
@@ -542,7 +561,8 @@ class LlamaGenerator:
 
     def _restore_context(self, context: list[int] | None, shared: int) -> int:
         """Full prefill: the instructions' cells put back when another prompt took the cache (``_keep_context``);
-        llama-cpp-python's own prefix reuse does the rest. Returns how many prompt tokens were not read now."""
+        the rest of what the previous prompt shares with this one stays (``_keep``). Returns how many prompt tokens
+        were not read now."""
         if context is None or shared >= len(context):
             return shared
         return len(context) if self._keep_context(context) == "restored" else shared
@@ -649,7 +669,7 @@ class _GreedyGrammarFirst:
             return True
         self._one[0].id, self._one[0].logit, self._one[0].p = token, logit, 0.0
         self._judge(self._one)
-        return self._one[0].logit != float("-inf")
+        return self._one[0].logit > float("-inf")  # NaN too is judged against the whole vocabulary
 
     def _judge(self, data) -> None:
         """The grammar sets the logits of the tokens in ``data`` that it refuses to -inf."""
@@ -679,34 +699,88 @@ def _until_stop(text: str, shown: int, stop: Sequence[str]) -> tuple[int, bool]:
     return end, False
 
 
-def grammar_literals(grammar: str) -> list[str]:
-    """The quoted strings of a GBNF grammar, in order (character classes and comments skipped)."""
-    literals, i = [], 0
-    while i < len(grammar):
-        c = grammar[i]
+def _grammar_items(text: str) -> list[tuple[str, str]]:
+    """A GBNF text as (kind, text) items: "literal" (a quoted string, escapes read), "class" (``[...]``),
+    "rule" (``name ::=``), and single characters ("|", "(", "?" …); comments and blanks dropped."""
+    items: list[tuple[str, str]] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
         if c == "#":
-            end = grammar.find("\n", i)
-            i = len(grammar) if end < 0 else end
-        elif c == "[":
-            i += 1
-            while i < len(grammar) and grammar[i] != "]":
-                i += 2 if grammar[i] == "\\" else 1
-        elif c == '"':
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+        elif c in "\"[":
+            close = '"' if c == '"' else "]"
             j, chars = i + 1, []
-            while j < len(grammar) and grammar[j] != '"':
-                if grammar[j] == "\\" and j + 1 < len(grammar):
+            while j < len(text) and text[j] != close:
+                if text[j] == "\\" and j + 1 < len(text):
                     j += 1
-                    chars.append(_ESCAPES.get(grammar[j], grammar[j]))
+                    if text[j] in "xuU":
+                        width = {"x": 2, "u": 4, "U": 8}[text[j]]
+                        chars.append(chr(int(text[j + 1:j + 1 + width] or "0", 16)))
+                        j += width
+                    else:
+                        chars.append(_ESCAPES.get(text[j], text[j]))
                 else:
-                    chars.append(grammar[j])
+                    chars.append(text[j])
                 j += 1
-            literals.append("".join(chars))
+            items.append(("literal" if c == '"' else "class", "".join(chars)))
             i = j
+        elif c.isalnum() or c in "-_":
+            j = i
+            while j < len(text) and (text[j].isalnum() or text[j] in "-_"):
+                j += 1
+            rest = text[j:].lstrip(" \t")
+            if rest.startswith("::="):
+                items.append(("rule", text[i:j]))
+                j = len(text) - len(rest) + 3
+            else:
+                items.append(("name", text[i:j]))
+            i = j - 1
+        elif not c.isspace():
+            items.append(("char", c))
         i += 1
-    return literals
+    return items
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+
+
+def grammar_literals(grammar: str) -> list[str]:
+    """The quoted strings of a GBNF grammar, in order (character classes and comments skipped)."""
+    return [text for kind, text in _grammar_items(grammar) if kind == "literal"]
+
+
+def _root_prefix(grammar: str) -> str:
+    """The text every alternative of the grammar's root rule begins with: "" unless each begins with a literal
+    that must come (not optional or repeated)."""
+    items = _grammar_items(grammar)
+    start = next((i for i, item in enumerate(items) if item == ("rule", "root")), None)
+    if start is None:
+        return ""
+    end = next((i for i in range(start + 1, len(items)) if items[i][0] == "rule"), len(items))
+    starts, depth, at_start = [], 0, True
+    for i in range(start + 1, end):
+        kind, text = items[i]
+        if at_start:
+            following = items[i + 1] if i + 1 < end else ("", "")
+            if kind != "literal" or following[0] == "char" and following[1] in "?*+{":
+                return ""
+            starts.append(text)
+            at_start = False
+        elif kind == "char" and text in "(":
+            depth += 1
+        elif kind == "char" and text == ")":
+            depth -= 1
+        elif kind == "char" and text == "|" and depth == 0:
+            at_start = True
+    if not starts or at_start:
+        return ""
+    prefix = starts[0]
+    for other in starts[1:]:
+        while not other.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix
 
 
 class _Drafts:
@@ -749,42 +823,16 @@ class _Drafts:
         return []
 
 
-def _root_prefix(grammar: str) -> str:
-    """The text every alternative of the grammar's root rule begins with, when each begins with a literal."""
-    line = next((line for line in grammar.splitlines() if line.strip().startswith("root")), "")
-    body = line.split("::=", 1)[1] if "::=" in line else ""
-    starts = []
-    for alternative in _top_level_alternatives(body):
-        literals = grammar_literals(alternative)
-        if not alternative.strip().startswith('"') or not literals:
-            return ""
-        starts.append(literals[0])
-    prefix = starts[0] if starts else ""
-    for start in starts[1:]:
-        while not start.startswith(prefix):
-            prefix = prefix[:-1]
-    return prefix
 
 
-def _top_level_alternatives(body: str) -> list[str]:
-    parts, depth, current, quoted, i = [], 0, "", False, 0
-    while i < len(body):
-        c = body[i]
-        if quoted and c == "\\":
-            current += body[i:i + 2]
-            i += 2
-            continue
-        if c == '"':
-            quoted = not quoted
-        elif not quoted and c in "([":
-            depth += 1
-        elif not quoted and c in ")]":
-            depth -= 1
-        elif not quoted and depth == 0 and c == "|":
-            parts.append(current)
-            current = ""
-            i += 1
-            continue
-        current += c
-        i += 1
-    return parts + [current]
+def _piece(vocab, token: int) -> bytes:
+    """A token's bytes (llama-cpp-python's ``detokenize`` reads a token of more than 32 bytes wrong)."""
+    import llama_cpp
+
+    size = 32
+    while True:
+        buffer = (ctypes.c_char * size)()
+        n = llama_cpp.llama_token_to_piece(vocab, token, buffer, size, 0, False)
+        if n >= 0:
+            return bytes(buffer[:n])
+        size = -n
