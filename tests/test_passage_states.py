@@ -11,8 +11,8 @@ import pytest
 
 from qa import prompts
 from qa.llm import Passage
-from qa.llm.llamacpp import (LlamaGenerator, _context, _Drafts, _GreedyGrammarFirst, _root_prefix, _until_stop,
-                             grammar_literals)
+from qa.llm.llamacpp import (LlamaGenerator, _context, _Drafts, _GreedyGrammarFirst, _piece, _root_prefix,
+                             _until_stop, grammar_literals)
 from qa.llm.state_store import StateStore
 from qa.models import model_path, model_sha256
 from qa.settings import Settings
@@ -393,3 +393,11 @@ def test_text_is_given_out_up_to_a_stop_string_and_held_back_where_one_may_begin
     assert _until_stop("Who met", 0, ["met?"]) == (4, False)  # "met" may begin "met?"
     assert _until_stop("Who met?", 4, ["met?"]) == (4, True)
     assert _until_stop("Who met", 0, []) == (7, False)
+
+
+def test_a_token_of_more_than_32_bytes_is_read_whole(full_prefill):
+    """llama-cpp-python's ``detokenize`` gives nothing for such a token (Qwen2.5 has 240: runs of spaces, dashes)."""
+    llm, dashes = full_prefill._llm, ("-" * 64).encode()
+    tokens = llm.tokenize(dashes, add_bos=False)
+    assert max(len(_piece(llm._model.vocab, t)) for t in tokens) > 32
+    assert b"".join(_piece(llm._model.vocab, t) for t in tokens) == dashes
