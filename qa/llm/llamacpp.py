@@ -73,8 +73,8 @@ class LlamaGenerator:
         self._context_cells: dict[tuple[int, ...], bytes] = {}  # each prompt's instructions' cells (``_keep_context``)
         self._stitched_at: int | None = None  # cells from here on were stitched from passage states
         try:
-            self._llm = _greedy_grammar_first(Llama)(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                              n_batch=512, verbose=False)
+            self._llm = _greedy_grammar_first(Llama)(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
+                                                     n_threads_batch=threads, n_batch=512, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"llama.cpp could not load {path}: {exc}; the file may be damaged "
                                  "(delete it to have it assembled again)") from None
@@ -144,10 +144,7 @@ class LlamaGenerator:
             usage = Usage()
             started = time.perf_counter()
             if self._formatter is None:
-                chunks = self._llm.create_chat_completion(
-                    messages=plain_messages(messages), temperature=0.0, top_k=1, max_tokens=max_tokens, stream=True,
-                    grammar=self._grammar(grammar) if grammar else None, stop=list(stop) or None)
-                texts = (chunk["choices"][0]["delta"].get("content") for chunk in chunks)
+                texts = self._chat_completion(messages, grammar, max_tokens, stop, usage)
             else:
                 segments = self.segments(messages)
                 tokens = [t for s in segments for t in s.tokens]
@@ -163,13 +160,22 @@ class LlamaGenerator:
                     continue
                 if usage.first_token_ms is None:
                     usage.first_token_ms = (time.perf_counter() - started) * 1000
-                if self._formatter is None:
-                    usage.completion_tokens += 1
                 yield text
             usage.total_ms = (time.perf_counter() - started) * 1000
-            if self._formatter is None:
-                usage.prompt_tokens = max(0, self._llm.n_tokens - usage.completion_tokens)
             self.last_usage = usage
+
+    def _chat_completion(self, messages: Sequence[Message], grammar: str | None, max_tokens: int,
+                         stop: Sequence[str], usage: Usage) -> Iterator[str]:
+        """A model without a chat template of its own: llama-cpp-python formats the prompt and decodes."""
+        chunks = self._llm.create_chat_completion(
+            messages=plain_messages(messages), temperature=0.0, top_k=1, max_tokens=max_tokens, stream=True,
+            grammar=self._grammar(grammar) if grammar else None, stop=list(stop) or None)
+        for chunk in chunks:
+            text = chunk["choices"][0]["delta"].get("content")
+            if text:
+                usage.completion_tokens += 1
+                yield text
+        usage.prompt_tokens = max(0, self._llm.n_tokens - usage.completion_tokens)
 
     def _generate(self, tokens: list[int], grammar: str | None, max_tokens: int, stop: Sequence[str],
                   usage: Usage) -> Iterator[str]:
@@ -181,18 +187,16 @@ class LlamaGenerator:
         where its last tokens are in the prompt (a name, a figure, a sentence copied from a passage), the prompt's
         next tokens are (``_Drafts``). Each drafted token is kept only while it is the token greedy decoding picks
         there (``_verify``): one batch instead of a decode per token (a decode is 16–57 ms here, a batch of 4
-        costs 1.6x one, and the evidence line is most of the tokens before the answer). llama.cpp computes a batch with other kernels
-        than a single token (logits up to 0.6 apart here, the same for any batch of 2 to 16), so a close choice
-        may go the other way than decoded one by one: measured on the gold sets, not assumed (README)."""
+        costs 1.6x one, and the evidence line is most of the tokens before the answer). llama.cpp computes a
+        batch with other kernels than a single token (logits up to 0.6 apart here, the same for any batch of 2 to
+        16), so a close choice may go the other way than decoded one by one: measured on the gold sets, not
+        assumed (README)."""
         import codecs
 
         import llama_cpp
 
-        llm = self._llm
-        if llm._vocabulary is None:
-            llm._vocabulary = _vocabulary_candidates(llm.n_vocab())
-        sampler = _GreedyGrammarFirst(llm._model.vocab, self._grammar(grammar) if grammar else None, *llm._vocabulary)
-        vocab = llm._model.vocab
+        llm, vocab = self._llm, self._llm._model.vocab
+        sampler = llm.greedy_sampler(self._grammar(grammar) if grammar else None)
         drafts = _Drafts(grammar or "", lambda text: self._tokens(text, special=False), tokens, _LOOKUP)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="ignore")
         pending, reply, pieces, text, shown = tokens[llm.n_tokens:], [], [], "", 0
@@ -230,14 +234,11 @@ class LlamaGenerator:
         pick the next token at the last pending one and at each drafted one, up to the first drafted token that
         is not the one picked. Returns the tokens picked (the last one's cells not computed); the cache keeps
         what was read up to it."""
-        import llama_cpp
-
         llm = self._llm
         start, batch = llm.n_tokens, pending + draft
-        step = llm.n_batch
-        cut = max(0, len(batch) - step)
-        for i in range(0, cut, step):
-            self._decode([(batch[i:min(i + step, cut)], start + i, 0)])
+        cut = max(0, len(batch) - llm.n_batch)  # a long prompt's head first: the logits come from the last batch
+        if cut:
+            self._decode([(batch[:cut], start, 0)])
         self._decode([(batch[cut:], start + cut, 0)], logits=len(draft) + 1)
         llm.input_ids[start:start + len(batch)] = batch
         llm.n_tokens = start + len(batch)
@@ -246,8 +247,7 @@ class LlamaGenerator:
         for j in range(len(draft) + 1):
             chosen.append(sampler.sample(llm._ctx, first + j))
             if j < len(draft) and chosen[-1] != draft[j]:
-                llm.n_tokens = start + len(pending) + j
-                llama_cpp.llama_memory_seq_rm(self._memory, -1, llm.n_tokens, -1)
+                self._keep(start + len(pending) + j)
                 break
         return chosen
 
@@ -382,8 +382,7 @@ class LlamaGenerator:
 
         llm, n, ctx = self._llm, len(context), self._llm._ctx.ctx
         if llm.n_tokens >= n and list(llm.input_ids[:n]) == context:
-            llama_cpp.llama_memory_seq_rm(self._memory, -1, n, -1)
-            llm.n_tokens = n
+            self._keep(n)
             return "kept"
         llm.reset()
         llama_cpp.llama_memory_clear(self._memory, True)
@@ -443,12 +442,9 @@ class LlamaGenerator:
     def _unstitched(self, shared: int) -> int:
         """For a prompt read whole: of the ``shared`` tokens it has in common with the cache, those before any
         stitched cell (the others are dropped, to be computed again attending to everything before them)."""
-        import llama_cpp
-
         if self._stitched_at is not None and shared > self._stitched_at:
             shared = self._stitched_at
-            llama_cpp.llama_memory_seq_rm(self._memory, -1, shared, -1)
-            self._llm.n_tokens = shared
+            self._keep(shared)
         self._stitched_at = None
         return shared
 
@@ -487,8 +483,7 @@ class LlamaGenerator:
             kept = first
         else:
             reused = starts[kept]
-            llama_cpp.llama_memory_seq_rm(memory, -1, starts[kept], -1)
-            llm.n_tokens = starts[kept]
+            self._keep(starts[kept])
         if not stitched:  # only the first passage is read from its state: there it is exact
             if kept == first:
                 state, computed = self._state(context, segments[first].tokens)
@@ -601,15 +596,17 @@ def _greedy_grammar_first(llama_class: type) -> type:
     class GreedyGrammarFirstLlama(llama_class):  # type: ignore[misc, valid-type]
         _vocabulary = None  # (candidates, their logits) for the whole vocabulary, made on first need
 
+        def greedy_sampler(self, grammar) -> "_GreedyGrammarFirst":
+            """Greedy decoding under ``grammar`` (None: plain greedy), the grammar asked first."""
+            if self._vocabulary is None:  # one per model, not one per generation: 151,936 candidates
+                self._vocabulary = _vocabulary_candidates(self.n_vocab())
+            return _GreedyGrammarFirst(self._model.vocab, grammar, *self._vocabulary)
+
         def _init_sampler(self, **options):
             plain = options.get("temp") == 0.0 and options.get("logits_processor") is None and \
                 options.get("repeat_penalty", 1.0) == 1.0 and not options.get("frequency_penalty") and \
                 not options.get("presence_penalty") and options.get("grammar") is not None
-            if not plain:
-                return super()._init_sampler(**options)
-            if self._vocabulary is None:  # one per model, not one per generation: 151,936 candidates
-                self._vocabulary = _vocabulary_candidates(self.n_vocab())
-            return _GreedyGrammarFirst(self._model.vocab, options["grammar"], *self._vocabulary)
+            return self.greedy_sampler(options["grammar"]) if plain else super()._init_sampler(**options)
 
     return GreedyGrammarFirstLlama
 
