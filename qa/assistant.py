@@ -171,12 +171,13 @@ class Assistant:
             if evidence:
                 messages, grammar, schema = prompts.answer_prompt(
                     standalone, [(e.n, e.text) for e in evidence], language, yes_no=yes_no)
+                prediction = prompts.answer_prediction([e.n for e in evidence], yes_no=yes_no)
             for whole in (False, True):
                 raw, from_states = "", False
                 if evidence:
                     if whole:
                         messages = read_whole(messages)
-                    raw = yield from self._write(messages, grammar, schema, drafts)
+                    raw = yield from self._write(messages, grammar, schema, prediction, drafts)
                     _add_usage(usage, self.generator.last_usage)
                     from_states = self.generator.last_usage.passage_states
                     if yes_no:
@@ -270,12 +271,12 @@ class Assistant:
         _add_usage(usage, self.generator.last_usage)
         return not reply.strip().lower().startswith("no")
 
-    def _write(self, messages: list[dict], grammar: str, schema: JsonOutput, drafts: "_Drafts"
+    def _write(self, messages: list[dict], grammar: str, schema: JsonOutput, prediction: str, drafts: "_Drafts"
                ) -> typing.Generator[str, None, str]:
         """Stream the model's answer to ``messages``, yielding what extends the draft shown so far; returns all
         that the model wrote."""
         raw = ""
-        for piece in self.generator.stream(messages, grammar=grammar, schema=schema,
+        for piece in self.generator.stream(messages, grammar=grammar, schema=schema, prediction=prediction,
                                            max_tokens=self.settings.max_answer_tokens):
             raw += piece
             more = drafts.extend(_draft(raw))
@@ -316,7 +317,7 @@ class _Drafts:
 
     def extend(self, draft: str) -> str:
         """What ``draft`` adds to the text shown, now shown too ("" when it adds nothing or differs)."""
-        if len(draft) <= 5 or len(draft) <= len(self.shown) or not draft.startswith(self.shown):
+        if "NONE.".startswith(draft.upper()) or len(draft) <= len(self.shown) or not draft.startswith(self.shown):
             return ""
         if self.first_ms is None:
             self.first_ms = (time.perf_counter() - self.started) * 1000
@@ -330,11 +331,15 @@ def _refused(decided: decision.Decision) -> bool:
 
 
 def _draft(raw: str) -> str:
-    """The answer as far as the model has written it: a yes/no answer's fact until its verdict comes."""
+    """The answer as far as the model has written it: a yes/no answer's fact until its verdict comes; nothing
+    after no evidence (``decision`` declines it) and nothing that may yet be the answer NONE (``_Drafts.extend``)."""
     fact = written_fact(raw)
-    if fact is not None:
-        return fact
-    return parse_model_output(raw)[1] if "ANSWER:" in raw else ""
+    if fact is None and "ANSWER:" not in raw:
+        return ""
+    evidence, answer = parse_model_output(raw)
+    if evidence is None:
+        return ""
+    return fact if fact is not None else answer
 
 
 def rewrite_problem(question: str, rewritten: str) -> str | None:

@@ -136,6 +136,15 @@ def answer_prompt(question: str, passages: Sequence[tuple[int, str]], language: 
             answer_schema(numbers, verdicts))
 
 
+def answer_prediction(passage_numbers: Sequence[int], yes_no: bool = False) -> str:
+    """A likely start of the reply to ``answer_prompt``, for a backend to check in one batch (``Generator.stream``):
+    every passage as evidence, then the next line's label. The replies follow it for a while (the 1.5B's evidence on
+    the dev gold: "1, 2" 56 times of 179, "1, 2, 3, 4" 35, "3, 4" 23), and where one leaves it, what it has after
+    the reply's last tokens ("3" → ", 4\nANSWER: ") is drafted next. A wrong guess costs a few tokens of a batch."""
+    numbers = ", ".join(str(n) for n in sorted(set(passage_numbers)))
+    return f"EVIDENCE: {numbers}\n{'FACT' if yes_no else 'ANSWER'}: " if numbers else ""
+
+
 def confirm_messages(passage: str, question: str, answer: str | None = None) -> list[dict]:
     """The model asked again, on one passage alone, whether it states the answer to the question, or, given
     ``answer``, whether it supports that answer (``decision.after_confirmation``)."""

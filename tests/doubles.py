@@ -29,11 +29,13 @@ class ScriptedGenerator:
         self.passage_states = passage_states
         self.outputs = list(outputs)
         self.calls: list[list[Message]] = []
+        self.predictions: list[str] = []
         self.last_usage = Usage()
 
     def stream(self, messages: Sequence[Message], grammar: str | None = None, max_tokens: int = 200,
-               stop: Sequence[str] = (), schema: JsonOutput | None = None) -> Iterator[str]:
+               stop: Sequence[str] = (), schema: JsonOutput | None = None, prediction: str = "") -> Iterator[str]:
         self.calls.append(list(messages))
+        self.predictions.append(prediction)
         if not self.outputs:
             raise AssertionError("ScriptedGenerator has no output left for this call")
         text = self.outputs.pop(0)

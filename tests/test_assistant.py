@@ -115,6 +115,24 @@ def test_supported_answer_is_kept(hashed_seeds_index):
     assert [c.passage for c in answer.citations] == [NYT_PASSAGE]
 
 
+def test_the_answer_streams_from_its_first_words_with_the_replys_likely_start_handed_to_the_generator(
+        hashed_seeds_index):
+    n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
+    assistant = scripted(hashed_seeds_index, f"EVIDENCE: {n}\nANSWER: NYT reported it [{n}].", "yes")
+    *drafts, answer = assistant.stream(PYONGYANG)
+    assert drafts[0] == "NYT" and "".join(drafts) == answer.answer
+    shown = len(answer.passages)
+    assert assistant.generator.predictions[0] == prompts.answer_prediction(range(1, shown + 1))
+    assert assistant.generator.predictions[0].startswith("EVIDENCE: 1, 2")
+
+
+@pytest.mark.parametrize("output", ["EVIDENCE: 1\nANSWER: NONE", "EVIDENCE: 1\nANSWER: NON",
+                                    "EVIDENCE: NONE\nANSWER: The New York Times reported it."])
+def test_no_answer_and_an_answer_after_no_evidence_are_not_streamed(hashed_seeds_index, output):
+    *drafts, answer = scripted(hashed_seeds_index, output, "no", "no").stream(PYONGYANG)
+    assert drafts == [] and (answer.abstained or answer.extractive)
+
+
 def test_invented_fact_falls_back_to_a_quoted_sentence(hashed_seeds_index):
     n = shown_number(hashed_seeds_index, PYONGYANG, NYT_PASSAGE)
     failed = f"EVIDENCE: {n}\nANSWER: It was reported on December 23, 2021 [{n}]."

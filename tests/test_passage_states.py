@@ -324,16 +324,18 @@ def test_greedy_decoding_asks_the_grammar_about_the_best_token_first_and_writes_
 
     chain = Llama(model_path=str(model_file), n_ctx=4096, n_threads=2, n_threads_batch=2, n_batch=512, verbose=False)
     try:
-        cases = [(prompts.answer_messages(q, [(1, OFFER), (2, MEETING)], "en"), prompts.answer_grammar([1, 2]), 60)
+        cases = [(prompts.answer_messages(q, [(1, OFFER), (2, MEETING)], "en"), prompts.answer_grammar([1, 2]), 60,
+                  prompts.answer_prediction([1, 2]))
                  for q in ("Who proposed the troop deployment?", "What is the capital of Australia?")]
         cases += [(prompts.answer_messages("Apakah Putin dan Kim bertemu di Amur?", [(1, MEETING)], "id", yes_no=True),
-                   prompts.answer_grammar([1], prompts.VERDICTS["id"]), 60),
-                  (prompts.confirm_messages(OFFER, "Who proposed the troop deployment?"), prompts.CONFIRM_GRAMMAR, 2),
+                   prompts.answer_grammar([1], prompts.VERDICTS["id"]), 60, prompts.answer_prediction([1], yes_no=True)),
+                  (prompts.confirm_messages(OFFER, "Who proposed the troop deployment?"), prompts.CONFIRM_GRAMMAR, 2,
+                   ""),
                   (prompts.rewrite_messages("Where did they meet?", [{"role": "user", "content": "Who met in Amur?"},
                                                                     {"role": "assistant", "content": "Putin and Kim."}]),
-                   prompts.REWRITE_GRAMMAR, 60)]
-        refused, drafted = [], 0
-        for messages, grammar, most in cases:
+                   prompts.REWRITE_GRAMMAR, 60, "")]
+        refused, drafted, predicted_drafts = [], 0, []
+        for messages, grammar, most, prediction in cases:
             stop = ["?"] if grammar == prompts.REWRITE_GRAMMAR else []
             first = _GreedyGrammarFirst.sample
             calls = {"all": 0}
@@ -349,6 +351,10 @@ def test_greedy_decoding_asks_the_grammar_about_the_best_token_first_and_writes_
                 fast = "".join(full_prefill.stream(messages, grammar=grammar, max_tokens=most, stop=stop))
             finally:
                 _GreedyGrammarFirst.sample = first
+            predicted = "".join(full_prefill.stream(messages, grammar=grammar, max_tokens=most, stop=stop,
+                                                    prediction=prediction))
+            if prediction:
+                predicted_drafts.append(full_prefill.last_usage.drafted_tokens)
             refused.append(calls["all"])
             drafted += full_prefill.last_usage.drafted_tokens
             tokens = [t for s in full_prefill.segments(messages) for t in s.tokens]
@@ -356,9 +362,10 @@ def test_greedy_decoding_asks_the_grammar_about_the_best_token_first_and_writes_
             expected = "".join(c["choices"][0]["text"] for c in chain.create_completion(
                 prompt=tokens, temperature=0.0, top_k=1, max_tokens=most, stream=True, stop=stop or None,
                 grammar=LlamaGrammar.from_string(grammar, verbose=False)))
-            assert fast == expected
+            assert fast == predicted == expected
         assert any(refused)  # some step's best token was refused, and the whole vocabulary judged
         assert drafted >= 8  # "EVIDENCE: " and "\nANSWER: " at least, in each answer
+        assert min(predicted_drafts) > 4  # "EVIDENCE: 1" at least
     finally:
         chain.close()
 
@@ -386,6 +393,28 @@ def test_the_grammars_literals_are_drafted_where_the_reply_spells_their_start():
     assert copying.after([4, 6, 7], [b"a", b"b", b"c"], Grammar()) == [1, 2]  # where "6 7" last comes
     assert copying.after([5, 6, 7], [b"a", b"b", b"c"], Grammar()) == [8, 9, 6]  # "5 6 7" first
     assert copying.after([7, 6], [b"a", b"b"], Grammar()) == []
+
+
+def test_a_prediction_of_the_reply_is_drafted_while_the_reply_follows_it():
+    class Grammar:
+        def allows(self, token):
+            return True
+
+    prediction = ["EVIDENCE", ":", " ", "1", ",", " ", "2", ",", " ", "3", "\n", "ANSWER", ":", " "]
+    drafts = _Drafts(prompts.answer_grammar([1, 2, 3]), list, prediction=prediction)
+    assert drafts.at_start(Grammar()) == prediction
+    reply = ["EVIDENCE", ":", " ", "2"]  # left it at "1": on from where "2" is in it
+    assert drafts.after(reply, [t.encode() for t in reply], Grammar()) == [",", " ", "3", "\n", "ANSWER", ":", " "]
+    reply += [",", " ", "3", "\n", "ANSWER", ":", " ", "3"]  # past its end: an answer's "3" drafts nothing from it
+    assert drafts.after(reply, [t.encode() for t in reply], Grammar()) == []
+    drafts = _Drafts(prompts.answer_grammar([1, 2, 3]), list, prediction=prediction)
+    reply = ["EVIDENCE", ":", " ", "NONE", ",", " ", "1"]
+    assert drafts.after(reply[:4], [t.encode() for t in reply[:4]], Grammar()) == []  # "NONE" is not in it
+    assert drafts.after(reply, [t.encode() for t in reply], Grammar()) == []  # and it is not followed again
+    following = _Drafts(prompts.answer_grammar([1, 2, 3]), list, prediction=prediction)
+    assert following.after(reply[:3] + reply[-3:], [], Grammar())[:3] == [",", " ", "2"]
+    assert prompts.answer_prediction([2, 1, 4]) == "EVIDENCE: 1, 2, 4\nANSWER: "
+    assert prompts.answer_prediction([1], yes_no=True) == "EVIDENCE: 1\nFACT: " and prompts.answer_prediction([]) == ""
 
 
 def test_text_is_given_out_up_to_a_stop_string_and_held_back_where_one_may_begin():

@@ -35,7 +35,7 @@ class FirstSentenceModel:
         self.last_usage = Usage()
         self.confirmations = 0
 
-    def stream(self, messages, grammar=None, max_tokens=200, stop=(), schema=None) -> Iterator[str]:
+    def stream(self, messages, grammar=None, max_tokens=200, stop=(), schema=None, prediction="") -> Iterator[str]:
         system, user = content_text(messages[0]["content"]), messages[-1]["content"]
         if system == prompts.CONFIRM_SYSTEM:
             self.confirmations += 1

@@ -63,9 +63,10 @@ class Generator(Protocol):
     last_usage: Usage
 
     def stream(self, messages: Sequence[Message], grammar: str | None = None, max_tokens: int = 200,
-               stop: Sequence[str] = (), schema: JsonOutput | None = None) -> Iterator[str]:
+               stop: Sequence[str] = (), schema: JsonOutput | None = None, prediction: str = "") -> Iterator[str]:
         """Text for chat ``messages`` at temperature 0, as it is written. ``grammar`` (GBNF) and ``schema``
-        describe the same output; each backend enforces the form it can."""
+        describe the same output; each backend enforces the form it can. ``prediction``: what the reply likely
+        begins with, a hint a backend may use to check several tokens at once; it never changes the reply."""
         ...
 
 

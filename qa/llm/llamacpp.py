@@ -138,8 +138,9 @@ class LlamaGenerator:
     # ------------------------------------------------------------------ generation
 
     def stream(self, messages: Sequence[Message], grammar: str | None = None, max_tokens: int = 200,
-               stop: Sequence[str] = (), schema: JsonOutput | None = None) -> Iterator[str]:
-        """``schema`` is the servers' form of ``grammar``; here the grammar is enforced."""
+               stop: Sequence[str] = (), schema: JsonOutput | None = None, prediction: str = "") -> Iterator[str]:
+        """``schema`` is the servers' form of ``grammar``; here the grammar is enforced. ``prediction`` is
+        drafted (``_Drafts``)."""
         with self._lock:
             usage = Usage()
             started = time.perf_counter()
@@ -154,7 +155,7 @@ class LlamaGenerator:
                                      f"the model's context holds {self._llm.n_ctx()}")
                 usage.reused_prompt_tokens, usage.passage_states = self._prepare_prompt(segments)
                 usage.prompt_tokens = len(tokens)
-                texts = self._generate(tokens, grammar, max_tokens, stop, usage)
+                texts = self._generate(tokens, grammar, max_tokens, stop, usage, prediction)
             for text in texts:
                 if not text:
                     continue
@@ -178,14 +179,15 @@ class LlamaGenerator:
         usage.prompt_tokens = max(0, self._llm.n_tokens - usage.completion_tokens)
 
     def _generate(self, tokens: list[int], grammar: str | None, max_tokens: int, stop: Sequence[str],
-                  usage: Usage) -> Iterator[str]:
+                  usage: Usage, prediction: str = "") -> Iterator[str]:
         """Greedy decoding of the reply to ``tokens``, whose cells are in place up to ``n_tokens``
         (``_prepare_prompt``), under ``grammar``.
 
         Where the reply so far ends in the start of one of the grammar's literal strings ("EVIDENCE: ",
         "\\nANSWER: ", ", "), the rest of that literal is drafted and read in one batch with the token before it;
         where its last tokens are in the prompt (a name, a figure, a sentence copied from a passage), the prompt's
-        next tokens are (``_Drafts``). Each drafted token is kept only while it is the token greedy decoding picks
+        next tokens are; and the caller's ``prediction`` of the reply's start, as far as the reply follows it
+        (``_Drafts``). Each drafted token is kept only while it is the token greedy decoding picks
         there (``_verify``): one batch instead of a decode per token (a decode is 16–57 ms here, a batch of 4
         costs 1.6x one, and the evidence line is most of the tokens before the answer). llama.cpp computes a
         batch with other kernels than a single token (logits up to 0.6 apart here, the same for any batch of 2 to
@@ -197,7 +199,8 @@ class LlamaGenerator:
 
         llm, vocab = self._llm, self._llm._model.vocab
         sampler = llm.greedy_sampler(self._grammar(grammar) if grammar else None)
-        drafts = _Drafts(grammar or "", lambda text: self._tokens(text, special=False), tokens, _LOOKUP)
+        tokenize = functools.partial(self._tokens, special=False)
+        drafts = _Drafts(grammar or "", tokenize, tokens, _LOOKUP, tokenize(prediction) if prediction else ())
         decoder = codecs.getincrementaldecoder("utf-8")(errors="ignore")
         pending, reply, pieces, text, shown = tokens[llm.n_tokens:], [], [], "", 0
         draft = drafts.at_start(sampler)
@@ -781,15 +784,19 @@ def _root_prefix(grammar: str) -> str:
 
 
 class _Drafts:
-    """What to draft after the reply so far. From the grammar's literal strings: where the reply's last tokens
-    spell the start of a literal ("\\n" of "\\nANSWER: "), the rest of it; at the start of the reply, what
-    every alternative of the grammar's root begins with ("EVIDENCE: "). Of several literals, the longest match
-    first, then the first in the grammar whose next token the grammar allows. Else from the prompt (``lookup``
-    tokens at most): where the reply's last three or two tokens last occur in it, the tokens after them. A wrong
-    draft costs a few tokens of one batch, never the answer (``LlamaGenerator._verify`` keeps only tokens greedy
-    decoding picks)."""
+    """What to draft after the reply so far. First the caller's ``prediction`` of the reply's start ("EVIDENCE:
+    1, 2, 3, 4\\nANSWER: "), while the reply can still be following it (each of its tokens is one of the
+    prediction's, and it has not reached the prediction's end): at the start all of it, then where the reply's last
+    three, two or one tokens first occur in it, what follows them there (after "EVIDENCE: 2", ", 3, 4\\nANSWER:
+    "). Then the grammar's literal strings: where the reply's last tokens spell the start of a literal ("\\n" of
+    "\\nANSWER: "), the rest of it; at the start of the reply, what every alternative of the grammar's root begins
+    with ("EVIDENCE: "). Of several literals, the longest match first, then the first in the grammar whose next
+    token the grammar allows. Else from the prompt (``lookup`` tokens at most): where the reply's last three or
+    two tokens last occur in it, the tokens after them. A wrong draft costs a few tokens of one batch, never the
+    answer (``LlamaGenerator._verify`` keeps only tokens greedy decoding picks)."""
 
-    def __init__(self, grammar: str, tokenize, prompt: Sequence[int] = (), lookup: int = 0) -> None:
+    def __init__(self, grammar: str, tokenize, prompt: Sequence[int] = (), lookup: int = 0,
+                 prediction: Sequence[int] = ()) -> None:
         self._literals = [s.encode("utf-8") for s in dict.fromkeys(grammar_literals(grammar)) if len(s) > 1]
         self._tokenize = tokenize
         self._start = _root_prefix(grammar)
@@ -798,13 +805,31 @@ class _Drafts:
         for n in (2, 3) if lookup else ():
             for i in range(n, len(self._prompt)):
                 self._seen[tuple(self._prompt[i - n:i])] = i
+        self._prediction = list(prediction)
+        self._following = bool(self._prediction)
+        # the prediction's shortest ending found nowhere else in it: once the reply holds it, the prediction is past
+        self._end = next((self._prediction[-n:] for n in range(1, len(self._prediction) + 1)
+                          if _find(self._prediction, self._prediction[-n:]) == len(self._prediction) - n), [])
 
     def at_start(self, sampler: _GreedyGrammarFirst) -> list[int]:
-        tokens = self._tokenize(self._start) if self._start else []
+        tokens = self._prediction or (self._tokenize(self._start) if self._start else [])
         return tokens if tokens and sampler.allows(tokens[0]) else []
+
+    def _predicted(self, reply: list[int]) -> list[int]:
+        """What the prediction has after the reply's last tokens, while the reply can still be following it."""
+        if self._following and (reply[-1] not in self._prediction or _find(reply, self._end) >= 0):
+            self._following = False
+        for n in (3, 2, 1) if self._following else ():
+            at = _find(self._prediction, reply[-n:]) if len(reply) >= n else -1
+            if at >= 0:
+                return self._prediction[at + n:]
+        return []
 
     def after(self, reply: list[int], pieces: list[bytes], sampler: _GreedyGrammarFirst) -> list[int]:
         """``reply``: the reply's tokens so far; ``pieces``: their bytes."""
+        predicted = self._predicted(reply) if reply else []
+        if predicted and sampler.allows(predicted[0]):
+            return predicted
         for n in range(min(8, len(pieces)), 0, -1):
             tail = b"".join(pieces[-n:])
             for literal in self._literals:
@@ -820,6 +845,12 @@ class _Drafts:
         return []
 
 
+
+
+def _find(tokens: Sequence[int], run: Sequence[int]) -> int:
+    """Where ``run`` first occurs in ``tokens``, -1 where nowhere."""
+    n = len(run)
+    return next((i for i in range(len(tokens) - n + 1) if list(tokens[i:i + n]) == list(run)), -1) if n else -1
 
 
 def _piece(vocab, token: int) -> bytes:

@@ -73,8 +73,9 @@ class OpenAIGenerator:
         return self._model
 
     def stream(self, messages: Sequence[Message], grammar: str | None = None, max_tokens: int = 200,
-               stop: Sequence[str] = (), schema: JsonOutput | None = None) -> Iterator[str]:
-        """Text as it arrives. ``grammar`` is llama.cpp's local form and is not sent; ``schema`` is."""
+               stop: Sequence[str] = (), schema: JsonOutput | None = None, prediction: str = "") -> Iterator[str]:
+        """Text as it arrives. ``grammar`` is llama.cpp's local form and is not sent, nor is ``prediction`` (a
+        llama.cpp server takes none); ``schema`` is."""
         with self._lock:
             usage = Usage()
             started = time.perf_counter()

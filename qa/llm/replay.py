@@ -49,7 +49,7 @@ class ReplayGenerator:
         self._shown: dict[int, str] = {}
 
     def stream(self, messages: Sequence[Message], grammar: str | None = None, max_tokens: int = 200,
-               stop: Sequence[str] = (), schema: JsonOutput | None = None) -> Iterator[str]:
+               stop: Sequence[str] = (), schema: JsonOutput | None = None, prediction: str = "") -> Iterator[str]:
         self.last_usage = Usage()
         system = content_text(messages[0]["content"]) if messages else ""
         user = messages[-1]["content"] if messages else ""
