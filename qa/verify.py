@@ -95,6 +95,29 @@ _PASSAGE_LEAD_IN = re.compile(
     r"([^.!?]*)", re.IGNORECASE)
 
 
+def without_repeated_items(answer: str) -> tuple[str, list[str]]:
+    """A list that gives an item again ("Rosan Roeslani, Rosan Roeslani, Rosan Roeslani": the small model
+    looping) keeps it once, where it first comes, with the markers any of its copies had. Returns the text and
+    what was dropped."""
+    end = re.search(r"[.!?]*\s*$", answer)
+    body, tail = answer[:end.start()], answer[end.start():]
+    items = re.split(r",\s+", body)
+    seen: dict[str, int] = {}
+    kept: list[str] = []
+    for item in items:
+        key = " ".join(_MARKER.sub(" ", item).casefold().split())
+        if key and key in seen:
+            if _MARKER.search(item) and not _MARKER.search(kept[seen[key]]):
+                kept[seen[key]] = item
+            continue
+        seen.setdefault(key, len(kept))
+        kept.append(item)
+    if len(kept) == len(items):
+        return answer, []
+    n = len(items) - len(kept)
+    return ", ".join(kept) + tail, [f"{n} repeated list item{'s' if n > 1 else ''} dropped"]
+
+
 def normalise_references(answer: str) -> str:
     """Turn the ways a model names a passage in words ("(Passage 2)", "from passages 1 and 3", "The passage 2
     states that X") into markers ("X [2]")."""
@@ -143,7 +166,9 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     dropped: list[str] = []
     problems: list[str] = []
 
-    text, removed = _filter_markers(normalise_references(answer), exists)
+    text, repeated = without_repeated_items(answer)
+    dropped.extend(repeated)
+    text, removed = _filter_markers(normalise_references(text), exists)
     dropped.extend(f"marker [{n}] points at no passage" for n in removed)
 
     cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))

@@ -118,6 +118,18 @@ def test_odd_outputs_never_raise(text):
     check_answer(answer, [P1, P2], evidence)
 
 
+def test_a_list_that_gives_an_item_again_keeps_it_once_with_its_markers():
+    from qa.verify import without_repeated_items
+
+    assert without_repeated_items("Rosan Roeslani, Rosan Roeslani, Rosan Roeslani")[0] == "Rosan Roeslani"
+    assert without_repeated_items("Kopral Dua, Kopral dua, Kopral Dua [1].") == ("Kopral Dua [1].", ["2 repeated list items dropped"])
+    assert without_repeated_items("Purbaya [1], Mu'ti [2], Purbaya.")[0] == "Purbaya [1], Mu'ti [2]."
+    for distinct in ("Rp 1,5 triliun, Rp 2 triliun [1]", "Iswan, Danny, dan Arso [1].", "$3, 8 million"):
+        assert without_repeated_items(distinct) == (distinct, [])
+    checked = check_answer("Andriy Yermak, Andriy Yermak [2]", ["other", "Andriy Yermak bertemu"])
+    assert checked.ok and checked.text == "Andriy Yermak [2]" and checked.dropped == ["1 repeated list item dropped"]
+
+
 def test_passage_named_in_words_becomes_a_marker():
     from qa.verify import check_answer, normalise_references
 
