@@ -25,7 +25,7 @@ from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glo
                          normalise_number, spelled_numbers, text_terms, word_forms, words_to_number)
 from qa.lexicon import (CHANGE_WORDS, COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONEY_UNITS, MONEY_WORDS,
                         MONTH_OF, NAME_ALIASES, NAMED_ASKED, NEGATIONS, NEGATIVE_PREDICATES, NOT_A_DENIAL, NOT_NAMES,
-                        QUANTITY_WORDS, SCALE_OF, SHARE_WORDS, TITLE_ABBREVIATIONS, YES_WORDS)
+                        QUANTITY_WORDS, SCALE_OF, SHARE_WORDS, TIME_SPANS, TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # an amount may follow its currency without a space, as Indonesian news writes it: "Rp15 juta", "USD100 juta"
@@ -674,14 +674,18 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
     question clearly less (by ``margin``) than the best figure's sentence does."""
     if not is_quantity_question(question):
         return FigureCheck([], [])
-    figures = passage_figures(question, language, passages)
-    if not figures:
-        return FigureCheck([], [])
-    top = max(f.relevance for f in figures)
-    best = sorted((f for f in figures if f.relevance > top - margin), key=lambda f: (-f.relevance, -f.clause))
     claim = _MARKER.sub(" ", answer)
     given = {_number_key(m.group(0)) for m in _NUMBER.finditer(claim) if not _is_date(claim, m)}  # 3.8 is 3,8
     cited = {n for _, _, numbers in markers(answer) for n in numbers} or set(range(1, len(passages) + 1))
+    spans = _time_spans(question, given, [passages[n - 1] or "" for n in cited if 1 <= n <= len(passages)])
+    figures = passage_figures(question, language, passages)
+    top = max((f.relevance for f in figures), default=0)
+    best = sorted((f for f in figures if f.relevance > top - margin), key=lambda f: (-f.relevance, -f.clause))
+    if spans:
+        return FigureCheck([f"{number} counts {unit} in the cited passages, and the question asks for no time"
+                            for number, unit in spans], best, top)
+    if not figures:
+        return FigureCheck([], [])
     if not given:  # "ten thousand", or no figure at all (``kind_misses``)
         return FigureCheck([], best, top)
     scores = [f.relevance for f in figures if _number_key(f.value) in given and f.n in cited]
@@ -689,6 +693,22 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
         return FigureCheck([], best, max(scores))
     return FigureCheck([f"{', '.join(sorted(given))} is not the figure the question asks for; passage "
                         f"[{best[0].n}] gives {best[0].written}"], best, top)
+
+
+def _time_spans(question: str, given: set[str], passages: Sequence[str]) -> list[tuple[str, str]]:
+    """(figure, unit) for each figure of ``given`` that counts a unit of time wherever ``passages`` give it, in
+    digits or in words ("enam bulan" for 6), when the question asks for no time ("How many projects …?")."""
+    if {w.lower() for w in _WORD.findall(question)} & TIME_SPANS:
+        return []
+    units: dict[str, set[str]] = {}
+    for text in passages:
+        found = [(m.end(), _number_key(m.group(0))) for m in _NUMBER.finditer(text) if not _is_date(text, m)]
+        found += [(end, _number_key(str(value))) for _, end, value in spelled_numbers(text)]
+        for end, key in found:
+            if key in given:
+                after = _WORD.match(text[end:].lstrip())
+                units.setdefault(key, set()).add(after.group(0).lower() if after else "")
+    return [(key, " or ".join(sorted(found))) for key, found in sorted(units.items()) if found <= TIME_SPANS]
 
 
 # ---------------------------------------------------------------- quotes: does the sentence answer the question?

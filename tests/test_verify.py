@@ -214,6 +214,21 @@ def test_a_figure_that_counts_something_else_fails():
     assert not check_figures("How many containers were shipped?", "en", "10,000 [3]", FIGURE_PASSAGES).problems
 
 
+def test_a_figure_that_counts_time_answers_no_question_that_asks_for_none():
+    from qa.verify import check_figures
+
+    pact = ("AS dan Australia masing-masing akan menginvestasikan $1 miliar dalam enam bulan ke depan untuk proyek "
+            "pertambangan. Kesepakatan ini mencakup 6 proyek baru.")
+    only_months = pact.split(". ")[0] + "."
+    projects = "How many mining projects are included in the pact?"
+    assert check_figures(projects, "en", "6 [1]", [only_months]).problems == [
+        "6 counts bulan in the cited passages, and the question asks for no time"]
+    assert not check_figures(projects, "en", "6 [1]", [pact]).problems  # "6 proyek" counts projects too
+    assert not check_figures("How many months will they invest over?", "en", "6 [1]", [only_months]).problems
+    assert not any("time" in p for p in check_figures("Berapa lama investasi itu?", "id", "6 bulan [1]",
+                                                     [only_months]).problems)
+
+
 def test_figure_checks_leave_other_questions_and_figures_in_words_alone():
     from qa.verify import check_figures
 
