@@ -158,9 +158,11 @@ CHANGE_WORDS = frozenset("""rise rises rose risen increase increased fall falls 
 decreased grow grew grown naik kenaikan turun penurunan meningkat menurun tumbuh pertumbuhan""".split())
 MONEY_UNITS = frozenset("""rupiah dolar dollar dollars euro euros yuan yen ringgit""".split())
 # units of time: a figure that counts one ("enam bulan ke depan") answers a how-many question only where the
-# question counts time too; "lama" and "long" ask for a span
+# question asks for time (any of these words, or of TIME_ASKED: a span, an age, a sentence)
 TIME_SPANS = frozenset("""second seconds minute minutes hour hours day days week weeks month months year years decade
-decades century centuries detik menit jam hari minggu pekan bulan tahun dekade abad long lama""".split())
+decades century centuries detik menit jam hari minggu pekan bulan tahun dekade abad""".split())
+TIME_ASKED = TIME_SPANS | frozenset("""long lama time waktu duration durasi period periode masa tenor age aged old usia
+umur berusia sentence sentenced prison jail hukuman dihukum vonis divonis penjara""".split())
 
 # Indonesian function words and reporting verbs in English, for the word-by-word English rendering the
 # reranker reads (qa.language.english_gloss); the glossary covers content words only.

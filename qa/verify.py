@@ -25,7 +25,7 @@ from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glo
                          normalise_number, spelled_numbers, text_terms, word_forms, words_to_number)
 from qa.lexicon import (CHANGE_WORDS, COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONEY_UNITS, MONEY_WORDS,
                         MONTH_OF, NAME_ALIASES, NAMED_ASKED, NEGATIONS, NEGATIVE_PREDICATES, NOT_A_DENIAL, NOT_NAMES,
-                        QUANTITY_WORDS, SCALE_OF, SHARE_WORDS, TIME_SPANS, TITLE_ABBREVIATIONS, YES_WORDS)
+                        QUANTITY_WORDS, SCALE_OF, SHARE_WORDS, TIME_ASKED, TIME_SPANS, TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # an amount may follow its currency without a space, as Indonesian news writes it: "Rp15 juta", "USD100 juta"
@@ -96,26 +96,37 @@ _PASSAGE_LEAD_IN = re.compile(
 
 
 def without_repeated_items(answer: str) -> tuple[str, list[str]]:
-    """A list that gives an item again ("Rosan Roeslani, Rosan Roeslani, Rosan Roeslani": the small model
-    looping) keeps it once, where it first comes, with the markers any of its copies had. Returns the text and
-    what was dropped."""
-    end = re.search(r"[.!?]*\s*$", answer)
-    body, tail = answer[:end.start()], answer[end.start():]
-    items = re.split(r",\s+", body)
-    seen: dict[str, int] = {}
-    kept: list[str] = []
-    for item in items:
-        key = " ".join(_MARKER.sub(" ", item).casefold().split())
-        if key and key in seen:
-            if _MARKER.search(item) and not _MARKER.search(kept[seen[key]]):
-                kept[seen[key]] = item
-            continue
-        seen.setdefault(key, len(kept))
-        kept.append(item)
-    if len(kept) == len(items):
+    """A sentence's list that gives an item of words again ("Rosan Roeslani, Rosan Roeslani, Rosan Roeslani":
+    the small model looping) keeps it once, where it first comes, with the markers of all its copies; a figure
+    may come twice ("2, 2 dan 1 medali"). Returns the text and what was dropped."""
+    pieces, last, dropped = [], 0, 0
+    for s, e in sentence_spans(answer):
+        sentence = answer[s:e]
+        end = re.search(r"[.!?]*\s*$", sentence)
+        items = re.split(r",\s+", sentence[:end.start()])
+        first: dict[str, int] = {}
+        kept: list[str] = []
+        cited: list[list[int]] = []
+        for item in items:
+            key = " ".join(_MARKER.sub(" ", item).casefold().split())
+            numbers = [n for _, _, found in markers(item) for n in found]
+            if key in first and any(ch.isalpha() for ch in key):
+                cited[first[key]] += numbers
+                continue
+            first.setdefault(key, len(kept))
+            kept.append(item)
+            cited.append(numbers)
+        if len(kept) < len(items):
+            dropped += len(items) - len(kept)
+            kept = [item if sorted(set(numbers)) == [n for _, _, f in markers(item) for n in f] or not numbers
+                    else f"{_MARKER.sub('', item).rstrip()} [{', '.join(map(str, sorted(set(numbers))))}]"
+                    for item, numbers in zip(kept, cited)]
+            sentence = ", ".join(kept) + sentence[end.start():]
+        pieces += [answer[last:s], sentence]
+        last = e
+    if not dropped:
         return answer, []
-    n = len(items) - len(kept)
-    return ", ".join(kept) + tail, [f"{n} repeated list item{'s' if n > 1 else ''} dropped"]
+    return "".join(pieces) + answer[last:], [f"{dropped} repeated list item{'s' if dropped > 1 else ''} dropped"]
 
 
 def normalise_references(answer: str) -> str:
@@ -166,10 +177,10 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     dropped: list[str] = []
     problems: list[str] = []
 
-    text, repeated = without_repeated_items(answer)
-    dropped.extend(repeated)
-    text, removed = _filter_markers(normalise_references(text), exists)
+    text, removed = _filter_markers(normalise_references(answer), exists)
     dropped.extend(f"marker [{n}] points at no passage" for n in removed)
+    text, repeated = without_repeated_items(text)
+    dropped.extend(repeated)
 
     cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
     if not cited and evidence:
@@ -671,13 +682,14 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
     """For a how-many question, whether the answer's figure is one the question asks for. A small model
     often reports a number that counts something else (12.000 troops sent, asked for casualties): the
     answer fails when each of its figures sits, in the passages it cites, in a sentence that covers the
-    question clearly less (by ``margin``) than the best figure's sentence does."""
+    question clearly less (by ``margin``) than the best figure's sentence does, or counts a unit of time there
+    while the question asks for none (``_time_spans``)."""
     if not is_quantity_question(question):
         return FigureCheck([], [])
     claim = _MARKER.sub(" ", answer)
     given = {_number_key(m.group(0)) for m in _NUMBER.finditer(claim) if not _is_date(claim, m)}  # 3.8 is 3,8
     cited = {n for _, _, numbers in markers(answer) for n in numbers} or set(range(1, len(passages) + 1))
-    spans = _time_spans(question, given, [passages[n - 1] or "" for n in cited if 1 <= n <= len(passages)])
+    spans = _time_spans(question, claim, given, [passages[n - 1] or "" for n in cited if 1 <= n <= len(passages)])
     figures = passage_figures(question, language, passages)
     top = max((f.relevance for f in figures), default=0)
     best = sorted((f for f in figures if f.relevance > top - margin), key=lambda f: (-f.relevance, -f.clause))
@@ -695,20 +707,30 @@ def check_figures(question: str, language: Language, answer: str, passages: Sequ
                         f"[{best[0].n}] gives {best[0].written}"], best, top)
 
 
-def _time_spans(question: str, given: set[str], passages: Sequence[str]) -> list[tuple[str, str]]:
+def _time_spans(question: str, claim: str, given: set[str], passages: Sequence[str]) -> list[tuple[str, str]]:
     """(figure, unit) for each figure of ``given`` that counts a unit of time wherever ``passages`` give it, in
-    digits or in words ("enam bulan" for 6), when the question asks for no time ("How many projects …?")."""
-    if {w.lower() for w in _WORD.findall(question)} & TIME_SPANS:
+    digits or in words ("enam bulan" for 6), when neither the question ("How many projects …?") nor the
+    ``claim`` ("10 tahun" to "Berapa hukumannya?") asks for or gives a time."""
+    if {w.lower() for w in _WORD.findall(question)} & TIME_ASKED or _units_after(claim, given) & TIME_SPANS:
         return []
-    units: dict[str, set[str]] = {}
-    for text in passages:
-        found = [(m.end(), _number_key(m.group(0))) for m in _NUMBER.finditer(text) if not _is_date(text, m)]
-        found += [(end, _number_key(str(value))) for _, end, value in spelled_numbers(text)]
-        for end, key in found:
-            if key in given:
-                after = _WORD.match(text[end:].lstrip())
-                units.setdefault(key, set()).add(after.group(0).lower() if after else "")
-    return [(key, " or ".join(sorted(found))) for key, found in sorted(units.items()) if found <= TIME_SPANS]
+    spans = []
+    for key in sorted(given):
+        units = set().union(*(_units_after(text, {key}) for text in passages))
+        if units and units <= TIME_SPANS:
+            spans.append((key, " or ".join(sorted(units))))
+    return spans
+
+
+def _units_after(text: str, numbers: set[str]) -> set[str]:
+    """The words right after each of ``numbers`` in ``text``, written in digits or in words ("" at the end)."""
+    found = [(m.end(), _number_key(m.group(0))) for m in _NUMBER.finditer(text) if not _is_date(text, m)]
+    found += [(end, _number_key(str(value))) for _, end, value in spelled_numbers(text)]
+    words = set()
+    for end, key in found:
+        if key in numbers:
+            after = _WORD.match(text[end:].lstrip())
+            words.add(after.group(0).lower() if after else "")
+    return words
 
 
 # ---------------------------------------------------------------- quotes: does the sentence answer the question?

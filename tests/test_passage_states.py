@@ -413,6 +413,15 @@ def test_a_prediction_of_the_reply_is_drafted_while_the_reply_follows_it():
     assert drafts.after(reply, [t.encode() for t in reply], Grammar()) == []  # and it is not followed again
     following = _Drafts(prompts.answer_grammar([1, 2, 3]), list, prediction=prediction)
     assert following.after(reply[:3] + reply[-3:], [], Grammar())[:3] == [",", " ", "2"]
+    batch = _Drafts(prompts.answer_grammar([1, 2, 3]), list, prediction=prediction)  # "NONE" inside one batch
+    assert batch.after(reply, [t.encode() for t in reply], Grammar()) == []
+
+    class Refusing:
+        def allows(self, token):
+            return token != "EVIDENCE"
+
+    start = _Drafts(prompts.answer_grammar([1]), lambda text: ["E", text[1:]] if text else [], prediction=prediction)
+    assert start.at_start(Refusing()) == ["E", "VIDENCE: "]  # the grammar's own start instead
     assert prompts.answer_prediction([2, 1, 4]) == "EVIDENCE: 1, 2, 4\nANSWER: "
     assert prompts.answer_prediction([1], yes_no=True) == "EVIDENCE: 1\nFACT: " and prompts.answer_prediction([]) == ""
 

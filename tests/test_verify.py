@@ -124,7 +124,9 @@ def test_a_list_that_gives_an_item_again_keeps_it_once_with_its_markers():
     assert without_repeated_items("Rosan Roeslani, Rosan Roeslani, Rosan Roeslani")[0] == "Rosan Roeslani"
     assert without_repeated_items("Kopral Dua, Kopral dua, Kopral Dua [1].") == ("Kopral Dua [1].", ["2 repeated list items dropped"])
     assert without_repeated_items("Purbaya [1], Mu'ti [2], Purbaya.")[0] == "Purbaya [1], Mu'ti [2]."
-    for distinct in ("Rp 1,5 triliun, Rp 2 triliun [1]", "Iswan, Danny, dan Arso [1].", "$3, 8 million"):
+    assert without_repeated_items("Purbaya [1], Purbaya [2]")[0] == "Purbaya [1, 2]"
+    for distinct in ("Rp 1,5 triliun, Rp 2 triliun [1]", "Iswan, Danny, dan Arso [1].", "$3, 8 million",
+                     "2, 2 dan 1 medali [1].", "X, kata dia, Y. Z, kata dia, W [1]."):
         assert without_repeated_items(distinct) == (distinct, [])
     checked = check_answer("Andriy Yermak, Andriy Yermak [2]", ["other", "Andriy Yermak bertemu"])
     assert checked.ok and checked.text == "Andriy Yermak [2]" and checked.dropped == ["1 repeated list item dropped"]
@@ -227,6 +229,10 @@ def test_a_figure_that_counts_time_answers_no_question_that_asks_for_none():
     assert not check_figures("How many months will they invest over?", "en", "6 [1]", [only_months]).problems
     assert not any("time" in p for p in check_figures("Berapa lama investasi itu?", "id", "6 bulan [1]",
                                                      [only_months]).problems)
+    sentenced = "Hakim memvonis terdakwa 10 tahun penjara."
+    for question, answer in (("Berapa hukuman untuk terdakwa?", "10 tahun [1]"), ("How old is he?", "10 [1]"),
+                             ("What punishment did the court give him, and how much?", "10 years [1]")):
+        assert not any("time" in p for p in check_figures(question, "en", answer, [sentenced]).problems)
 
 
 def test_figure_checks_leave_other_questions_and_figures_in_words_alone():

@@ -66,7 +66,8 @@ class Generator(Protocol):
                stop: Sequence[str] = (), schema: JsonOutput | None = None, prediction: str = "") -> Iterator[str]:
         """Text for chat ``messages`` at temperature 0, as it is written. ``grammar`` (GBNF) and ``schema``
         describe the same output; each backend enforces the form it can. ``prediction``: what the reply likely
-        begins with, a hint a backend may use to check several tokens at once; it never changes the reply."""
+        begins with, a hint a backend may use to check several tokens at once. A wrong prediction is never
+        written, but checking tokens in a batch may turn a close choice (``qa.llm.llamacpp._generate``)."""
         ...
 
 

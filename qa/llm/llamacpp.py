@@ -807,17 +807,21 @@ class _Drafts:
                 self._seen[tuple(self._prompt[i - n:i])] = i
         self._prediction = list(prediction)
         self._following = bool(self._prediction)
+        self._checked = 0  # reply tokens already held against the prediction
         # the prediction's shortest ending found nowhere else in it: once the reply holds it, the prediction is past
         self._end = next((self._prediction[-n:] for n in range(1, len(self._prediction) + 1)
                           if _find(self._prediction, self._prediction[-n:]) == len(self._prediction) - n), [])
 
     def at_start(self, sampler: _GreedyGrammarFirst) -> list[int]:
-        tokens = self._prediction or (self._tokenize(self._start) if self._start else [])
-        return tokens if tokens and sampler.allows(tokens[0]) else []
+        for tokens in (self._prediction, self._tokenize(self._start) if self._start else []):
+            if tokens and sampler.allows(tokens[0]):
+                return list(tokens)
+        return []
 
     def _predicted(self, reply: list[int]) -> list[int]:
         """What the prediction has after the reply's last tokens, while the reply can still be following it."""
-        if self._following and (reply[-1] not in self._prediction or _find(reply, self._end) >= 0):
+        new, self._checked = reply[self._checked:], len(reply)
+        if self._following and (any(t not in self._prediction for t in new) or _find(reply, self._end) >= 0):
             self._following = False
         for n in (3, 2, 1) if self._following else ():
             at = _find(self._prediction, reply[-n:]) if len(reply) >= n else -1
