@@ -57,8 +57,8 @@ from qa.ingest import sentence_spans
 from qa.lexicon import YES_WORDS
 from qa.verify import (YES_DENIED, Figure, FigureCheck, check_answer, check_figures, check_polarity,
                        denial_of_the_question, is_headline, is_yes_no_question, kind_misses, markers,
-                       missing_question_terms, parse_model_output, question_type, quote_misses, strip_markers,
-                       unnamed_by_cited_articles, without_markers)
+                       missing_question_terms, parse_model_output, question_type, quote_misses, restates_the_question,
+                       strip_markers, unnamed_by_cited_articles, without_markers, written_fact)
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,9 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     figures = check_figures(question, language, checked.text, shown)
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
+    fact = written_fact(raw)
+    if checked.ok and fact and restates_the_question(question, language, fact):
+        kind.append("the fact only says again what the question asks")
     foreign = _language_misses(question, language, checked.text) if checked.ok else []
     unnamed_at = cache(lambda n: unnamed_by_cited_articles(question, [n], articles, language))  # per passage
 

@@ -918,6 +918,18 @@ def check_polarity(question: str, language: Language, answer: str, passages: Seq
     return problems
 
 
+def restates_the_question(question: str, language: Language, fact: str) -> bool:
+    """Whether a yes/no answer's fact only says again what the question asks ("Keluarga Beckham sekarang masih
+    menempati Rowneybury House." to "Apakah keluarga Beckham sekarang masih menempati Rowneybury House?"): no
+    word the question does not have, and no denial of its own. Such a fact is the question made a statement,
+    not what a passage says; the small model writes one when it has nothing better, and then says yes."""
+    claim = strip_markers(fact)
+    asked = _concepts(asked_question(question), language)
+    words = _concepts(claim, detect_language(claim, language))
+    return bool(words) and all(any(forms & other for other in asked) for forms in words) and \
+        (not _denies(claim) or _denies(question))
+
+
 def denial_of_the_question(question: str, language: Language, answer: str) -> str | None:
     """For a yes/no ``question``, the denial ("tidak", "belum", "not") with which the ``answer``'s own words
     deny what the question asks, standing before a word of the question ("Ya. … tak ada wajah baru [1]" for

@@ -209,6 +209,22 @@ def test_rule_3_an_answer_or_a_quote_from_an_article_that_does_not_name_the_ques
     assert alone.abstained and alone.related == (1,) and "the cited article does not mention 'Danantara'" in alone.problems
 
 
+def test_rule_3_a_fact_that_only_says_again_what_the_question_asks_is_no_answer():
+    passages = ["Keluarga Beckham tinggal di Rowneybury House sekitar 15 tahun sebelum menjualnya pada 2014."]
+    restated = decide("Apakah keluarga Beckham sekarang masih menempati Rowneybury House?", "id",
+                      "EVIDENCE: 1\nFACT: Keluarga Beckham sekarang masih menempati Rowneybury House [1].\nANSWER: Ya",
+                      passages, lambda: (1, passages[0]))
+    assert not restated.text.startswith("Ya") and any("says again what the question asks" in p
+                                                      for p in restated.problems)
+    from qa.verify import restates_the_question
+
+    asked = "Is Shin Tae-yong only willing to take the Indonesia job?"
+    assert restates_the_question(asked, "en", "Shin Tae-yong is willing to take the Indonesia job. [1]")
+    assert not restates_the_question(asked, "en", "Shin Tae-yong is open to offers from other countries [1].")
+    assert not restates_the_question(asked, "en", "Shin Tae-yong is not only willing to take the Indonesia job.")
+    assert not restates_the_question("Apakah rumah itu dijual?", "id", "")
+
+
 def test_rule_3_a_yes_whose_own_fact_denies_what_is_asked_takes_the_verdict_of_its_fact():
     passages = ["Dari sembilan KSB yang dilantik, tak ada wajah baru. Beberapa pengurus melanjutkan ke periode ketiga.",
                 "BPJS menyebut rencana pemutihan akan dilakukan. Kendati belum ada keputusan final, rapat digelar besok."]
