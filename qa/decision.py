@@ -11,9 +11,10 @@
    checked for a yes/no answer, whose verdict is), markers point only at shown passages, and
    each sentence's names, numbers and months are in the passages it cites (a name the question gives need
    not be, except in a yes/no answer; ``verify.check_answer``); for a
-   how-many question, its figure is one that the question asks for (``verify.check_figures``); it holds the
-   kind of thing asked for: a figure for how many, a date for when, a name the question does not give for who
-   and where (``verify.kind_misses``); no claim
+   how-many question, its figure is one that the question asks for, and no span of time unless time is asked
+   (``verify.check_figures``); it holds the kind of thing asked for: a figure for how many, a date for when, a
+   name the question does not give for who and where (``verify.kind_misses``); a yes/no answer's fact says more
+   than the question does (``verify.restates_the_question``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
    cited sentence denies (``verify.check_polarity``); and the articles it cites name the question's names, as
    rule 1 asks of the retrieved articles together (``verify.unnamed_by_cited_articles``: among many articles
