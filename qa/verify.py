@@ -106,21 +106,21 @@ def without_repeated_items(answer: str) -> tuple[str, list[str]]:
         items = re.split(r",\s+", sentence[:end.start()])
         first: dict[str, int] = {}
         kept: list[str] = []
-        cited: list[list[int]] = []
+        copies: list[set[int]] = []  # the markers of each kept item's dropped copies
         for item in items:
             key = " ".join(_MARKER.sub(" ", item).casefold().split())
-            numbers = [n for _, _, found in markers(item) for n in found]
             if key in first and any(ch.isalpha() for ch in key):
-                cited[first[key]] += numbers
+                copies[first[key]].update(n for _, _, numbers in markers(item) for n in numbers)
                 continue
             first.setdefault(key, len(kept))
             kept.append(item)
-            cited.append(numbers)
+            copies.append(set())
         if len(kept) < len(items):
             dropped += len(items) - len(kept)
-            kept = [item if sorted(set(numbers)) == [n for _, _, f in markers(item) for n in f] or not numbers
-                    else f"{_MARKER.sub('', item).rstrip()} [{', '.join(map(str, sorted(set(numbers))))}]"
-                    for item, numbers in zip(kept, cited)]
+            for i, (item, extra) in enumerate(zip(kept, copies)):
+                own = {n for _, _, numbers in markers(item) for n in numbers}
+                if extra - own:
+                    kept[i] = f"{_MARKER.sub('', item).rstrip()} [{', '.join(map(str, sorted(own | extra)))}]"
             sentence = ", ".join(kept) + sentence[end.start():]
         pieces += [answer[last:s], sentence]
         last = e
@@ -711,26 +711,25 @@ def _time_spans(question: str, claim: str, given: set[str], passages: Sequence[s
     """(figure, unit) for each figure of ``given`` that counts a unit of time wherever ``passages`` give it, in
     digits or in words ("enam bulan" for 6), when neither the question ("How many projects …?") nor the
     ``claim`` ("10 tahun" to "Berapa hukumannya?") asks for or gives a time."""
-    if {w.lower() for w in _WORD.findall(question)} & TIME_ASKED or _units_after(claim, given) & TIME_SPANS:
+    claimed = _units_after(claim)
+    if {w.lower() for w in _WORD.findall(question)} & TIME_ASKED or \
+            any(claimed.get(key, set()) & TIME_SPANS for key in given):
         return []
-    spans = []
-    for key in sorted(given):
-        units = set().union(*(_units_after(text, {key}) for text in passages))
-        if units and units <= TIME_SPANS:
-            spans.append((key, " or ".join(sorted(units))))
-    return spans
+    found: dict[str, set[str]] = {}
+    for text in passages:
+        for key, units in _units_after(text).items():
+            if key in given:
+                found.setdefault(key, set()).update(units)
+    return [(key, " or ".join(sorted(units))) for key, units in sorted(found.items()) if units <= TIME_SPANS]
 
 
-def _units_after(text: str, numbers: set[str]) -> set[str]:
-    """The words right after each of ``numbers`` in ``text``, written in digits or in words ("" at the end)."""
-    found = [(m.end(), _number_key(m.group(0))) for m in _NUMBER.finditer(text) if not _is_date(text, m)]
-    found += [(end, _number_key(str(value))) for _, end, value in spelled_numbers(text)]
-    words = set()
-    for end, key in found:
-        if key in numbers:
-            after = _WORD.match(text[end:].lstrip())
-            words.add(after.group(0).lower() if after else "")
-    return words
+def _units_after(text: str) -> dict[str, set[str]]:
+    """Each figure of ``text`` (``_figures_in``: in digits or in words) with the words right after it ("" for
+    none)."""
+    units: dict[str, set[str]] = {}
+    for _, end, value in _figures_in(text):
+        units.setdefault(_number_key(value), set()).add(_word_after(text, end).lower())
+    return units
 
 
 # ---------------------------------------------------------------- quotes: does the sentence answer the question?
