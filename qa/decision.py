@@ -13,8 +13,8 @@
    not be, except in a yes/no answer; ``verify.check_answer``); for a
    how-many question, its figure is one that the question asks for, and no span of time unless time is asked
    (``verify.check_figures``); it holds the kind of thing asked for: a figure for how many, a date for when, a
-   name the question does not give for who and where (``verify.kind_misses``); a yes/no answer's fact says more
-   than the question does (``verify.restates_the_question``); no claim
+   name the question does not give for who and where (``verify.kind_misses``); the answer (a yes/no answer's
+   fact) says more than the question does (``verify.restates_the_question``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
    cited sentence denies (``verify.check_polarity``); and the articles it cites name the question's names, as
    rule 1 asks of the retrieved articles together (``verify.unnamed_by_cited_articles``: among many articles
@@ -102,9 +102,9 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     figures = check_figures(question, language, checked.text, shown)
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
-    fact = written_fact(raw)
-    if checked.ok and fact and restates_the_question(question, language, fact):
-        kind.append("the fact only says again what the question asks")
+    claim = written_fact(raw) if is_yes_no_question(question) else checked.text
+    if checked.ok and claim and restates_the_question(question, language, claim):
+        kind.append(f"the {'fact' if is_yes_no_question(question) else 'answer'} only says again what the question asks")
     foreign = _language_misses(question, language, checked.text) if checked.ok else []
     unnamed_at = cache(lambda n: unnamed_by_cited_articles(question, [n], articles, language))  # per passage
 

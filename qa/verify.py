@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from qa.ingest import sentence_spans
 from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glossary_has, is_common_word,
@@ -147,6 +147,16 @@ def normalise_references(answer: str) -> str:
     return _PASSAGE_REFERENCE.sub(marker, _PASSAGE_LEAD_IN.sub(lead_in, answer))
 
 
+# "… ahli waris. [2] Pada kesempatan ini …": the marker ends the sentence before it, not the next one
+_MARKER_AFTER_STOP = re.compile(r"([.!?]+)([\"”’]?)[ \t]*(" + _MARKER.pattern + r")")
+
+
+def markers_before_stops(text: str) -> str:
+    """A marker written after a sentence's full stop moves before it ("mandat. [2] Pada …" -> "mandat [2]. Pada
+    …"), so that it cites the sentence it follows: a sentence is read with the markers inside it."""
+    return _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)} {m.group(3)}{m.group(1)}", text)
+
+
 def without_markers(text: str) -> str:
     """A claim without its citation markers, tidied ("belum [1]." -> "belum.")."""
     return _filter_markers(text, lambda n: False)[0]
@@ -169,7 +179,8 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     cited passage need not repeat it (rule 1 has found it in the articles); a number or a month must be there, and
     a yes/no answer's names too (its fact restates the question: the names are what it claims)."""
     count = len(passages)
-    asked = set() if is_yes_no_question(question) else {w.lower().strip("'’-") for w in _WORD.findall(question)}
+    given = {w.lower().strip("'’-") for w in _WORD.findall(question)}
+    asked = set() if is_yes_no_question(question) else given
 
     def exists(n: int) -> bool:
         return 1 <= n <= count and passages[n - 1] is not None
@@ -182,13 +193,11 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
     text, repeated = without_repeated_items(text)
     dropped.extend(repeated)
 
-    cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
-    if not cited and evidence:
-        valid_evidence = [n for n in dict.fromkeys(evidence) if exists(n)]
-        if valid_evidence and text:
-            text = f"{text.rstrip()} [{', '.join(map(str, valid_evidence))}]"
-    text = prune_citations(text, passages)
-    text, moved = recite(text, passages)
+    text = markers_before_stops(text)
+    if evidence and not markers(text):
+        text = with_evidence(text, [n for n in dict.fromkeys(evidence) if exists(n)])
+    text = prune_citations(text, passages, asked, given)
+    text, moved = recite(text, passages, asked)
     dropped.extend(moved)
     cited = list(dict.fromkeys(n for _, _, numbers in markers(text) for n in numbers))
     if not text:
@@ -202,12 +211,36 @@ def check_answer(answer: str, passages: Sequence[str | None], evidence: Sequence
         sentence = text[s:e]
         own = [n for _, _, numbers in markers(sentence) for n in numbers]
         support = " ".join(passages[n - 1] or "" for n in (own or cited))
-        for fact in _absent_facts(_MARKER.sub(" ", sentence), support):
-            name = fact.lower().strip("'’-")
-            if not fact[:1].isdigit() and name not in MONTH_OF and name in asked:
-                continue
+        for fact in _claimed_but_absent(_MARKER.sub(" ", sentence), support, asked):
             problems.append(f"{fact!r} is not in the cited passage{'s' if len(own or cited) > 1 else ''}")
     return CheckedAnswer(text, cited, problems, dropped)
+
+
+_VERDICT_WORDS = YES_WORDS | NEGATIONS | {"yet"}
+
+
+def with_evidence(text: str, evidence: Sequence[int]) -> str:
+    """An answer written without markers, each sentence marked with the passages the model named as its
+    evidence (pruned later, sentence by sentence, to those that hold the sentence's facts); a verdict alone
+    ("Ya.", "Not yet.") states nothing to cite."""
+    if not evidence:
+        return text
+    marker = f" [{', '.join(map(str, evidence))}]"
+    pieces, cursor = [], 0
+    for s, e in sentence_spans(text):
+        if all(w.lower() in _VERDICT_WORDS for w in _WORD.findall(text[s:e])):
+            continue
+        stop = s + re.search(r"[.!?]*[\"”’]?\s*$", text[s:e]).start()
+        pieces += [text[cursor:stop], marker, text[stop:e]]
+        cursor = e
+    return "".join(pieces) + text[cursor:] if pieces else text.rstrip() + marker
+
+
+def _claimed_but_absent(claim: str, support: str, asked: Collection[str]) -> list[str]:
+    """``_absent_facts`` less the names the question gives (``asked``, lower case): those are the question's,
+    not claims of the answer's. Numbers and months always count."""
+    return [fact for fact in _absent_facts(claim, support)
+            if fact[:1].isdigit() or (name := fact.lower().strip("'’-")) in MONTH_OF or name not in asked]
 
 
 def _amount(number: str, scale: str = "") -> float:
@@ -229,19 +262,29 @@ def _filter_markers(text: str, keep: Callable[[int], bool]) -> tuple[str, list[i
     return re.sub(r"[ \t]{2,}", " ", text), removed
 
 
-def prune_citations(text: str, passages: Sequence[str | None]) -> str:
-    """In a sentence that cites several passages, keep those that hold all of its names and numbers and share
-    words with it, when at least one does: a small model tends to cite every passage it was shown."""
+def prune_citations(text: str, passages: Sequence[str | None], asked: Collection[str] = frozenset(),
+                    given: Collection[str] = frozenset()) -> str:
+    """In a sentence that cites several passages in one marker, keep those that hold all of its names and
+    numbers and share words with it, when at least one does: a small model tends to cite every passage it was
+    shown. A name the question gives (``given``) need not be in each kept passage (a passage often leaves it
+    to its article) as long as the kept passages together still hold every name ``check_answer`` looks for
+    (all but ``asked``)."""
     pieces, cursor = [], 0
     for s, e in sentence_spans(text):
         sentence = text[s:e]
-        cited = list(dict.fromkeys(n for _, _, numbers in markers(sentence) for n in numbers
+        found = markers(sentence)
+        cited = list(dict.fromkeys(n for _, _, numbers in found for n in numbers
                                    if 1 <= n <= len(passages) and passages[n - 1]))
-        if len(cited) > 1:
+        if len(cited) > 1 and len(found) == 1:  # markers at several places cite the sentence's parts
             claim = _MARKER.sub(" ", sentence)
             terms = _overlap_terms(claim)
-            keep = {n for n in cited if not unsupported_facts(claim, passages[n - 1] or "")
-                    and terms & _overlap_terms(passages[n - 1] or "")}
+            keep: set[int] = set()
+            for ignored in (given, asked):
+                keep = {n for n in cited if not _claimed_but_absent(claim, passages[n - 1] or "", ignored)
+                        and terms & _overlap_terms(passages[n - 1] or "")}
+                if keep and not _claimed_but_absent(claim, " ".join(passages[n - 1] or "" for n in keep), asked):
+                    break
+                keep = set()
             if keep and keep != set(cited):
                 sentence, _ = _filter_markers(sentence, keep.__contains__)
         pieces.append(text[cursor:s] + sentence)
@@ -249,7 +292,7 @@ def prune_citations(text: str, passages: Sequence[str | None]) -> str:
     return "".join(pieces) + text[cursor:]
 
 
-def recite(text: str, passages: Sequence[str | None]) -> tuple[str, list[str]]:
+def recite(text: str, passages: Sequence[str | None], asked: Collection[str] = frozenset()) -> tuple[str, list[str]]:
     """A sentence whose names and numbers are not in the passages it cites, but all in one other shown passage
     that shares words with it, cites that passage instead: a small model often gets the claim from one passage
     and the number of the marker from another. The claim is still checked, now against the passage that
@@ -260,11 +303,11 @@ def recite(text: str, passages: Sequence[str | None]) -> tuple[str, list[str]]:
         cited = [n for _, _, numbers in markers(sentence) for n in numbers]
         claim = _MARKER.sub(" ", sentence)
         support = " ".join(passages[n - 1] or "" for n in cited if 1 <= n <= len(passages))
-        if cited and _absent_facts(claim, support):
+        if cited and _claimed_but_absent(claim, support, asked):
             terms = _overlap_terms(claim)
             holder = next((n for n, passage in enumerate(passages, start=1)
                            if passage and n not in cited and terms & _overlap_terms(passage)
-                           and not _absent_facts(claim, passage)), None)
+                           and not _claimed_but_absent(claim, passage, asked)), None)
             if holder is not None:
                 first = _MARKER.search(sentence)
                 sentence = (sentence[:first.start()] + f"[{holder}]" +
@@ -917,16 +960,25 @@ def check_polarity(question: str, language: Language, answer: str, passages: Seq
     return problems
 
 
-def restates_the_question(question: str, language: Language, fact: str) -> bool:
-    """Whether a yes/no answer's fact only says again what the question asks ("Keluarga Beckham sekarang masih
-    menempati Rowneybury House." to "Apakah keluarga Beckham sekarang masih menempati Rowneybury House?"): no
-    word the question does not have, and no denial of its own. Such a fact is the question made a statement,
-    not what a passage says; the small model writes one when it has nothing better, and then says yes."""
-    claim = strip_markers(fact)
-    asked = _concepts(asked_question(question), language)
+def restates_the_question(question: str, language: Language, claim: str) -> bool:
+    """Whether ``claim`` (an answer, or a yes/no answer's fact) only says again what the question asks: no word
+    or number the (last) question does not have, and no denial of its own. "Keluarga Beckham sekarang masih
+    menempati Rowneybury House." to "Apakah keluarga Beckham sekarang masih menempati Rowneybury House?" is
+    the question made a statement, not what a passage says; so is "BUMN" to "BUMN mana …?" or "Ukraine's
+    aspirations would the peace proposal … set aside." to "Which of Ukraine's aspirations would …?". The small
+    model writes one when it has nothing better. A question that offers a choice ("A or B?", "… atau …?") is
+    answered in its own words."""
+    asked_text, claim = asked_question(question), strip_markers(claim)
+    if not is_yes_no_question(question) and _OFFERS_A_CHOICE.search(asked_text):
+        return False
+    asked = _concepts(asked_text, language)
     words = _concepts(claim, detect_language(claim, language))
+    numbers = {_number_key(n) for n in _NUMBER.findall(asked_text)}
     return bool(words) and all(any(forms & other for other in asked) for forms in words) and \
-        (not _denies(claim) or _denies(question))
+        all(_number_key(n) in numbers for n in _NUMBER.findall(claim)) and (not _denies(claim) or _denies(question))
+
+
+_OFFERS_A_CHOICE = re.compile(r"\b(?:or|atau)\b", re.IGNORECASE)
 
 
 def denial_of_the_question(question: str, language: Language, answer: str) -> str | None:

@@ -98,7 +98,7 @@ def test_english_names_match_indonesian_spellings():
 
 def test_answer_without_markers_takes_the_evidence():
     checked = check_answer("The New York Times.", [P1, P2], evidence=[2])
-    assert checked.text == "The New York Times. [2]" and checked.ok
+    assert checked.text == "The New York Times [2]." and checked.ok
 
 
 def test_answer_without_any_citation_fails():
