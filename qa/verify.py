@@ -969,7 +969,7 @@ def restates_the_question(question: str, language: Language, claim: str) -> bool
     model writes one when it has nothing better. A question that offers a choice ("A or B?", "… atau …?") is
     answered in its own words."""
     asked_text, claim = asked_question(question), strip_markers(claim)
-    if not is_yes_no_question(question) and _OFFERS_A_CHOICE.search(asked_text):
+    if _OFFERS_A_CHOICE.search(asked_text):
         return False
     asked = _concepts(asked_text, language)
     words = _concepts(claim, detect_language(claim, language))

@@ -223,6 +223,18 @@ def test_rule_3_a_fact_that_only_says_again_what_the_question_asks_is_no_answer(
     assert not restates_the_question(asked, "en", "Shin Tae-yong is open to offers from other countries [1].")
     assert not restates_the_question(asked, "en", "Shin Tae-yong is not only willing to take the Indonesia job.")
     assert not restates_the_question("Apakah rumah itu dijual?", "id", "")
+    # any answer: one that only gives the question's own words and numbers answers nothing
+    assert restates_the_question("BUMN mana yang menyetor dividen paling besar?", "id", "BUMN (BUMN) [1]")
+    assert restates_the_question("Which of Ukraine's aspirations would the proposal set aside?", "en",
+                                 "Ukraine's aspirations would the proposal set aside [1].")
+    assert restates_the_question("On what day did he announce the deficit for September 2025?", "en",
+                                 "September 2025 [1]")
+    assert not restates_the_question("Since when has BRIN been researching microplastics?", "en", "Since 2022 [1]")
+    assert not restates_the_question("Berapa nilai investasi Jepang?", "id", "Jepang tidak berinvestasi [1].")
+    assert not restates_the_question("Did the minister or the president sign it?", "en", "The president [1].")
+    answered = decide("BUMN mana yang menyetor dividen paling besar?", "id", "EVIDENCE: 1\nANSWER: BUMN",
+                      ["BUMN menyetor dividen Rp 140 triliun ke Danantara."], lambda: (1, "BUMN menyetor dividen."))
+    assert not answered.text.startswith("BUMN [1]") and any("says again" in p for p in answered.problems)
 
 
 def test_rule_3_a_yes_whose_own_fact_denies_what_is_asked_takes_the_verdict_of_its_fact():

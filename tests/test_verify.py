@@ -344,6 +344,57 @@ def test_a_marker_after_the_full_stop_belongs_to_the_sentence_before():
     assert passage[s:e].startswith("Pada tanggal 23 Desember")
 
 
+def test_a_marker_written_after_a_full_stop_cites_the_sentence_it_follows():
+    from qa.verify import markers_before_stops
+
+    assert markers_before_stops("Ada tiga mandat. [2] Pada kesempatan ini, Gus Ipul hadir. [3]") == \
+        "Ada tiga mandat [2]. Pada kesempatan ini, Gus Ipul hadir [3]."
+    assert markers_before_stops('Ia berkata "tidak". [1]') == 'Ia berkata "tidak" [1].'
+    assert markers_before_stops("Rp 2.5 [1] dan 3 [2].") == "Rp 2.5 [1] dan 3 [2]."  # a decimal point is no stop
+    passages = ["Mensos menyebut ada tiga mandat dari Presiden Prabowo.", "Gus Ipul menyerahkan santunan kepada 38 ahli waris."]
+    checked = check_answer("Ada tiga mandat dari Presiden Prabowo. [1] Gus Ipul menyerahkan santunan kepada 38 ahli "
+                           "waris. [2]", passages)
+    assert checked.ok and checked.text.endswith("Prabowo [1]. Gus Ipul menyerahkan santunan kepada 38 ahli waris [2].")
+
+
+def test_evidence_named_for_an_answer_without_markers_marks_each_of_its_sentences():
+    from qa.verify import with_evidence
+
+    assert with_evidence("Ya. A memang hadir. B juga.", [1, 2]) == "Ya. A memang hadir [1, 2]. B juga [1, 2]."
+    assert with_evidence("Not yet.", [3]) == "Not yet. [3]"  # a verdict alone: the marker still goes somewhere
+    assert with_evidence("A hadir", []) == "A hadir"
+    # then each sentence keeps the passages that hold its facts, and a claim from a passage the model did not
+    # name cites the passage that holds it
+    passages = ["Korea Utara mengirim 10.000 kontainer.", "Diperkirakan hingga 12.000 tentara dikerahkan.",
+                "Basuki memasang plang di Bukit Tengkorak, Kutai Kartanegara."]
+    checked = check_answer("Hingga 12.000 tentara. Ada 10.000 kontainer.", passages, evidence=[1, 2])
+    assert checked.ok and checked.text == "Hingga 12.000 tentara [2]. Ada 10.000 kontainer [1]."
+    moved = check_answer("Di Bukit Tengkorak, Kutai Kartanegara.", passages, evidence=[1, 2],
+                         question="Di mana Basuki memasang plang?")
+    assert moved.ok and moved.text == "Di Bukit Tengkorak, Kutai Kartanegara [3]."
+
+
+def test_pruning_and_reciting_leave_the_names_the_question_gives_to_the_articles():
+    from qa.verify import prune_citations, recite
+
+    passages = ["Menurutnya, langkah restrukturisasi belum memiliki keputusan final.",
+                "Danantara masih mengkaji utang Whoosh bersama China."]
+    question = "Has Danantara settled on a restructuring plan for the Whoosh debt?"
+    given = {"danantara", "whoosh", "debt", "has", "settled", "on", "a", "restructuring", "plan", "for", "the"}
+    claim = "Danantara has no final restructuring plan for the Whoosh debt [1, 2]."
+    # a name check of every name would keep [2] alone, the passage that does not say it
+    assert prune_citations(claim, passages, asked=given, given=given) == claim
+    # a yes/no answer's names are claims (check_answer looks for them): the kept passages still hold them together
+    assert prune_citations(claim, passages, asked=set(), given=given) == claim
+    assert check_answer("No. Danantara has no final restructuring plan for the Whoosh debt.", passages,
+                        evidence=[1, 2], question=question).citations == [1, 2]
+    assert recite("Danantara belum memiliki keputusan final [1].", passages, given)[1] == []
+    # markers at several places in a sentence cite its parts: nothing is pruned
+    parts = "29,2% (China) [1] dan CAT menilai upaya China 'sangat tidak memadai' [2]"
+    assert prune_citations(parts, ["China menyumbang 29,2% emisi.", "CAT menilai upaya China sangat tidak memadai."]) \
+        == parts
+
+
 def test_an_answer_of_markers_alone_fails():
     checked = check_answer("[2]", [P1, P2], evidence=[1, 2])
     assert not checked.ok and checked.problems == ["the answer has no words, only markers"]
