@@ -755,7 +755,7 @@ def _time_spans(question: str, claim: str, given: set[str], passages: Sequence[s
     digits or in words ("enam bulan" for 6), when neither the question ("How many projects …?") nor the
     ``claim`` ("10 tahun" to "Berapa hukumannya?") asks for or gives a time."""
     claimed = _units_after(claim)
-    if {w.lower() for w in _WORD.findall(question)} & TIME_ASKED or \
+    if _asks_for_time(question) or \
             any(claimed.get(key, set()) & TIME_SPANS for key in given):
         return []
     found: dict[str, set[str]] = {}
@@ -764,6 +764,10 @@ def _time_spans(question: str, claim: str, given: set[str], passages: Sequence[s
             if key in given:
                 found.setdefault(key, set()).update(units)
     return [(key, " or ".join(sorted(units))) for key, units in sorted(found.items()) if units <= TIME_SPANS]
+
+
+def _asks_for_time(question: str) -> bool:
+    return bool({w.lower() for w in _WORD.findall(question)} & TIME_ASKED)
 
 
 def _units_after(text: str) -> dict[str, set[str]]:
@@ -813,7 +817,9 @@ def kind_misses(question: str, text: str, subject: str = "the answer", first_wor
         return [f"{subject} gives no figure"]  # "three", "puluhan"; not the "One" of "One Piece"
     if kind == "quantity" and _HOW_MANY.search(question):
         sums = [bool(_AFTER_CURRENCY.search(text[:m.start()])) for m in _NUMBER.finditer(text) if not _is_date(text, m)]
-        if sums and all(sums) and not any(spelled_numbers(text)):
+        counts = [end for _, end, _ in spelled_numbers(text) if _asks_for_time(question)
+                  or _word_after(text, end).lower() not in TIME_SPANS]  # "enam bulan" counts no projects
+        if sums and all(sums) and not counts:
             return [f"{subject} gives a sum of money, not a count"]  # how many projects: not "$1 billion"
     if kind == "quantity" and asks_for_share(question) and \
             not any(_is_share(text, m.end()) for m in _NUMBER.finditer(text)):
@@ -844,7 +850,16 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
         held = _held(concepts, sentence)
         if held < coverage * len(concepts):
             misses.append(f"the quoted sentence holds {held} of the question's {len(concepts)} words")
+        elif question_type(question) != "quantity" and (asked := _concepts(_without_names(question), language)) \
+                and not _held(asked, sentence):  # a figure's own words are weighed by check_figures
+            misses.append("the quoted sentence holds the question's names and none of its other words")
     return misses
+
+
+def _without_names(question: str) -> str:
+    """The question less its capitalised words after the first: what it asks about them ("What has Frank De
+    Boer said about coaching Indonesia?" -> "What has said about coaching?")."""
+    return re.sub(r"(?<=\s)[^\W\d_][\w'’-]*", lambda m: "" if m.group(0)[0].isupper() else m.group(0), question)
 
 
 def is_headline(sentence: str) -> bool:

@@ -528,9 +528,28 @@ def test_a_quote_must_hold_the_kind_of_thing_asked_for():
     assert quote_misses("How many times did Putin and Kim meet?", "en", sentence, 0.34) == [
         "the quoted sentence gives no figure"]  # 2023 is a year, not a count
     assert quote_misses("Who did Putin meet?", "en", "Putin bertemu di Amur.", 0.0) == []  # Amur: a name not asked
-    assert quote_misses("Who did Putin meet?", "en", "Putin datang ke sana.", 0.0) == [
+    assert quote_misses("Who did Putin meet?", "en", "Putin bertemu di sana.", 0.0) == [
         "the quoted sentence names no one the question does not (who)"]
     assert quote_misses("Kapan mereka bertemu?", "id", "Mereka bertemu pada hari Senin.", 0.34) == []
+
+
+def test_a_quote_must_hold_what_the_question_asks_about_its_names_not_the_names_alone():
+    asked = "What has Frank De Boer said about coaching Indonesia?"
+    assert quote_misses(asked, "en", "Mulai dari Frank De Boer, Timur Kapadze, hingga Shin Tae-yong.", 0.34) == [
+        "the quoted sentence holds the question's names and none of its other words"]
+    assert quote_misses(asked, "en", "Frank De Boer mengatakan siap melatih Indonesia.", 0.34) == []
+    # a figure's sentence is weighed by what its figure counts (check_figures), not by the question's words
+    assert quote_misses("Berapa jumlah murid SMKN Restorasi Pulau Komodo?", "id",
+                        "SMKN Restorasi Pulau Komodo punya 148 siswa.", 0.34) == []
+
+
+def test_a_span_of_time_in_words_counts_nothing_a_question_counts_unless_it_asks_for_time():
+    from qa.verify import kind_misses
+
+    sentence = "AS dan Australia akan menginvestasikan $1 miliar (Rp15,8 triliun) dalam enam bulan untuk proyek."
+    assert kind_misses("How many projects are in the pact?", sentence) == ["the answer gives a sum of money, not a count"]
+    assert kind_misses("How many months will the investment take?", sentence) == []
+    assert kind_misses("How many projects are in the pact?", "Ada enam proyek senilai $1 miliar.") == []
 
 
 def test_a_quote_must_come_from_a_passage_with_the_questions_numbers():
