@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 from qa import decision, prompts
 from qa.evidence import EvidenceSelector
 from qa.language import Language, detect_language
+from qa.lexicon import FUNCTION_WORDS
 from qa.llm import Generator, JsonOutput, Usage, choose, collect, generator_from_settings, read_whole
 from qa.models import confirms_answers
 from qa.retrieve import RetrievedPassage, Retriever
@@ -260,7 +261,7 @@ class Assistant:
         _add_usage(usage, self.generator.last_usage)
         rewritten = " ".join(rewritten.split()).strip('"“” ')
         if rewrite_problem(question, rewritten):
-            return with_previous_question(question, history)
+            return with_the_name_answered(question, history) or with_previous_question(question, history)
         return rewritten
 
     def _confirms(self, passage: str, question: str, answer: str | None, usage: Usage) -> bool:
@@ -366,6 +367,48 @@ def with_previous_question(question: str, history: Sequence[dict]) -> str:
     if last_user and not last_user.endswith(("?", "!")):
         last_user += "?"  # the question asked is the last one (``qa.verify.asked_question``)
     return f"{last_user} {question}".strip()
+
+
+_ONE_PERSON = re.compile(r"\b(?:(he|him|she|dia|ia|beliau)|(his))\b", re.IGNORECASE)
+_WHO_IS_NAMED = re.compile(r"^\W*(?i:who\s+(?:is|was))\s+[A-Z]")  # "Who is Colleen Hoffman …?": he is the one asked about
+
+
+def with_the_name_answered(question: str, history: Sequence[dict]) -> str | None:
+    """A follow-up to a "who" question whose "he", "she", "dia" or "ia" stands for the one the previous answer
+    named: the pronoun replaced by the first name of that answer the previous question did not give ("Berapa
+    lama dia ditahan?" after "Siapa yang ditahan KPK …?" / "KPK menahan Arso Sadewo (AS), …" -> "Berapa lama
+    Arso Sadewo ditahan?"; "his team" -> "Arso Sadewo's team"). None when the previous question asked no "who",
+    the follow-up has no such pronoun or the answer no such name. A group ("mereka", "they") is left alone: the
+    name of one of its members would narrow it."""
+    last_user = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
+    last_answer = next((t["content"] for t in reversed(history) if t.get("role") == "assistant"), "")
+    pronoun = _ONE_PERSON.search(question)
+    if not pronoun or question_type(last_user) != "who" or _WHO_IS_NAMED.match(last_user):
+        return None
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", last_user)}
+    new = [run for run in _capitalised_words(last_answer)
+           if any(w.lower() not in asked and w.lower() not in FUNCTION_WORDS for w in run)]
+    # a person's name is two words or more ("Arso Sadewo"), or one that is not an acronym ("Purbaya", not "AFP")
+    name = next((" ".join(run) for run in new if len(run) > 1), None) or \
+        next((run[0] for run in new if not run[0].isupper()), None)
+    if not name:
+        return None
+    return question[:pronoun.start()] + (name + "'s" if pronoun.group(2) else name) + question[pronoun.end():]
+
+
+def _capitalised_words(text: str) -> list[list[str]]:
+    """Runs of capitalised words within each clause of ``text`` ("KPK", "Arso Sadewo", "AS", "Komisaris Utama PT
+    Inti Alasindo Energi" of "KPK menahan Arso Sadewo (AS), Komisaris Utama PT Inti Alasindo Energi")."""
+    runs: list[list[str]] = []
+    for clause in re.split(r"[,;:()\[\]“”\"]|[.!?](?:\s|$)", text):
+        run: list[str] = []
+        for word in re.findall(r"[\w'’.-]+", clause) + [""]:
+            if word[:1].isupper():
+                run.append(word.rstrip("."))
+            elif run:
+                runs.append(run)
+                run = []
+    return runs
 
 
 def _citation(n: int, r: RetrievedPassage) -> Citation:

@@ -31,7 +31,7 @@
 4. Otherwise **quote**, marked extractive: for a how-many question, the sentence that gives the figure asked
    for; else the shown sentence that best matches the question (``EvidenceSelector.closest_sentence``; not
    the model's pick, as its answer failed). A quote is only an answer when its sentence holds the kind of
-   thing asked for and enough of the question's words, in a passage that holds the question's numbers
+   thing asked for and enough of the question's words (not its names alone), in a passage that holds the question's numbers
    (``verify.quote_misses``) and an article that names its names; otherwise **abstain**, and
    give its passage as related, not as a citation: the closest sentence to an unanswerable question is
    still the closest sentence. An English question whose quote would be an Indonesian sentence gets the

@@ -132,6 +132,10 @@ seribu ribu ribuan juta jutaan miliar miliaran triliun setengah separuh nol""".s
 
 # verbs and words whose meaning is itself a denial: a yes/no question that asks about an ending, a stop or a
 # refusal ("Apakah satelit itu sudah berhenti beroperasi?") may be answered yes by a denial ("tidak lagi beroperasi")
+# A fact that says someone denied or refused what a yes/no question asks is no "yes" to it (unless the question asks
+# about the denial itself)
+REFUSALS = frozenset("""refuse refuses refused reject rejects rejected deny denies denied menolak ditolak membantah
+dibantah menampik ditampik""".split())
 NEGATIVE_PREDICATES = frozenset("""stop stops stopped end ends ended over finish finished fail fails failed lose loses
 lost cancel cancels cancelled canceled refuse refuses refused reject rejects rejected deny denies denied quit quits
 resign resigns resigned close closes closed halt halted ban banned missing lack lacks lacked absent without

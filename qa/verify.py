@@ -25,7 +25,7 @@ from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glo
                          normalise_number, spelled_numbers, text_terms, word_forms, words_to_number)
 from qa.lexicon import (CHANGE_WORDS, COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONEY_UNITS, MONEY_WORDS,
                         MONTH_OF, NAME_ALIASES, NAMED_ASKED, NEGATIONS, NEGATIVE_PREDICATES, NOT_A_DENIAL, NOT_NAMES,
-                        QUANTITY_WORDS, SCALE_OF, SHARE_WORDS, TIME_ASKED, TIME_SPANS, TITLE_ABBREVIATIONS, YES_WORDS)
+                        QUANTITY_WORDS, REFUSALS, SCALE_OF, SHARE_WORDS, TIME_ASKED, TIME_SPANS, TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # an amount may follow its currency without a space, as Indonesian news writes it: "Rp15 juta", "USD100 juta"
@@ -946,7 +946,8 @@ YES_DENIED = "the answer says yes"  # how check_polarity's problem with a "yes" 
 
 def check_polarity(question: str, language: Language, answer: str, passages: Sequence[str | None]) -> list[str]:
     """Claims that leave out a denial their cited sentence makes: "belum mengkonfirmasi" reported as "has
-    confirmed", or "yes" to a yes/no question whose best-matching cited sentence denies something. Each
+    confirmed", or "yes" to a yes/no question whose best-matching cited sentence denies something, or whose own
+    fact says that someone denied or refused (``REFUSALS``) where the question asks about no refusal. Each
     sentence of the answer is held against the sentence of its cited passages that shares the most words with
     it; a denial counts when it stands just before a word of the claim ("tidak lagi beroperasi"), in any of its
     forms, and the claim has no denial of its own."""
@@ -972,6 +973,9 @@ def check_polarity(question: str, language: Language, answer: str, passages: Seq
         denial = next(iter(_denials(support)), None)
         if denial:
             problems.append(f"{YES_DENIED}, and the cited sentence says {denial[0]} {denial[1]!r}")
+        refused = next((w for w in words if w.lower() in REFUSALS), None)
+        if refused and not {w.lower() for w in _WORD.findall(question)} & REFUSALS:
+            problems.append(f"a yes whose own fact says {refused!r}")  # "… a 'king' label, which he denied"
     return problems
 
 

@@ -602,6 +602,16 @@ def test_yes_to_a_question_whose_sentence_denies_fails():
     assert check_polarity("Who asked?", "en", "Yes [3].", POLARITY) == []  # not a yes/no question
 
 
+def test_yes_whose_own_fact_says_it_was_denied_fails_unless_the_question_asks_about_the_denial():
+    from qa.verify import check_polarity
+
+    passages = ["Para demonstran menjuluki Trump raja. Trump membantah dirinya raja."]
+    assert check_polarity("Did Trump accept the 'king' label?", "en",
+                          "Yes. The protesters called Trump a king, which he denied [1].", passages) == [
+        "a yes whose own fact says 'denied'"]
+    assert check_polarity("Did Trump deny the 'king' label?", "en", "Yes. Trump denied he is a king [1].", passages) == []
+
+
 def test_a_denial_that_opens_a_quoted_name_denies_nothing():
     from qa.verify import check_polarity
 
