@@ -165,7 +165,7 @@ class Assistant:
         reread = False
         if decided is None:
             texts = [shown[n].passage.text if n in shown else None for n in range(1, max(numbers, default=0) + 1)]
-            article_of = {a: " ".join(self.retriever.article_texts([a]))
+            article_of = {a: "\n".join(self.retriever.article_texts([a]))
                           for a in dict.fromkeys(r.passage.article for r in shown.values())}
             articles = [article_of[shown[n].passage.article] if n in shown else None for n in range(1, len(texts) + 1)]
             yes_no = is_yes_no_question(standalone)
@@ -185,7 +185,8 @@ class Assistant:
                         raw = self._verdict(messages, raw, language)
                 decided = decision.after_generation(
                     standalone, language, raw, texts, coverage=self.settings.quote_coverage, articles=articles,
-                    closest_sentence=lambda: self.evidence.closest_sentence(standalone, list(shown.items()), language))
+                    closest_sentence=lambda answers: self.evidence.closest_sentence(standalone, list(shown.items()),
+                                                                                     language, answers))
                 may_reread = from_states and not whole and self.settings.passage_reread
                 if may_reread and _refused(decided):  # not confirmed: the passages are read again first
                     reread = True

@@ -13,10 +13,12 @@
    not be, except in a yes/no answer; ``verify.check_answer``); for a
    how-many question, its figure is one that the question asks for, and no span of time unless time is asked
    (``verify.check_figures``); it holds the kind of thing asked for: a figure for how many, a date for when, a
-   name the question does not give for who and where (``verify.kind_misses``); the answer (a yes/no answer's
-   fact) says more than the question does (``verify.restates_the_question``); no claim
+   name the question does not give for who and where (``verify.kind_misses``), and not a year alone where
+   the cited passage gives the date (``verify.year_of_a_fuller_date``); the answer (a yes/no answer's
+   fact) says more than the question does (``verify.restates_the_question``) and is no headline its article
+   has as a line of its own (``verify.copies_a_headline``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
-   cited sentence denies (``verify.check_polarity``); and the articles it cites name the question's names, as
+   cited sentence denies or whose fact says it was denied (``verify.check_polarity``); and the articles it cites name the question's names, as
    rule 1 asks of the retrieved articles together (``verify.unnamed_by_cited_articles``: among many articles
    an answer is often drawn from one on another subject). A "yes" whose own fact denies what the question
    asks is answered with the verdict its fact gives instead, and only the fact's sentences that deny: "Tidak.
@@ -29,9 +31,10 @@
    A quote (rule 4) is put to the model the same way, whether its passage states the answer (not to a
    yes/no question).
 4. Otherwise **quote**, marked extractive: for a how-many question, the sentence that gives the figure asked
-   for; else the shown sentence that best matches the question (``EvidenceSelector.closest_sentence``; not
-   the model's pick, as its answer failed). A quote is only an answer when its sentence holds the kind of
-   thing asked for and enough of the question's words (not its names alone), in a passage that holds the question's numbers
+   for; else the shown sentence that best matches the question among those that hold the date or the name
+   asked for, where one does (``EvidenceSelector.closest_sentence``; not the model's pick, as its answer
+   failed). A quote is only an answer when its sentence holds the kind of thing asked for and enough of the
+   question's words (not its names alone), in a passage that holds the question's numbers
    (``verify.quote_misses``) and an article that names its names; otherwise **abstain**, and
    give its passage as related, not as a citation: the closest sentence to an unanswerable question is
    still the closest sentence. An English question whose quote would be an Indonesian sentence gets the
@@ -56,10 +59,10 @@ from qa import prompts
 from qa.language import Language, detect_language, english_dates, english_figure, figure_as_written
 from qa.ingest import sentence_spans
 from qa.lexicon import YES_WORDS
-from qa.verify import (YES_DENIED, Figure, FigureCheck, check_answer, check_figures, check_polarity,
+from qa.verify import (YES_DENIED, Figure, FigureCheck, check_answer, check_figures, check_polarity, copies_a_headline,
                        denial_of_the_question, is_headline, is_yes_no_question, kind_misses, markers,
                        missing_question_terms, parse_model_output, question_type, quote_misses, restates_the_question,
-                       strip_markers, unnamed_by_cited_articles, without_markers, written_fact)
+                       strip_markers, unnamed_by_cited_articles, without_markers, written_fact, year_of_a_fuller_date)
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,13 @@ def before_generation(question: str, articles: Sequence[str], language: Language
 
 
 def after_generation(question: str, language: Language, raw: str, shown: Sequence[str | None],
-                     closest_sentence: Callable[[], tuple[int, str]], coverage: float,
+                     closest_sentence: Callable[[Callable[[str], bool] | None], tuple[int, str]], coverage: float,
                      articles: Sequence[str | None] = ()) -> Decision:
     """Rules 2–5 for what the model wrote (``raw``). ``shown[n - 1]`` is the text of passage [n] as the model
-    saw it, None for a retrieved passage it was not shown; ``closest_sentence`` gives (n, sentence) to quote;
-    ``coverage`` is ``Settings.quote_coverage``; ``articles[n - 1]`` is the whole text of passage [n]'s article
-    (none given: the cited articles are not checked)."""
+    saw it, None for a retrieved passage it was not shown; ``closest_sentence(answers)`` gives (n, sentence) to
+    quote, the closest of the sentences ``answers`` accepts where there is one;
+    ``coverage`` is ``Settings.quote_coverage``; ``articles[n - 1]`` is the whole text of passage [n]'s article,
+    its title and then its passages a line each (none given: the cited articles are not checked)."""
     evidence, answer_text = parse_model_output(raw)
     if evidence is None or not (answer_text or evidence):
         return abstention(language, "the model found no passage that states the answer")
@@ -102,9 +106,17 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     figures = check_figures(question, language, checked.text, shown)
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
+    year = year_of_a_fuller_date(question, checked.text, [shown[n - 1] or "" for n in checked.citations
+                                                          if 1 <= n <= len(shown)]) if checked.ok else None
+    if year:
+        kind.append(f"the answer gives the year {year} alone; its passage gives the date")
+    if checked.ok and copies_a_headline(checked.text, [articles[n - 1] or "" for n in checked.citations
+                                                       if 1 <= n <= len(articles)]):
+        kind.append("the answer is a headline")
     claim = written_fact(raw) if is_yes_no_question(question) else checked.text
     if checked.ok and claim and restates_the_question(question, language, claim):
-        kind.append(f"the {'fact' if is_yes_no_question(question) else 'answer'} only says again what the question asks")
+        kind.append(f"the {'fact' if is_yes_no_question(question) else 'answer'} only says again what the "
+                    "question asks")
     foreign = _language_misses(question, language, checked.text) if checked.ok else []
     unnamed_at = cache(lambda n: unnamed_by_cited_articles(question, [n], articles, language))  # per passage
 
@@ -127,8 +139,10 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
         s, e = figure.sentence
         n, quoted = figure.n, (shown[figure.n - 1] or "")[s:e]
     else:
-        n, quoted = closest_sentence()
-    misses = quote_misses(question, language, quoted, coverage, passage=shown[n - 1] or "") + unnamed_at(n)
+        n, quoted = closest_sentence(None if question_type(question) == "quantity" else  # figures: chosen above
+                                     lambda sentence: not kind_misses(question, sentence, first_word_may_be_name=False))
+    misses = quote_misses(question, language, quoted, coverage, passage=shown[n - 1] or "",
+                          figure_weighed=figure is not None) + unnamed_at(n)
     if misses:
         return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, problems=tuple(problems + misses),
                         related=(n,))

@@ -11,7 +11,7 @@ sentence to quote when a generated answer fails its checks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -54,12 +54,15 @@ class EvidenceSelector:
         """The evidence for one question: passage n of ``retrieved`` is [n] in the prompt."""
         return self.best_sentences(question, retrieved, self.max_sentences, language)
 
-    def closest_sentence(self, question: str, shown: Sequence[tuple[int, RetrievedPassage]],
-                         language: Language) -> tuple[int, str]:
-        """(passage number, sentence) of the shown passages' sentence that best matches the question."""
-        best = self.best_sentences(question, [r for _, r in shown], 1, language)[0]
-        s, e = best.spans[0]
-        return shown[best.n - 1][0], best.passage.text[s:e]
+    def closest_sentence(self, question: str, shown: Sequence[tuple[int, RetrievedPassage]], language: Language,
+                         answers: Callable[[str], bool] | None = None) -> tuple[int, str]:
+        """(passage number, sentence) of the shown passages' sentence that best matches the question; with
+        ``answers``, the best of those it accepts (a sentence with a date for "when"), when there is one."""
+        retrieved = [r for _, r in shown]
+        ranked = self._ranked_sentences(question, retrieved, language)
+        n, (s, e) = next(((n, span) for _, n, span in ranked if answers(retrieved[n - 1].passage.text[span[0]:span[1]])),
+                         ranked[0][1:]) if answers else ranked[0][1:]
+        return shown[n - 1][0], retrieved[n - 1].passage.text[s:e]
 
     def best_sentences(self, question: str, retrieved: list[RetrievedPassage], max_sentences: int,
                        language: Language | None = None) -> list[Evidence]:
@@ -70,6 +73,17 @@ class EvidenceSelector:
         if max_sentences <= 0:
             return [Evidence(n=n, passage=r, spans=((0, len(r.passage.text)),), score=r.score)
                     for n, r in enumerate(retrieved, start=1)]
+        by_passage: dict[int, list[tuple[float, tuple[int, int]]]] = {}
+        for score, n, span in self._ranked_sentences(question, retrieved, language)[:max_sentences]:
+            by_passage.setdefault(n, []).append((score, span))
+        evidence = [Evidence(n=n, passage=retrieved[n - 1], spans=tuple(sorted(span for _, span in chosen)),
+                             score=max(score for score, _ in chosen))
+                    for n, chosen in by_passage.items()]
+        return sorted(evidence, key=lambda e: -e.score)
+
+    def _ranked_sentences(self, question: str, retrieved: list[RetrievedPassage],
+                          language: Language | None) -> list[tuple[float, int, tuple[int, int]]]:
+        """(score, passage number, span) of every sentence of ``retrieved``, best first."""
         language = language or detect_language(question)
         wanted = set(search_terms(question, language, translate=True))
         candidates = [(n, span) for n, r in enumerate(retrieved, start=1) for span in sentence_spans(r.passage.text)]
@@ -77,15 +91,7 @@ class EvidenceSelector:
         dense = self._embed(texts) @ self.embedder.embed_query(question)
         scores = [self._score(wanted, text, retrieved[n - 1].passage.language, float(similarity))
                   for (n, _), text, similarity in zip(candidates, texts, dense)]
-        best = sorted(range(len(candidates)), key=lambda i: -scores[i])[:max_sentences]
-        by_passage: dict[int, list[int]] = {}
-        for i in best:
-            by_passage.setdefault(candidates[i][0], []).append(i)
-        evidence = [Evidence(n=n, passage=retrieved[n - 1],
-                             spans=tuple(sorted(candidates[i][1] for i in chosen)),
-                             score=max(scores[i] for i in chosen))
-                    for n, chosen in by_passage.items()]
-        return sorted(evidence, key=lambda e: -e.score)
+        return sorted(((score, n, span) for score, (n, span) in zip(scores, candidates)), key=lambda c: -c[0])
 
     def _embed(self, sentences: list[str]) -> np.ndarray:
         known = {s: self._vectors.get(s) for s in dict.fromkeys(sentences)}  # a local view: safe if shared

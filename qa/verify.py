@@ -831,14 +831,17 @@ def kind_misses(question: str, text: str, subject: str = "the answer", first_wor
     return []
 
 
-def quote_misses(question: str, language: Language, sentence: str, coverage: float, passage: str = "") -> list[str]:
+def quote_misses(question: str, language: Language, sentence: str, coverage: float, passage: str = "",
+                 figure_weighed: bool = False) -> list[str]:
     """Why ``sentence`` is no answer to ``question``, empty when it may be one: it must hold the kind of thing
     asked for (a figure that is not a date for how many, a date or day for when, a name the question does not
     already give for who and where) and at least ``coverage`` of the question's content words, in any of
     their forms; and its ``passage`` (the sentence alone when not given) must hold every number of the question:
     a passage about 2025 does not answer for 2024. (Names are left to rule 1, over whole articles: a passage
     of one sentence often leaves to the article around it the country or person the question names.) A
-    sentence that merely shares a topic with the question is not an answer to it."""
+    sentence that merely shares a topic with the question is not an answer to it, nor one that holds the
+    question's names and none of its other words, unless it is the sentence of a figure that ``check_figures``
+    chose for what it counts (``figure_weighed``: "148 siswa" for "Berapa jumlah murid …?")."""
     if is_headline(sentence):
         return ["the quoted sentence is a headline"]
     misses = kind_misses(question, sentence, "the quoted sentence", first_word_may_be_name=False)
@@ -850,8 +853,8 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
         held = _held(concepts, sentence)
         if held < coverage * len(concepts):
             misses.append(f"the quoted sentence holds {held} of the question's {len(concepts)} words")
-        elif question_type(question) != "quantity" and (asked := _concepts(_without_names(question), language)) \
-                and not _held(asked, sentence):  # a figure's own words are weighed by check_figures
+        elif not figure_weighed and (asked := _concepts(_without_names(question), language)) \
+                and not _held(asked, sentence):
             misses.append("the quoted sentence holds the question's names and none of its other words")
     return misses
 
@@ -871,6 +874,15 @@ def is_headline(sentence: str) -> bool:
         sum(w[:1].isupper() for w in words) >= 0.8 * len(words)
 
 
+def copies_a_headline(answer: str, articles: Sequence[str]) -> bool:
+    """Whether ``answer`` is a headline (``is_headline``) that one of ``articles`` has as a line of its own: the
+    model copied a title ("Purbaya Umumkan APBN Tekor Rp 371,5 T sampai September 2025" to "Di mana …?"),
+    which says less than the article under it, as a quote of it would."""
+    text = strip_markers(answer).rstrip(". ")
+    return is_headline(text) and any(line.strip().rstrip(". ") == text for article in articles
+                                     for line in article.splitlines())
+
+
 def _says_when(sentence: str) -> bool:
     """A date, a day or a month; not the word "tanggal" without one ("pada tanggal [1]"), nor the year of a name
     ("Perjanjian Paris 2015", "Piala Dunia 2026": the edition, not when something happened)."""
@@ -878,6 +890,27 @@ def _says_when(sentence: str) -> bool:
     if words & DATE_WORDS or any(w in MONTH_OF for w in words):
         return True
     return any(_is_date(sentence, m) and not _year_of_a_name(sentence, m) for m in _NUMBER.finditer(sentence))
+
+
+_ASKS_FOR_A_YEAR = re.compile(r"\b(?:what|which)\s+years?\b|\btahun\s+(?:berapa|apa)\b|\brentang\s+tahun\b", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_MONTH_BEFORE = re.compile(r"(?:\b(?:" + "|".join(MONTH_OF) + r")|\d{1,2}/\d{1,2}/?)\s*$", re.IGNORECASE)
+
+
+def year_of_a_fuller_date(question: str, answer: str, cited: Sequence[str]) -> str | None:
+    """The year an answer to a "when" question gives alone where a ``cited`` passage gives it with its month
+    ("2025" for "Kapan Prabowo meluncurkan bank emas?" where the passage says "26 Februari 2025"): the answer
+    leaves out what was asked. None when the question asks for a year ("tahun berapa", "what year"), or the
+    answer has a day, a month or no year."""
+    if question_type(question) != "when" or _ASKS_FOR_A_YEAR.search(question):
+        return None
+    text = strip_markers(answer)
+    years = _YEAR.findall(text)
+    if not years or {w.lower() for w in _WORD.findall(text)} & (DATE_WORDS | set(MONTH_OF)) or \
+            re.search(r"\d{1,2}/\d{1,2}", text):
+        return None
+    return next((year for year in years for passage in cited for m in _YEAR.finditer(passage)
+                 if m.group(0) == year and _MONTH_BEFORE.search(passage[max(0, m.start() - 12):m.start()])), None)
 
 
 def _year_of_a_name(sentence: str, match: re.Match) -> bool:

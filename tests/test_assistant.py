@@ -377,3 +377,16 @@ def test_the_evidence_selector_numbers_the_passages_the_answer_cites(hashed_seed
     assert answer.passages[0].passage == last.id and answer.passages[0].n == 1
     assert [c.passage for c in answer.citations] == [last.id]
     assert "[1] " + last.text in content_text(assistant.generator.calls[0][1]["content"])
+
+
+def test_the_closest_sentence_to_quote_is_the_closest_that_holds_what_is_asked(hashed_seeds_index):
+    from qa.evidence import EvidenceSelector
+
+    retriever = Retriever(hashed_seeds_index, HashingEmbedder(), Settings())
+    question = "Kapan pasukan Korea Utara dikerahkan ke Rusia?"
+    shown = list(enumerate(retriever.search(question), start=1))
+    selector = EvidenceSelector(retriever.embedder)
+    n, closest = selector.closest_sentence(question, shown, "id")
+    other = selector.closest_sentence(question, shown, "id", lambda s: s != closest)
+    assert other[1] != closest and other[1] in " ".join(r.passage.text for _, r in shown)
+    assert selector.closest_sentence(question, shown, "id", lambda s: False) == (n, closest)  # none: the closest

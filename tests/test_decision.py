@@ -19,7 +19,7 @@ PASSAGES = [
 ]
 
 
-def never() -> tuple[int, str]:
+def never(answers=None) -> tuple[int, str]:
     raise AssertionError("the closest sentence was asked for where no quote is due")
 
 
@@ -48,14 +48,14 @@ def test_rule_3_keeps_an_answer_its_passages_support_and_drops_markers_that_poin
 def test_rule_3_an_answer_citing_a_passage_the_model_was_not_shown_fails():
     shown = [PASSAGES[0], None, PASSAGES[2]]
     decided = decide("Who asked for the deployment?", "en", "EVIDENCE: 2\nANSWER: Pyongyang [2]", shown,
-                               lambda: (1, "permintaan dari Pyongyang."))
+                               lambda _: (1, "permintaan dari Pyongyang."))
     assert decided.extractive and decided.citations == (1,)
 
 
 def test_rule_4_quotes_the_closest_sentence_when_the_answer_invents_a_fact():
     asked = []
 
-    def closest():
+    def closest(answers):
         asked.append(True)
         return 1, "Surat kabar The New York Times melaporkan [3] bahwa itu permintaan dari Pyongyang."
 
@@ -85,13 +85,13 @@ def test_rule_4_an_english_question_gets_the_one_date_of_an_indonesian_sentence_
     passages = ["Pada tanggal 23 Desember, The New York Times melaporkan bahwa itu permintaan dari Pyongyang.",
                 "Laporan itu terbit Senin (20/10) dan dikutip lagi pada 2 November 2024."]
     first = decide("When did the newspaper report it?", "en", "EVIDENCE: 1\nANSWER: On 5 May [1].", passages,
-                   lambda: (1, passages[0]))
+                   lambda _: (1, passages[0]))
     assert first.extractive and first.text == "23 December [1]" and first.quoted == passages[0]
     two_dates = decide("When was the report published?", "en", "EVIDENCE: 2\nANSWER: On 5 May [2].", passages,
-                       lambda: (2, passages[1]))
+                       lambda _: (2, passages[1]))
     assert two_dates.text.startswith(prompts.EXTRACTIVE_PREFIX["en"])  # which date answers is not guessed
     who = decide("Which newspaper reported it?", "en", "EVIDENCE: 1\nANSWER: The Washington Post [1].", passages,
-                 lambda: (1, passages[0]))
+                 lambda _: (1, passages[0]))
     assert who.text.startswith(prompts.EXTRACTIVE_PREFIX["en"])  # not a figure or a date: the quote itself
 
 
@@ -107,7 +107,7 @@ def test_rule_5_a_right_figure_gets_the_other_figures_that_match_as_well():
 
 
 def test_rule_4_declines_when_the_closest_sentence_does_not_answer_and_gives_it_as_related():
-    closest = lambda: (1, PASSAGES[0])  # noqa: E731
+    closest = lambda _: (1, PASSAGES[0])  # noqa: E731
     bought = decide("How many vehicles did the army buy?", "en",
                     "EVIDENCE: 1\nANSWER: It bought 5 vehicles [1].", PASSAGES, closest)
     assert bought.abstained and bought.text == prompts.ABSTAIN_REPLY["en"]
@@ -134,7 +134,7 @@ def test_rule_3_an_answer_that_drops_a_not_is_not_kept():
     passages = ["Rusia belum mengkonfirmasi maupun membantah keberadaan pasukan Korea Utara di wilayahnya."]
     decided = decide("Apakah Rusia sudah mengkonfirmasi keberadaan pasukan itu?", "id",
                      "EVIDENCE: 1\nANSWER: Rusia telah mengkonfirmasi keberadaan pasukan Korea Utara [1].", passages,
-                     lambda: (1, passages[0]))
+                     lambda _: (1, passages[0]))
     assert decided.extractive and any("leaves the 'belum' out" in p for p in decided.problems)
 
 
@@ -151,7 +151,7 @@ def test_rule_3_an_answer_the_model_does_not_confirm_is_withdrawn_and_nothing_el
     assert withdrawn.abstained and withdrawn.citations == () and withdrawn.related == (1,)
     assert withdrawn.problems[-1] == "asked again, the model did not find the answer in passage [1]"
     quote = decide("Which newspaper reported it?", "en", "EVIDENCE: 1\nANSWER: The Washington Post [1].", PASSAGES,
-                   lambda: (1, PASSAGES[0]))
+                   lambda _: (1, PASSAGES[0]))
     assert quote.extractive and after_confirmation(quote, question, lambda n, a: True, "en") is quote
     withdrawn_quote = after_confirmation(quote, question, lambda n, a: asked.append((n, a)) or False, "en")
     assert withdrawn_quote.abstained and withdrawn_quote.related == (1,) and withdrawn_quote.citations == ()
@@ -197,14 +197,14 @@ def test_rule_3_an_answer_or_a_quote_from_an_article_that_does_not_name_the_ques
                 "Danantara Garap Sampah. " + passages[1] + " " + passages[2],
                 "Danantara Garap Sampah. " + passages[1] + " " + passages[2]]
     question = "How much has Danantara committed to waste-to-energy projects?"
-    drawn = decide(question, "en", "EVIDENCE: 1\nANSWER: USD100 million [1]", passages, lambda: (3, passages[2]),
+    drawn = decide(question, "en", "EVIDENCE: 1\nANSWER: USD100 million [1]", passages, lambda _: (3, passages[2]),
                    articles=articles)
     assert "the cited article does not mention 'Danantara'" in drawn.problems
     assert drawn.extractive and drawn.citations == (3,) and "USD 50 million" in drawn.text  # the figure of its article
     assert "100" not in drawn.text  # nor listed among the other figures
     unknown = decide(question, "en", "EVIDENCE: 1\nANSWER: USD100 million [1]", passages, never)
     assert not unknown.extractive and unknown.text.startswith("USD100 million [1]")  # no articles given: unchecked
-    alone = decide(question, "en", "EVIDENCE: 1\nANSWER: USD100 million [1]", passages[:1], lambda: (1, passages[0]),
+    alone = decide(question, "en", "EVIDENCE: 1\nANSWER: USD100 million [1]", passages[:1], lambda _: (1, passages[0]),
                    articles=articles[:1])
     assert alone.abstained and alone.related == (1,) and "the cited article does not mention 'Danantara'" in alone.problems
 
@@ -213,7 +213,7 @@ def test_rule_3_a_fact_that_only_says_again_what_the_question_asks_is_no_answer(
     passages = ["Keluarga Beckham tinggal di Rowneybury House sekitar 15 tahun sebelum menjualnya pada 2014."]
     restated = decide("Apakah keluarga Beckham sekarang masih menempati Rowneybury House?", "id",
                       "EVIDENCE: 1\nFACT: Keluarga Beckham sekarang masih menempati Rowneybury House [1].\nANSWER: Ya",
-                      passages, lambda: (1, passages[0]))
+                      passages, lambda _: (1, passages[0]))
     assert not restated.text.startswith("Ya") and any("says again what the question asks" in p
                                                       for p in restated.problems)
     from qa.verify import restates_the_question
@@ -233,7 +233,7 @@ def test_rule_3_a_fact_that_only_says_again_what_the_question_asks_is_no_answer(
     assert not restates_the_question("Berapa nilai investasi Jepang?", "id", "Jepang tidak berinvestasi [1].")
     assert not restates_the_question("Did the minister or the president sign it?", "en", "The president [1].")
     answered = decide("BUMN mana yang menyetor dividen paling besar?", "id", "EVIDENCE: 1\nANSWER: BUMN",
-                      ["BUMN menyetor dividen Rp 140 triliun ke Danantara."], lambda: (1, "BUMN menyetor dividen."))
+                      ["BUMN menyetor dividen Rp 140 triliun ke Danantara."], lambda _: (1, "BUMN menyetor dividen."))
     assert not answered.text.startswith("BUMN [1]") and any("says again" in p for p in answered.problems)
 
 
@@ -254,16 +254,30 @@ def test_rule_3_a_yes_whose_own_fact_denies_what_is_asked_takes_the_verdict_of_i
     stopped = ["Satelit itu tidak lagi beroperasi sejak 2017, kata BRIN."]
     kept_out = decide("Apakah satelit itu sudah berhenti beroperasi?", "id",
                       "EVIDENCE: 1\nFACT: Satelit itu tidak lagi beroperasi sejak 2017 [1].\nANSWER: Ya", stopped,
-                      lambda: (1, stopped[0]))
+                      lambda _: (1, stopped[0]))
     assert not kept_out.text.startswith("Tidak")
     # a fact that denies something else than what is asked keeps its refusal
     meeting = ["Rapat itu tidak digelar hari ini, tetapi besok, dan pengurus baru hadir."]
     other = decide("Apakah ada pengurus baru yang hadir?", "id",
-                   "EVIDENCE: 1\nFACT: Rapat itu tidak digelar hari ini [1].\nANSWER: Ya", meeting, lambda: (1, meeting[0]))
+                   "EVIDENCE: 1\nFACT: Rapat itu tidak digelar hari ini [1].\nANSWER: Ya", meeting, lambda _: (1, meeting[0]))
     assert not other.text.startswith("Tidak")
     # a "not" that affirms, or that denies another clause, turns nothing
     for fact in ("Tak kurang dari 20 pengurus baru dilantik [1].",
                  "Ketua lama tidak hadir, tetapi pengurus baru sudah dilantik [1]."):
         kept = decide("Apakah pengurus baru sudah dilantik?", "id", f"EVIDENCE: 1\nFACT: {fact}\nANSWER: Ya",
-                      [fact.replace(" [1]", "")], lambda: (1, fact))
+                      [fact.replace(" [1]", "")], lambda _: (1, fact))
         assert not kept.text.startswith("Tidak"), kept.text
+
+
+def test_rule_3_a_year_alone_where_the_passage_gives_the_date_and_a_copied_headline_are_no_answers():
+    passages = ["Prabowo meluncurkan bank emas pertama di Indonesia pada 26 Februari 2025."]
+    year = decide("Kapan Prabowo meluncurkan bank emas pertama?", "id", "EVIDENCE: 1\nANSWER: 2025", passages,
+                  lambda _: (1, passages[0]))
+    assert year.extractive and "26 Februari 2025" in year.text
+    assert any("gives the year 2025 alone" in p for p in year.problems)
+    title = "Purbaya Umumkan APBN Tekor Rp 371,5 T sampai September 2025"
+    body = "Purbaya mengumumkan defisit APBN di Kantor Kemenkeu, Jakarta Pusat."
+    shown = f"{title}. {body}"  # a passage shown with its article's title
+    copied = decide("Di mana Purbaya mengumumkan defisit APBN?", "id", f"EVIDENCE: 1\nANSWER: {title}", [shown],
+                    lambda _: (1, body), articles=[f"{title}\n{body}"])
+    assert not copied.text.startswith(title) and any("is a headline" in p for p in copied.problems)

@@ -513,6 +513,27 @@ def test_a_name_the_question_gives_need_not_be_in_the_cited_passage_but_a_number
         "'PSSI' is not in the cited passage", "'May' is not in the cited passage"]  # a yes/no fact's names are claims
 
 
+def test_a_year_alone_answers_when_only_where_no_passage_cited_gives_the_date():
+    from qa.verify import year_of_a_fuller_date
+
+    launched = ["Prabowo meluncurkan bank emas pertama di Indonesia pada 26 Februari 2025."]
+    assert year_of_a_fuller_date("Kapan Prabowo meluncurkan bank emas?", "2025 [1]", launched) == "2025"
+    assert year_of_a_fuller_date("When was it launched?", "In 2025 [1].", ["Diluncurkan Rabu (26/2/2025)."]) == "2025"
+    assert year_of_a_fuller_date("Kapan Prabowo meluncurkan bank emas?", "26 Februari 2025 [1]", launched) is None
+    assert year_of_a_fuller_date("Tahun berapa bank emas diluncurkan?", "2025 [1]", launched) is None  # a year asked
+    assert year_of_a_fuller_date("Since when has BRIN studied it?", "Since 2022 [1]", ["BRIN meneliti sejak 2022."]) \
+        is None
+
+
+def test_an_answer_that_copies_a_headline_of_its_article():
+    from qa.verify import copies_a_headline
+
+    article = "Purbaya Umumkan APBN Tekor Rp 371,5 T sampai September 2025\nMenteri Keuangan Purbaya Yudhi Sadewa " \
+              "mengumumkan defisit APBN."
+    assert copies_a_headline("Purbaya Umumkan APBN Tekor Rp 371,5 T sampai September 2025 [1]", [article])
+    assert not copies_a_headline("Menteri Keuangan Purbaya Yudhi Sadewa [1]", [article])  # a name, not a line
+
+
 def test_a_headline_is_no_quote():
     headline = "Kemenbud Tanda Tangani Sejumlah MoU dengan Kementerian & Lembaga Terkait"
     assert quote_misses("Where did the Ministry sign the MoU?", "en", headline, 0.0) == [
@@ -540,7 +561,10 @@ def test_a_quote_must_hold_what_the_question_asks_about_its_names_not_the_names_
     assert quote_misses(asked, "en", "Frank De Boer mengatakan siap melatih Indonesia.", 0.34) == []
     # a figure's sentence is weighed by what its figure counts (check_figures), not by the question's words
     assert quote_misses("Berapa jumlah murid SMKN Restorasi Pulau Komodo?", "id",
-                        "SMKN Restorasi Pulau Komodo punya 148 siswa.", 0.34) == []
+                        "SMKN Restorasi Pulau Komodo punya 148 siswa.", 0.34, figure_weighed=True) == []
+    assert quote_misses("Berapa jumlah murid SMKN Restorasi Pulau Komodo?", "id",
+                        "SMKN Restorasi Pulau Komodo dibangun 2022 dengan 3 ruang.", 0.34) == [
+        "the quoted sentence holds the question's names and none of its other words"]  # the closest, no figure chosen
 
 
 def test_a_span_of_time_in_words_counts_nothing_a_question_counts_unless_it_asks_for_time():
