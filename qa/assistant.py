@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from qa import decision, prompts
 from qa.evidence import EvidenceSelector
-from qa.language import Language, detect_language
-from qa.lexicon import FUNCTION_WORDS
+from qa.language import Language, detect_language, is_common_word
+from qa.lexicon import DATE_WORDS, FUNCTION_WORDS, MONTH_OF
 from qa.llm import Generator, JsonOutput, Usage, choose, collect, generator_from_settings, read_whole
 from qa.models import confirms_answers
 from qa.retrieve import RetrievedPassage, Retriever
@@ -371,7 +371,8 @@ def with_previous_question(question: str, history: Sequence[dict]) -> str:
 
 
 _ONE_PERSON = re.compile(r"\b(?:(he|him|she|dia|ia|beliau)|(his))\b", re.IGNORECASE)
-_WHO_IS_NAMED = re.compile(r"^\W*(?i:who\s+(?:is|was))\s+[A-Z]")  # "Who is Colleen Hoffman …?": he is the one asked about
+# "Who is Colleen Hoffman …?", "Siapa Colleen Hoffman?": she is the one asked about, not a name of the answer
+_WHO_IS_NAMED = re.compile(r"^\W*(?:(?i:who\s+(?:is|was))\s+[A-Z]|(?i:siapa(?:kah)?)\s+[A-Z](?![^?]*\byang\b))")
 
 
 def with_the_name_answered(question: str, history: Sequence[dict]) -> str | None:
@@ -381,20 +382,33 @@ def with_the_name_answered(question: str, history: Sequence[dict]) -> str | None
     Arso Sadewo ditahan?"; "his team" -> "Arso Sadewo's team"). None when the previous question asked no "who",
     the follow-up has no such pronoun or the answer no such name. A group ("mereka", "they") is left alone: the
     name of one of its members would narrow it."""
-    last_user = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
-    last_answer = next((t["content"] for t in reversed(history) if t.get("role") == "assistant"), "")
+    last_user = next((str(t.get("content") or "") for t in reversed(history) if t.get("role") == "user"), "")
+    last_answer = next((str(t.get("content") or "") for t in reversed(history) if t.get("role") == "assistant"), "")
     pronoun = _ONE_PERSON.search(question)
     if not pronoun or question_type(last_user) != "who" or _WHO_IS_NAMED.match(last_user):
         return None
     asked = {w.lower() for w in re.findall(r"[\w'’-]+", last_user)}
-    new = [run for run in _capitalised_words(last_answer)
-           if any(w.lower() not in asked and w.lower() not in FUNCTION_WORDS for w in run)]
-    # a person's name is two words or more ("Arso Sadewo"), or one that is not an acronym ("Purbaya", not "AFP")
+    new = [run for run in map(_name_of, _capitalised_words(last_answer)) if any(w.lower() not in asked for w in run)]
+    # a person's name is two words or more ("Arso Sadewo"), or one that is neither an acronym ("AFP") nor a
+    # word a sentence may start with ("Tim")
     name = next((" ".join(run) for run in new if len(run) > 1), None) or \
-        next((run[0] for run in new if not run[0].isupper()), None)
+        next((run[0] for run in new if len(run) == 1 and not run[0].isupper() and not is_common_word(run[0])), None)
     if not name:
         return None
     return question[:pronoun.start()] + (name + "'s" if pronoun.group(2) else name) + question[pronoun.end():]
+
+
+def _name_of(run: list[str]) -> list[str]:
+    """A run of capitalised words less the function words, days and months at its ends ("Pada Selasa, …")."""
+    def plain(word: str) -> bool:
+        return word.lower() in FUNCTION_WORDS or word.lower() in DATE_WORDS or word.lower() in MONTH_OF
+
+    start, end = 0, len(run)
+    while start < end and plain(run[start]):
+        start += 1
+    while end > start and plain(run[end - 1]):
+        end -= 1
+    return run[start:end]
 
 
 def _capitalised_words(text: str) -> list[list[str]]:

@@ -130,17 +130,18 @@ hundred hundreds thousand thousands million millions billion billions trillion d
 satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh puluhan seratus ratus ratusan
 seribu ribu ribuan juta jutaan miliar miliaran triliun setengah separuh nol""".split())
 
-# verbs and words whose meaning is itself a denial: a yes/no question that asks about an ending, a stop or a
-# refusal ("Apakah satelit itu sudah berhenti beroperasi?") may be answered yes by a denial ("tidak lagi beroperasi")
 # A fact that says someone denied or refused what a yes/no question asks is no "yes" to it (unless the question asks
-# about the denial itself)
+# about a refusal itself: any word with one of REFUSAL_STEMS, "declined", "tolak", "dibantah")
 REFUSALS = frozenset("""refuse refuses refused reject rejects rejected deny denies denied menolak ditolak membantah
 dibantah menampik ditampik""".split())
-NEGATIVE_PREDICATES = frozenset("""stop stops stopped end ends ended over finish finished fail fails failed lose loses
-lost cancel cancels cancelled canceled refuse refuses refused reject rejects rejected deny denies denied quit quits
-resign resigns resigned close closes closed halt halted ban banned missing lack lacks lacked absent without
-berhenti dihentikan menghentikan berakhir selesai gagal hilang kalah batal dibatalkan membatalkan menolak ditolak
-membantah dibantah tutup ditutup menutup mundur larang dilarang melarang tanpa kurang kehilangan""".split())
+REFUSAL_STEMS = ("refus", "reject", "deni", "deny", "declin", "tolak", "bantah", "tampik")
+# verbs and words whose meaning is itself a denial: a yes/no question that asks about an ending, a stop or a
+# refusal ("Apakah satelit itu sudah berhenti beroperasi?") may be answered yes by a denial ("tidak lagi beroperasi")
+NEGATIVE_PREDICATES = REFUSALS | frozenset("""stop stops stopped end ends ended over finish finished fail fails failed
+lose loses lost cancel cancels cancelled canceled quit quits resign resigns resigned close closes closed halt halted
+ban banned missing lack lacks lacked absent without berhenti dihentikan menghentikan berakhir selesai gagal hilang
+kalah batal dibatalkan membatalkan tutup ditutup menutup mundur larang dilarang melarang tanpa kurang
+kehilangan""".split())
 
 # what a "which …" question may ask for by name ("Which investor took over …", "Kementerian mana yang …"): an
 # answer to it names someone, as one to "who" does

@@ -25,7 +25,8 @@ from qa.language import (CURRENCY, NUMBER_PHRASE, Language, detect_language, glo
                          normalise_number, spelled_numbers, text_terms, word_forms, words_to_number)
 from qa.lexicon import (CHANGE_WORDS, COUNTRIES, DATE_WORDS, FUNCTION_WORDS, HOME_COUNTRY, MONEY_UNITS, MONEY_WORDS,
                         MONTH_OF, NAME_ALIASES, NAMED_ASKED, NEGATIONS, NEGATIVE_PREDICATES, NOT_A_DENIAL, NOT_NAMES,
-                        QUANTITY_WORDS, REFUSALS, SCALE_OF, SHARE_WORDS, TIME_ASKED, TIME_SPANS, TITLE_ABBREVIATIONS, YES_WORDS)
+                        QUANTITY_WORDS, REFUSAL_STEMS, REFUSALS, SCALE_OF, SHARE_WORDS, TIME_ASKED, TIME_SPANS,
+                        TITLE_ABBREVIATIONS, YES_WORDS)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # an amount may follow its currency without a space, as Indonesian news writes it: "Rp15 juta", "USD100 juta"
@@ -148,13 +149,14 @@ def normalise_references(answer: str) -> str:
 
 
 # "… ahli waris. [2] Pada kesempatan ini …": the marker ends the sentence before it, not the next one
-_MARKER_AFTER_STOP = re.compile(r"([.!?]+)([\"”’]?)[ \t]*(" + _MARKER.pattern + r")")
+_MARKER_AFTER_STOP = re.compile(r"([.!?]+)([\"”’]?)((?:[ \t]*" + _MARKER.pattern.replace("(", "(?:", 1) +
+                                r")+)(?=\s*$|\s+[A-Z\"“(])")  # before the end or a new sentence: not "U.S. [1] and"
 
 
 def markers_before_stops(text: str) -> str:
     """A marker written after a sentence's full stop moves before it ("mandat. [2] Pada …" -> "mandat [2]. Pada
     …"), so that it cites the sentence it follows: a sentence is read with the markers inside it."""
-    return _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)} {m.group(3)}{m.group(1)}", text)
+    return _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)} {m.group(3).strip()}{m.group(1)}", text)
 
 
 def without_markers(text: str) -> str:
@@ -222,14 +224,15 @@ _VERDICT_WORDS = YES_WORDS | NEGATIONS | {"yet"}
 def with_evidence(text: str, evidence: Sequence[int]) -> str:
     """An answer written without markers, each sentence marked with the passages the model named as its
     evidence (pruned later, sentence by sentence, to those that hold the sentence's facts); a verdict alone
-    ("Ya.", "Not yet.") states nothing to cite."""
-    if not evidence:
+    ("Ya.", "Not yet.") states nothing to cite, and gets the marker only when it is all the answer says."""
+    if not evidence or not text.strip():
         return text
     marker = f" [{', '.join(map(str, evidence))}]"
     pieces, cursor = [], 0
     for s, e in sentence_spans(text):
-        if all(w.lower() in _VERDICT_WORDS for w in _WORD.findall(text[s:e])):
-            continue
+        words = _WORD.findall(text[s:e])
+        if not any(ch.isalnum() for ch in text[s:e]) or (words and all(w.lower() in _VERDICT_WORDS for w in words)):
+            continue  # a stray quote mark, a verdict alone
         stop = s + re.search(r"[.!?]*[\"”’]?\s*$", text[s:e]).start()
         pieces += [text[cursor:stop], marker, text[stop:e]]
         cursor = e
@@ -275,7 +278,8 @@ def prune_citations(text: str, passages: Sequence[str | None], asked: Collection
         found = markers(sentence)
         cited = list(dict.fromkeys(n for _, _, numbers in found for n in numbers
                                    if 1 <= n <= len(passages) and passages[n - 1]))
-        if len(cited) > 1 and len(found) == 1:  # markers at several places cite the sentence's parts
+        apart = any(sentence[end:start].strip() for (_, end, _), (start, _, _) in zip(found, found[1:]))
+        if len(cited) > 1 and not apart:  # markers at several places cite the sentence's parts
             claim = _MARKER.sub(" ", sentence)
             terms = _overlap_terms(claim)
             keep: set[int] = set()
@@ -894,7 +898,8 @@ def _says_when(sentence: str) -> bool:
 
 _ASKS_FOR_A_YEAR = re.compile(r"\b(?:what|which)\s+years?\b|\btahun\s+(?:berapa|apa)\b|\brentang\s+tahun\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_MONTH_BEFORE = re.compile(r"(?:\b(?:" + "|".join(MONTH_OF) + r")|\d{1,2}/\d{1,2}/?)\s*$", re.IGNORECASE)
+_MONTH_BEFORE = re.compile(r"(?:\b(?:" + "|".join(MONTH_OF) + r")(?:\s+\d{1,2},?)?|\d{1,2}/\d{1,2}/?)\s*$",
+                           re.IGNORECASE)  # "26 Februari 2025", "February 26, 2025", "(26/2/2025)"
 
 
 def year_of_a_fuller_date(question: str, answer: str, cited: Sequence[str]) -> str | None:
@@ -910,7 +915,7 @@ def year_of_a_fuller_date(question: str, answer: str, cited: Sequence[str]) -> s
             re.search(r"\d{1,2}/\d{1,2}", text):
         return None
     return next((year for year in years for passage in cited for m in _YEAR.finditer(passage)
-                 if m.group(0) == year and _MONTH_BEFORE.search(passage[max(0, m.start() - 12):m.start()])), None)
+                 if m.group(0) == year and _MONTH_BEFORE.search(passage[max(0, m.start() - 20):m.start()])), None)
 
 
 def _year_of_a_name(sentence: str, match: re.Match) -> bool:
@@ -1007,7 +1012,7 @@ def check_polarity(question: str, language: Language, answer: str, passages: Seq
         if denial:
             problems.append(f"{YES_DENIED}, and the cited sentence says {denial[0]} {denial[1]!r}")
         refused = next((w for w in words if w.lower() in REFUSALS), None)
-        if refused and not {w.lower() for w in _WORD.findall(question)} & REFUSALS:
+        if refused and not any(stem in w.lower() for w in _WORD.findall(question) for stem in REFUSAL_STEMS):
             problems.append(f"a yes whose own fact says {refused!r}")  # "… a 'king' label, which he denied"
     return problems
 

@@ -310,7 +310,16 @@ def test_a_follow_up_whose_rewrite_fails_names_the_one_the_who_answer_named(hash
     # not a group, not the one a "who is …" question names, not after a question that asked no "who"
     assert with_the_name_answered("What did they say?", led) is None
     assert with_the_name_answered("Where was she demonstrating?", history(
-        "Who is Colleen Hoffman?", "A 69-year-old protester who told AFP she never expected it.")) is None
+        "Who is Colleen Hoffman?", "A protester from Ohio who told Agence France-Presse she never expected it.")) is None
+    assert with_the_name_answered("Di mana dia berdemo?", history("Siapa Colleen Hoffman?", "Pengunjuk rasa dari Ohio.")) \
+        is None
+    # not the words around a name, nor a common word that starts a sentence, nor a turn without text
+    assert with_the_name_answered("Berapa lama dia ditahan?", history("Siapa yang ditahan KPK?",
+                                                                     "Pada Selasa, KPK menahan Arso.")) == \
+        "Berapa lama Arso ditahan?"
+    assert with_the_name_answered("Berapa lama dia ditahan?", history("Siapa yang ditahan?", "Tim itu ditahan.")) is None
+    assert with_the_name_answered("Where did he speak?", [{"role": "user"}, {"role": "assistant", "content": None}]) \
+        is None
     assert with_the_name_answered("When did he say it?", history("What did the report say?", "Kim Jong Un [1].")) is None
     # in the assistant: the model's rewrite fails (here it answers instead of asking), the rule stands in
     a = scripted(hashed_seeds_index, "Korea Utara.", "EVIDENCE: 1\nANSWER: NONE")

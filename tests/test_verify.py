@@ -350,7 +350,8 @@ def test_a_marker_written_after_a_full_stop_cites_the_sentence_it_follows():
     assert markers_before_stops("Ada tiga mandat. [2] Pada kesempatan ini, Gus Ipul hadir. [3]") == \
         "Ada tiga mandat [2]. Pada kesempatan ini, Gus Ipul hadir [3]."
     assert markers_before_stops('Ia berkata "tidak". [1]') == 'Ia berkata "tidak" [1].'
-    assert markers_before_stops("Rp 2.5 [1] dan 3 [2].") == "Rp 2.5 [1] dan 3 [2]."  # a decimal point is no stop
+    assert markers_before_stops("Klaim. [1] [2] Berikutnya.") == "Klaim [1] [2]. Berikutnya."  # the whole run
+    assert markers_before_stops("The U.S. [1] and Japan [2].") == "The U.S. [1] and Japan [2]."  # no new sentence
     passages = ["Mensos menyebut ada tiga mandat dari Presiden Prabowo.", "Gus Ipul menyerahkan santunan kepada 38 ahli waris."]
     checked = check_answer("Ada tiga mandat dari Presiden Prabowo. [1] Gus Ipul menyerahkan santunan kepada 38 ahli "
                            "waris. [2]", passages)
@@ -362,7 +363,9 @@ def test_evidence_named_for_an_answer_without_markers_marks_each_of_its_sentence
 
     assert with_evidence("Ya. A memang hadir. B juga.", [1, 2]) == "Ya. A memang hadir [1, 2]. B juga [1, 2]."
     assert with_evidence("Not yet.", [3]) == "Not yet. [3]"  # a verdict alone: the marker still goes somewhere
-    assert with_evidence("A hadir", []) == "A hadir"
+    assert with_evidence("A hadir", []) == "A hadir" and with_evidence("", [1]) == ""
+    assert with_evidence('Yes. "Trump menarik AS. "', [2]) == 'Yes. "Trump menarik AS [2]. "'  # not the stray quote
+    assert with_evidence("148.", [1]) == "148 [1]."
     # then each sentence keeps the passages that hold its facts, and a claim from a passage the model did not
     # name cites the passage that holds it
     passages = ["Korea Utara mengirim 10.000 kontainer.", "Diperkirakan hingga 12.000 tentara dikerahkan.",
@@ -393,6 +396,9 @@ def test_pruning_and_reciting_leave_the_names_the_question_gives_to_the_articles
     parts = "29,2% (China) [1] dan CAT menilai upaya China 'sangat tidak memadai' [2]"
     assert prune_citations(parts, ["China menyumbang 29,2% emisi.", "CAT menilai upaya China sangat tidak memadai."]) \
         == parts
+    # markers side by side are one: pruned as one
+    assert prune_citations("China menyumbang 29,2% [1][2].", ["China menyumbang 29,2% emisi.", "Emisi AS naik."]) == \
+        "China menyumbang 29,2% [1]."
 
 
 def test_an_answer_of_markers_alone_fails():
@@ -519,6 +525,8 @@ def test_a_year_alone_answers_when_only_where_no_passage_cited_gives_the_date():
     launched = ["Prabowo meluncurkan bank emas pertama di Indonesia pada 26 Februari 2025."]
     assert year_of_a_fuller_date("Kapan Prabowo meluncurkan bank emas?", "2025 [1]", launched) == "2025"
     assert year_of_a_fuller_date("When was it launched?", "In 2025 [1].", ["Diluncurkan Rabu (26/2/2025)."]) == "2025"
+    assert year_of_a_fuller_date("When was it launched?", "In 2025 [1].", ["It opened on February 26, 2025."]) == \
+        "2025"
     assert year_of_a_fuller_date("Kapan Prabowo meluncurkan bank emas?", "26 Februari 2025 [1]", launched) is None
     assert year_of_a_fuller_date("Tahun berapa bank emas diluncurkan?", "2025 [1]", launched) is None  # a year asked
     assert year_of_a_fuller_date("Since when has BRIN studied it?", "Since 2022 [1]", ["BRIN meneliti sejak 2022."]) \
@@ -634,6 +642,7 @@ def test_yes_whose_own_fact_says_it_was_denied_fails_unless_the_question_asks_ab
                           "Yes. The protesters called Trump a king, which he denied [1].", passages) == [
         "a yes whose own fact says 'denied'"]
     assert check_polarity("Did Trump deny the 'king' label?", "en", "Yes. Trump denied he is a king [1].", passages) == []
+    assert check_polarity("Did Trump decline the label?", "en", "Yes. Trump rejected the label [1].", passages) == []
 
 
 def test_a_denial_that_opens_a_quoted_name_denies_nothing():
