@@ -27,8 +27,8 @@ from qa.llm import Generator, JsonOutput, Usage, choose, collect, generator_from
 from qa.models import confirms_answers
 from qa.retrieve import RetrievedPassage, Retriever
 from qa.settings import Settings
-from qa.verify import (is_elliptical, is_yes_no_question, parse_model_output, question_type, unsupported_facts,
-                       written_fact)
+from qa.verify import (capitalised_runs, is_elliptical, is_yes_no_question, parse_model_output, question_type,
+                       unsupported_facts, written_fact)
 
 if TYPE_CHECKING:
     from qa.collection import Collection
@@ -414,16 +414,8 @@ def _name_of(run: list[str]) -> list[str]:
 def _capitalised_words(text: str) -> list[list[str]]:
     """Runs of capitalised words within each clause of ``text`` ("KPK", "Arso Sadewo", "AS", "Komisaris Utama PT
     Inti Alasindo Energi" of "KPK menahan Arso Sadewo (AS), Komisaris Utama PT Inti Alasindo Energi")."""
-    runs: list[list[str]] = []
-    for clause in re.split(r"[,;:()\[\]“”\"]|[.!?](?:\s|$)", text):
-        run: list[str] = []
-        for word in re.findall(r"[\w'’.-]+", clause) + [""]:
-            if word[:1].isupper():
-                run.append(word.rstrip("."))
-            elif run:
-                runs.append(run)
-                run = []
-    return runs
+    return [[word.rstrip(".") for word in run] for clause in re.split(r"[,;:()\[\]“”\"]|[.!?](?:\s|$)", text)
+            for run in capitalised_runs(re.findall(r"[\w'’.-]+", clause), shortest=1)]
 
 
 def _citation(n: int, r: RetrievedPassage) -> Citation:

@@ -18,8 +18,8 @@
    fact) says more than the question does (``verify.restates_the_question``) and is no headline its article
    has as a line of its own (``verify.copies_a_headline``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
-   cited sentence denies or whose fact says it was denied (``verify.check_polarity``); and the articles it cites name the question's names, as
-   rule 1 asks of the retrieved articles together (``verify.unnamed_by_cited_articles``: among many articles
+   cited sentence denies or whose fact says it was denied (``verify.check_polarity``); and the articles it
+   cites name the question's names, as rule 1 asks of the retrieved articles together (``verify.unnamed_by_cited_articles``: among many articles
    an answer is often drawn from one on another subject). A "yes" whose own fact denies what the question
    asks is answered with the verdict its fact gives instead, and only the fact's sentences that deny: "Tidak.
    … tak ada wajah baru [1]" (``_verdict_its_fact_gives``).
@@ -106,17 +106,18 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     figures = check_figures(question, language, checked.text, shown)
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
-    year = year_of_a_fuller_date(question, checked.text, [shown[n - 1] or "" for n in checked.citations
-                                                          if 1 <= n <= len(shown)]) if checked.ok else None
+    def cited(texts: Sequence[str | None]) -> list[str]:
+        return [texts[n - 1] or "" for n in checked.citations if 1 <= n <= len(texts)]
+
+    year = year_of_a_fuller_date(question, checked.text, cited(shown)) if checked.ok else None
     if year:
         kind.append(f"the answer gives the year {year} alone; its passage gives the date")
-    if checked.ok and copies_a_headline(checked.text, [articles[n - 1] or "" for n in checked.citations
-                                                       if 1 <= n <= len(articles)]):
+    if checked.ok and copies_a_headline(checked.text, cited(articles)):
         kind.append("the answer is a headline")
-    claim = written_fact(raw) if is_yes_no_question(question) else checked.text
+    yes_no = is_yes_no_question(question)
+    claim = written_fact(raw) if yes_no else checked.text
     if checked.ok and claim and restates_the_question(question, language, claim):
-        kind.append(f"the {'fact' if is_yes_no_question(question) else 'answer'} only says again what the "
-                    "question asks")
+        kind.append(f"the {'fact' if yes_no else 'answer'} only says again what the question asks")
     foreign = _language_misses(question, language, checked.text) if checked.ok else []
     unnamed_at = cache(lambda n: unnamed_by_cited_articles(question, [n], articles, language))  # per passage
 

@@ -59,10 +59,10 @@ class EvidenceSelector:
         """(passage number, sentence) of the shown passages' sentence that best matches the question; with
         ``answers``, the best of those it accepts (a sentence with a date for "when"), when there is one."""
         retrieved = [r for _, r in shown]
-        ranked = self._ranked_sentences(question, retrieved, language)
-        n, (s, e) = next(((n, span) for _, n, span in ranked if answers(retrieved[n - 1].passage.text[span[0]:span[1]])),
-                         ranked[0][1:]) if answers else ranked[0][1:]
-        return shown[n - 1][0], retrieved[n - 1].passage.text[s:e]
+        sentences = [(n, retrieved[n - 1].passage.text[s:e]) for _, n, (s, e) in
+                     self._ranked_sentences(question, retrieved, language)]
+        n, sentence = next((c for c in sentences if answers and answers(c[1])), sentences[0])
+        return shown[n - 1][0], sentence
 
     def best_sentences(self, question: str, retrieved: list[RetrievedPassage], max_sentences: int,
                        language: Language | None = None) -> list[Evidence]:

@@ -380,7 +380,7 @@ def missing_question_terms(question: str, passages: Sequence[str], language: Lan
     if language == "en":
         missing = _untranslated(missing, support)
     absent = set(missing)
-    for run in _capitalised_runs(words):
+    for run in capitalised_runs(words):
         found = [i for i, w in enumerate(run) if w not in absent and w.lower() not in NOT_NAMES]
         last_name = max((i for i in found if not glossary_has(run[i].lower())), default=-1)
         absent -= {w for i, w in enumerate(run) if i < last_name or (found and glossary_has(w.lower()))}
@@ -447,15 +447,16 @@ def _untranslated(missing: Sequence[str], support: str) -> list[str]:
             if not (glossary_has(m.lower()) and any(forms & terms for forms in word_forms(m, "en")))]
 
 
-def _capitalised_runs(words: Sequence[str]) -> list[list[str]]:
-    """Runs of consecutive capitalised words: the words of one name ("Finance Minister Purbaya")."""
+def capitalised_runs(words: Sequence[str], shortest: int = 2) -> list[list[str]]:
+    """Runs of consecutive capitalised words, ``shortest`` or more: the words of one name ("Finance Minister
+    Purbaya")."""
     runs: list[list[str]] = [[]]
     for word in words:
         if word[:1].isupper():
             runs[-1].append(word)
         elif runs[-1]:
             runs.append([])
-    return [r for r in runs if len(r) > 1]
+    return [r for r in runs if len(r) >= shortest]
 
 
 def word_in(word: str, vocabulary: set[str]) -> bool:
@@ -821,7 +822,8 @@ def kind_misses(question: str, text: str, subject: str = "the answer", first_wor
         return [f"{subject} gives no figure"]  # "three", "puluhan"; not the "One" of "One Piece"
     if kind == "quantity" and _HOW_MANY.search(question):
         sums = [bool(_AFTER_CURRENCY.search(text[:m.start()])) for m in _NUMBER.finditer(text) if not _is_date(text, m)]
-        counts = [end for _, end, _ in spelled_numbers(text) if _asks_for_time(question)
+        time_asked = _asks_for_time(question)
+        counts = [end for _, end, _ in spelled_numbers(text) if time_asked
                   or _word_after(text, end).lower() not in TIME_SPANS]  # "enam bulan" counts no projects
         if sums and all(sums) and not counts:
             return [f"{subject} gives a sum of money, not a count"]  # how many projects: not "$1 billion"
