@@ -14,7 +14,9 @@
    how-many question, its figure is one that the question asks for, and no span of time unless time is asked
    (``verify.check_figures``); it holds the kind of thing asked for: a figure for how many, a date for when, a
    name the question does not give for who and where (``verify.kind_misses``), and not a year alone where
-   the cited passage gives the date (``verify.year_of_a_fuller_date``); the answer (a yes/no answer's
+   the cited passage gives the date (``verify.year_of_a_fuller_date``), nor a date or name whose cited sentence
+   (with the one before it) holds nothing the question asks besides its names: another event's
+   (``verify.apart_from_the_event``); the answer (a yes/no answer's
    fact) says more than the question does (``verify.restates_the_question``) and is no headline its article
    has as a line of its own (``verify.copies_a_headline``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
@@ -60,6 +62,7 @@ from qa.language import Language, detect_language, english_dates, english_figure
 from qa.ingest import sentence_spans
 from qa.lexicon import YES_WORDS
 from qa.verify import (YES_DENIED, Figure, FigureCheck, check_answer, check_figures, check_polarity, copies_a_headline,
+                       apart_from_the_event,
                        denial_of_the_question, is_headline, is_yes_no_question, kind_misses, markers,
                        missing_question_terms, parse_model_output, question_type, quote_misses, restates_the_question,
                        strip_markers, unnamed_by_cited_articles, without_markers, written_fact, year_of_a_fuller_date)
@@ -112,6 +115,9 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     year = year_of_a_fuller_date(question, checked.text, cited(shown)) if checked.ok else None
     if year:
         kind.append(f"the answer gives the year {year} alone; its passage gives the date")
+    apart = apart_from_the_event(question, language, checked.text, cited(shown)) if checked.ok else None
+    if apart:
+        kind.append(f"the answer's {apart!r} is in a sentence about something else")
     if checked.ok and copies_a_headline(checked.text, cited(articles)):
         kind.append("the answer is a headline")
     yes_no = is_yes_no_question(question)

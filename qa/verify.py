@@ -851,6 +851,9 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
     if is_headline(sentence):
         return ["the quoted sentence is a headline"]
     misses = kind_misses(question, sentence, "the quoted sentence", first_word_may_be_name=False)
+    apart = apart_from_the_event(question, language, sentence, [passage or sentence], first_word_may_be_name=False)
+    if apart:
+        misses.append(f"the quoted sentence's {apart!r} is of something else")
     absent = unsupported_facts(" ".join(_NUMBER.findall(question)), passage or sentence)
     if absent:
         misses.append(f"the quoted passage does not mention {', '.join(repr(a) for a in dict.fromkeys(absent))}")
@@ -918,6 +921,41 @@ def year_of_a_fuller_date(question: str, answer: str, cited: Sequence[str]) -> s
         return None
     return next((year for year in years for passage in cited for m in _YEAR.finditer(passage)
                  if m.group(0) == year and _MONTH_BEFORE.search(passage[max(0, m.start() - 20):m.start()])), None)
+
+
+# words that ask for the time itself, not for what happened then
+_TIME_WORDS = frozenset("when date day year month time kapan tanggal hari tahun bulan pukul jam".split())
+
+
+def apart_from_the_event(question: str, language: Language, answer: str, cited: Sequence[str],
+                         first_word_may_be_name: bool = True) -> str | None:
+    """What an answer gives for "when", "who" or "where" (a date; a name the question does not give) where each
+    ``cited`` sentence that holds it, read with the sentence before it, holds nothing of what the question asks
+    but its names: the date or name of another event ("Senin (11/8/2025)", the day of the first verdict, to
+    "When did Bazarsah file his cassation appeal?"). None when the answer's dates or names are not found as
+    written, or the question asks nothing beside names and time. ``first_word_may_be_name``: as for
+    ``kind_misses`` (not for a quoted sentence, whose first word is capitalised anyway)."""
+    kind = question_type(question)
+    if kind not in ("when", "who", "where"):
+        return None
+    asked = [forms for forms in _concepts(_without_names(asked_question(question)), language)
+             if not forms & _TIME_WORDS]
+    if not asked:
+        return None
+    text = strip_markers(answer)
+    if kind == "when":
+        given = [m.group(0) for m in _NUMBER.finditer(text) if _is_date(text, m)]
+    else:
+        given = _new_names(text, question, first_word_may_be_name)
+    for thing in dict.fromkeys(given):
+        written = re.compile(rf"(?<![\w.,]){re.escape(thing)}(?![\w]|[.,]\d)")
+        around = []
+        for passage in cited:
+            spans = sentence_spans(passage)
+            around += [passage[spans[max(0, i - 1)][0]:e] for i, (s, e) in enumerate(spans) if written.search(passage[s:e])]
+        if around and not any(_held(asked, sentences) for sentences in around):
+            return thing
+    return None
 
 
 def _year_of_a_name(sentence: str, match: re.Match) -> bool:

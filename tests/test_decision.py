@@ -269,6 +269,16 @@ def test_rule_3_a_yes_whose_own_fact_denies_what_is_asked_takes_the_verdict_of_i
         assert not kept.text.startswith("Tidak"), kept.text
 
 
+def test_rule_3_a_date_of_another_event_is_no_answer_nor_a_quote():
+    passages = ["Majelis hakim menjatuhkan hukuman mati terhadap terdakwa Bazarsah pada Senin (11/8/2025) lalu.",
+                "Informasi yang kami terima, terdakwa mengajukan kasasi, ujarnya."]
+    decided = decide("When did Bazarsah file his cassation appeal?", "en", "EVIDENCE: 1\nANSWER: Senin (11/8/2025)",
+                     passages, lambda _: (1, passages[0]))
+    assert decided.abstained, decided.text
+    assert any("is in a sentence about something else" in p for p in decided.problems)
+    assert any("of something else" in p for p in decided.problems)  # the verdict's sentence is no quote either
+
+
 def test_rule_3_a_year_alone_where_the_passage_gives_the_date_and_a_copied_headline_are_no_answers():
     passages = ["Prabowo meluncurkan bank emas pertama di Indonesia pada 26 Februari 2025."]
     year = decide("Kapan Prabowo meluncurkan bank emas pertama?", "id", "EVIDENCE: 1\nANSWER: 2025", passages,

@@ -533,6 +533,30 @@ def test_a_year_alone_answers_when_only_where_no_passage_cited_gives_the_date():
         is None
 
 
+def test_a_date_or_name_must_stand_with_what_the_question_asks():
+    from qa.verify import apart_from_the_event
+
+    verdict = ["Majelis hakim menjatuhkan hukuman mati terhadap terdakwa Bazarsah pada Senin (11/8/2025) lalu.",
+               "Terdakwa mengajukan kasasi, kata kuasa hukum korban."]
+    cassation = "When did Bazarsah file his cassation appeal?"
+    assert apart_from_the_event(cassation, "en", "Senin (11/8/2025) [1]", verdict) == "2025"  # the verdict's day
+    assert apart_from_the_event("Kapan hukuman mati dijatuhkan kepada Bazarsah?", "id", "Senin (11/8/2025) [1]",
+                                verdict) is None
+    # the sentence before the date's names the event ("Hal itu …")
+    announced = ["Purbaya mengumumkan defisit APBN. Hal itu disampaikan pada Senin (20/10/2025)."]
+    assert apart_from_the_event("When did Purbaya announce the deficit?", "en", "On Monday (20/10/2025) [1].",
+                                announced) is None
+    # a date the passages do not write as the answer does is left to the other checks
+    assert apart_from_the_event(cassation, "en", "In 2024 [1].", verdict) is None
+    # who: the name must be in a sentence about the asked act, not only in the cited passage
+    board = ["Ketua DPC dilantik oleh Djarot Saiful Hidayat di Denpasar. Cuaca cerah sepanjang hari. Gede Supriatna "
+             "berasal dari Buleleng."]
+    assert apart_from_the_event("Siapa yang melantik ketua DPC?", "id", "Djarot Saiful Hidayat [1]", board) is None
+    assert apart_from_the_event("Siapa yang melantik ketua DPC?", "id", "Gede Supriatna [1]", board) == "Gede"
+    # a question that asks nothing beside its names and the time
+    assert apart_from_the_event("When was Bazarsah?", "en", "Senin (11/8/2025) [1]", verdict) is None
+
+
 def test_an_answer_that_copies_a_headline_of_its_article():
     from qa.verify import copies_a_headline
 
