@@ -20,7 +20,8 @@
    fact) says more than the question does (``verify.restates_the_question``) and is no headline its article
    has as a line of its own (``verify.copies_a_headline``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
-   cited sentence denies or whose fact says it was denied (``verify.check_polarity``); and the articles it
+   cited sentence denies or whose fact says it was denied (``verify.check_polarity``), or whose fact says words of
+   what is asked that its cited passages hold in no form (``verify.yes_beyond_the_passages``); and the articles it
    cites name the question's names, as rule 1 asks of the retrieved articles together (``verify.unnamed_by_cited_articles``: among many articles
    an answer is often drawn from one on another subject). A "yes" whose own fact denies what the question
    asks is answered with the verdict its fact gives instead, and only the fact's sentences that deny: "Tidak.
@@ -65,7 +66,8 @@ from qa.verify import (YES_DENIED, Figure, FigureCheck, check_answer, check_figu
                        apart_from_the_event,
                        denial_of_the_question, is_headline, is_yes_no_question, kind_misses, markers,
                        missing_question_terms, parse_model_output, question_type, quote_misses, restates_the_question,
-                       strip_markers, unnamed_by_cited_articles, without_markers, written_fact, year_of_a_fuller_date)
+                       strip_markers, unnamed_by_cited_articles, without_markers, written_fact, year_of_a_fuller_date,
+                       yes_beyond_the_passages)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,9 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     checked = check_answer(answer_text, shown, evidence, question=question)
     figures = check_figures(question, language, checked.text, shown)
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
+    beyond = yes_beyond_the_passages(question, language, checked.text, shown) if checked.ok else []
+    if beyond:
+        polarity.append(f"the answer says yes to {', '.join(map(repr, beyond))}, which its cited passages do not say")
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
     def cited(texts: Sequence[str | None]) -> list[str]:
         return [texts[n - 1] or "" for n in checked.citations if 1 <= n <= len(texts)]

@@ -1057,6 +1057,22 @@ def check_polarity(question: str, language: Language, answer: str, passages: Seq
     return problems
 
 
+def yes_beyond_the_passages(question: str, language: Language, answer: str, passages: Sequence[str | None]) -> list[str]:
+    """For a "yes" to a yes/no question: the words of what the question asks (besides its names) that the
+    answer says and none of its cited passages holds in any form. "Yes. Danantara received this year's SOE
+    dividends in a single payment [1]" where passage [1] says the dividends came in stages: the fact asserts
+    what the question asks, and the passage does not say it."""
+    words = _WORD.findall(_MARKER.sub(" ", answer))
+    if not is_yes_no_question(question) or not words or words[0].lower() not in YES_WORDS:
+        return []
+    cited = [passages[n - 1] or "" for _, _, numbers in markers(answer) for n in numbers if 1 <= n <= len(passages)]
+    if not cited:
+        return []
+    said, held = text_terms(_MARKER.sub(" ", answer)), text_terms(" ".join(cited))
+    return list(dict.fromkeys(word for word in _WORD.findall(_without_names(asked_question(question)))
+                              for forms in _concepts(word, language) if forms & said and not forms & held))
+
+
 def restates_the_question(question: str, language: Language, claim: str) -> bool:
     """Whether ``claim`` (an answer, or a yes/no answer's fact) only says again what the question asks: no word
     or number the (last) question does not have, and no denial of its own. "Keluarga Beckham sekarang masih

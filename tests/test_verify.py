@@ -557,6 +557,23 @@ def test_a_date_or_name_must_stand_with_what_the_question_asks():
     assert apart_from_the_event("When was Bazarsah?", "en", "Senin (11/8/2025) [1]", verdict) is None
 
 
+def test_a_yes_must_not_say_more_of_what_is_asked_than_its_passages():
+    from qa.verify import yes_beyond_the_passages
+
+    stages = ["Rosan menyebut Danantara menerima dividen BUMN sekitar Rp 140 triliun secara bertahap tahun ini."]
+    asked = "Did Danantara receive this year's SOE dividends in a single payment?"
+    said = "Yes. Danantara received this year's SOE dividends in a single payment [1]."
+    assert yes_beyond_the_passages(asked, "en", said, stages) == ["single", "payment"]
+    # what the passage holds in translation is said by it; a "no" and a question that is not yes/no are left alone
+    assert yes_beyond_the_passages("Did Danantara receive SOE dividends this year?", "en",
+                                   "Yes. Danantara received SOE dividends this year [1].", stages) == []
+    assert yes_beyond_the_passages(asked, "en", "No. The dividends came in stages [1].", stages) == []
+    assert yes_beyond_the_passages("How did Danantara receive the dividends, in a single payment?", "en",
+                                   "In a single payment [1].", stages) == []
+    assert yes_beyond_the_passages("Apakah Danantara menerima dividen secara bertahap?", "id",
+                                   "Ya. Danantara menerima dividen secara bertahap [1].", stages) == []
+
+
 def test_an_answer_that_copies_a_headline_of_its_article():
     from qa.verify import copies_a_headline
 
