@@ -110,13 +110,13 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     checked = check_answer(answer_text, shown, evidence, question=question)
     figures = check_figures(question, language, checked.text, shown)
     polarity = check_polarity(question, language, checked.text, shown) if checked.ok else []
-    beyond = yes_beyond_the_passages(question, language, checked.text, shown) if checked.ok else []
-    if beyond:
-        polarity.append(f"the answer says yes to {', '.join(map(repr, beyond))}, which its cited passages do not say")
     kind = kind_misses(question, strip_markers(checked.text)) if checked.ok else []
     def cited(texts: Sequence[str | None]) -> list[str]:
         return [texts[n - 1] or "" for n in checked.citations if 1 <= n <= len(texts)]
 
+    beyond = yes_beyond_the_passages(question, language, checked.text, shown) if checked.ok else []
+    if beyond:  # apart from polarity's problems: a "yes" its passage denies may still take the fact's verdict
+        kind.append(f"the answer says yes to {', '.join(map(repr, beyond))}, which its cited passages do not say")
     year = year_of_a_fuller_date(question, checked.text, cited(shown)) if checked.ok else None
     if year:
         kind.append(f"the answer gives the year {year} alone; its passage gives the date")
