@@ -148,7 +148,8 @@ kehilangan""".split())
 NAMED_ASKED = frozenset("""investor investors company companies firm firms bank banks minister ministers ministry
 ministries official officials agency agencies institution institutions organisation organisations organization
 organizations party parties club clubs coach coaches newspaper newspapers outlet outlets court courts judge judges
-governor governors mayor mayors regent regents university universities school schools
+governor governors mayor mayors regent regents university universities school schools general generals commander
+commanders officer officers jenderal komandan perwira
 perusahaan kementerian menteri lembaga badan partai klub pelatih pejabat pengadilan hakim gubernur wali bupati
 universitas kampus sekolah media""".split())
 

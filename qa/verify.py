@@ -791,7 +791,8 @@ def _units_after(text: str) -> dict[str, set[str]]:
 _WHEN = re.compile(r"(?:^\W*|\b(?:and|or|since|until)\s+)when\b|\b(?:what\s+(?:year|date|day|month|time)|kapan"
                    r"|(?:tanggal|pukul|jam)\s+berapa|(?:tahun|bulan|hari)\s+(?:apa|berapa))\b", re.IGNORECASE)
 _WHO = re.compile(r"(?:^\W*|[,;:]\s*|\b(?:and|or|to|by|with|from|for|of|about|than)\s+)(?:who|whom|whose)\b|\bsiapa\b"
-                  r"|\b(?:which|what)\s+(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True)) + r")\b"
+                  r"|\b(?:which|what)\s+(?:(?-i:[A-Z])[\w'’-]*\s+){0,3}(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True))
+                  + r")\b"  # "which North Korean general"
                   r"|\b(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True)) + r")\s+(?:mana|apa)\b",
                   re.IGNORECASE)  # also "which investor", "kementerian mana": a name is asked for
 _WHERE = re.compile(r"\b(?:where|di\s*mana|ke\s*mana|dari\s*mana)\b", re.IGNORECASE)
@@ -851,6 +852,9 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
     if is_headline(sentence):
         return ["the quoted sentence is a headline"]
     misses = kind_misses(question, sentence, "the quoted sentence", first_word_may_be_name=False)
+    names, speakers = speakers_not_doers(question, sentence, [passage or sentence], first_word_may_be_name=False)
+    if names and speakers == names:
+        misses.append(f"the quoted sentence names only who said it ({', '.join(speakers)})")
     apart = apart_from_the_event(question, language, sentence, [passage or sentence], first_word_may_be_name=False)
     if apart:
         misses.append(f"the quoted sentence's {apart!r} is of something else")
@@ -958,6 +962,39 @@ def apart_from_the_event(question: str, language: Language, answer: str, cited: 
     return None
 
 
+# a question that asks who said, told, reported or announced something asks for a speaker
+_ASKS_A_SPEAKER = re.compile(r"\b(?:say|says|said|tell|told|state[sd]?|according|claim(?:s|ed)?|report(?:s|ed)?|"
+                             r"announce[sd]?|warn(?:s|ed)?|bilang|kata|ujar|menurut|klaim|lapor\w*|melaporkan|"
+                             r"(?:me)?nyata\w*|(?:meng)?ungkap\w*|umum\w*|mengumumkan|sebut\w*|menyebut\w*|"
+                             r"sampai\w*|menyampaikan|jelas\w*|menjelaskan|tegas\w*|menegaskan|peringat\w*)\b",
+                             re.IGNORECASE)
+_SAID_AFTER = (r"(?:\s+[A-Z][\w'’-]*)*(?:\s*\([^)]*\))?(?:,[^,.;]{1,120},)?\s+(?:juga\s+|pun\s+|kemudian\s+)?"
+               r"(?:mengatakan|menyatakan|menyebut(?:kan)?|menjelaskan|menegaskan|mengungkapkan|menyampaikan|"
+               r"menuturkan|berkata|said|says|told|stated|added)\b")
+_SAID_BEFORE = r"\b(?:kata|ujar|ucap|tutur|jelas|ungkap|imbuh|tambah|tegas|menurut|according\s+to|said)\s+(?:[\w.]+\s+){0,4}?"
+# a speaker with what names them: "John Kirby, penasihat … AS, mengatakan", "kata Menteri Sosial Saifullah Yusuf"
+_SPEAKER = re.compile(r"(?<![\w-])[A-Z][\w'’-]*" + _SAID_AFTER + "|" + _SAID_BEFORE + r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+
+
+def speakers_not_doers(question: str, text: str, cited: Sequence[str], first_word_may_be_name: bool = True
+                       ) -> tuple[list[str], list[str]]:
+    """For a "who" question: the names ``text`` gives that the question does not, and those of them that the
+    ``cited`` passages hold only as the one who said something ("John Kirby, penasihat …, mengatakan …", "…,
+    kata Kirby"): the source of a report, not whoever the question asks about ("Which North Korean general
+    commands the troops …?"). Nothing when the question asks who said, reported or announced something."""
+    if question_type(question) != "who" or _ASKS_A_SPEAKER.search(asked_question(question)):
+        return [], []
+    names = list(dict.fromkeys(_new_names(strip_markers(text), question, first_word_may_be_name)))
+    spans = [[m.span() for m in _SPEAKER.finditer(passage)] for passage in cited]
+    speakers = []
+    for name in names:
+        written = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+        found = [(m.start(), within) for passage, within in zip(cited, spans) for m in written.finditer(passage)]
+        if found and all(any(s <= at < e for s, e in within) for at, within in found):
+            speakers.append(name)
+    return names, speakers
+
+
 def _year_of_a_name(sentence: str, match: re.Match) -> bool:
     """A year right after a name of two capitalised words within the sentence ("dari Perjanjian Paris 2015"),
     not after the sentence's first words ("Pada 2023"), a period ("kuartal III 2024") or a holiday ("Lebaran
@@ -976,12 +1013,14 @@ def _new_names(text: str, question: str, first_word_may_be_name: bool = False) -
     later sentence's that either language's word lists know is no name ("Fasilitas di dalamnya …"); an
     answer's first word ("China [1]", "Bali hosted it") may well be the name asked for."""
     asked = {w.lower().strip("'’-") for w in _WORD.findall(question)}
+    asked |= {alias for w in asked for alias in NAME_ALIASES.get(w, ())}  # "Utara" of "North Korean"
     names = []
     for s, e in sentence_spans(text):
         words = _WORD.findall(text[s:e])
         first = s == 0 and first_word_may_be_name
         names += [w for i, w in enumerate(words)
                   if _is_name(w, first=i == 0 and not first) and w.lower() not in _CURRENCY_CODES
+                  and w.lower() not in DATE_WORDS and w.lower() not in MONTH_OF  # "Jumat", "Oktober": no one
                   and not (i == 0 and s > 0 and is_common_word(w) and w.lower() not in COUNTRIES)  # "Fasilitas di …"
                   and not word_in(w.lower().strip("'’-"), asked)]
     return names

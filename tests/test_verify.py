@@ -574,6 +574,31 @@ def test_a_yes_must_not_say_more_of_what_is_asked_than_its_passages():
                                    "Ya. Danantara menerima dividen secara bertahap [1].", stages) == []
 
 
+def test_who_is_not_answered_by_whoever_said_it():
+    from qa.verify import speakers_not_doers
+
+    said = ["John Kirby, penasihat komunikasi keamanan nasional AS, mengatakan kepada wartawan pada hari Jumat "
+            "bahwa pasukan Korea Utara menderita lebih dari 1.000 korban di dekat perbatasan Kursk."]
+    general = "Which North Korean general commands the troops fighting in Kursk?"
+    assert speakers_not_doers(general, "John Kirby [1]", said) == (["John", "Kirby"], ["John", "Kirby"])
+    assert speakers_not_doers(general, "Kirby [1]", ["Pasukan itu bertempur di Kursk, kata Kirby."])[1] == ["Kirby"]
+    # named as the one who does it as well: an answer
+    led = said + ["Pasukan itu dipimpin oleh Kirby sejak Oktober."]
+    assert speakers_not_doers(general, "Kirby [1, 2]", led)[1] == []
+    # a question that asks who said it
+    assert speakers_not_doers("Who said the troops suffered 1,000 casualties?", "John Kirby [1]", said)[1] == []
+    # the quote of the speaker's sentence names no one else: no answer ("Jumat" is a day, "Utara" the question's)
+    assert "the quoted sentence names only who said it (John, Kirby)" in quote_misses(general, "en", said[0], 0.0,
+                                                                                     passage=said[0])
+
+
+def test_which_with_a_name_between_asks_for_a_name():
+    from qa.verify import question_type
+
+    assert question_type("Which North Korean general commands the troops?") == "who"
+    assert question_type("What do US officials think Kim expects?") == ""  # "do" is no name
+
+
 def test_an_answer_that_copies_a_headline_of_its_article():
     from qa.verify import copies_a_headline
 
