@@ -852,6 +852,7 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
     if is_headline(sentence):
         return ["the quoted sentence is a headline"]
     misses = kind_misses(question, sentence, "the quoted sentence", first_word_may_be_name=False)
+    misses += reason_misses(question, language, sentence)
     names, speakers = speakers_not_doers(question, sentence, [passage or sentence], first_word_may_be_name=False)
     if names and speakers == names:
         misses.append(f"the quoted sentence names only who said it ({', '.join(speakers)})")
@@ -870,6 +871,28 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
                 and not _held(asked, sentence):
             misses.append("the quoted sentence holds the question's names and none of its other words")
     return misses
+
+
+_ASKS_WHY = re.compile(r"\b(?:why|kenapa|mengapa|what\s+(?:caused|led\s+to)|apa\s+(?:sebab|penyebab|alasan)\w*)\b",
+                       re.IGNORECASE)
+_REASON = re.compile(r"\b(?:karena|sebab|akibat|lantaran|gara-gara|sehingga|demi|agar|supaya|alasan\w*|penyebab\w*|"
+                     r"menyebabkan|disebabkan|dipicu|memicu|because|due\s+to|owing\s+to|so\s+that|in\s+order\s+to|"
+                     r"caused|reasons?)\b", re.IGNORECASE)
+
+
+def reason_misses(question: str, language: Language, sentence: str) -> list[str]:
+    """For a "why" question, why a quoted ``sentence`` gives no reason: no word that gives one ("karena", "akibat",
+    "because"), or each gives as the reason what the question asks about ("korban meninggal akibat runtuhnya
+    bangunan" to "What caused the building to collapse?": the collapse is the cause there, not the effect)."""
+    if not _ASKS_WHY.search(asked_question(question)):
+        return []
+    reasons = list(_REASON.finditer(sentence))
+    if not reasons:
+        return ["the quoted sentence gives no reason"]
+    asked = _concepts(_without_names(asked_question(question)), language)
+    if asked and all(_held(asked, " ".join(_WORD.findall(sentence[m.end():])[:3])) for m in reasons):
+        return ["the quoted sentence gives what the question asks about as the reason for something else"]
+    return []
 
 
 def _without_names(question: str) -> str:

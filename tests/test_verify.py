@@ -592,6 +592,19 @@ def test_who_is_not_answered_by_whoever_said_it():
                                                                                      passage=said[0])
 
 
+def test_a_quote_to_why_must_give_a_reason_other_than_what_is_asked_about():
+    collapse = "What caused the Al-Khoziny pesantren building to collapse?"
+    deaths = "Adapun total korban meninggal akibat runtuhnya bangunan Ponpes Al-Khoziny mencapai 63 jiwa."
+    assert "the quoted sentence gives what the question asks about as the reason for something else" in \
+        quote_misses(collapse, "en", deaths, 0.0)
+    cause = "Bangunan Ponpes Al-Khoziny runtuh karena fondasinya tidak kuat menahan beban lantai empat."
+    assert quote_misses(collapse, "en", cause, 0.0) == []
+    fired = "Diketahui, pos pelatih Timnas Indonesia masih lowong setelah Patrick Kluivert dipecat."
+    assert "the quoted sentence gives no reason" in quote_misses("Kenapa Patrick Kluivert dipecat?", "id", fired, 0.0)
+    not_why = quote_misses("Di mana Patrick Kluivert dipecat?", "id", fired, 0.0)
+    assert "the quoted sentence gives no reason" not in not_why
+
+
 def test_which_with_a_name_between_asks_for_a_name():
     from qa.verify import question_type
 
