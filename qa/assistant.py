@@ -194,7 +194,8 @@ class Assistant:
                 if self.settings.confirm_answers and confirms_answers(self.generator.name):
                     decided = decision.after_confirmation(
                         decided, standalone,
-                        lambda n, answer: self._confirms(texts[n - 1] or "", standalone, answer, usage), language)
+                        lambda n, answer: self._confirms(texts[n - 1] or "", standalone, answer, usage), language,
+                        shown=texts)
                 if may_reread and _refused(decided):
                     reread = True
                     continue

@@ -27,7 +27,8 @@
    an answer is often drawn from one on another subject). A "yes" whose own fact denies what the question
    asks is answered with the verdict its fact gives instead, and only the fact's sentences that deny: "Tidak.
    … tak ada wajah baru [1]" (``_verdict_its_fact_gives``).
-   Then the model is asked again, with only the first passage the answer cites, whether that passage states
+   Then the model is asked again, with only the cited passage that holds most of the question's words (the first
+   cited of those; ``verify.confirmed_passage``), whether that passage states
    the answer to the question; "no" **abstains**, the passage given as related (``after_confirmation``).
    A yes/no question's answer is put to the model instead ("does the passage support this answer?"). Measured
    on the dev gold's answers that passed their checks (1.5B): "no" for 7 of 19 unanswerable questions, 11 of
@@ -68,7 +69,7 @@ from qa.verify import (YES_DENIED, Figure, FigureCheck, check_answer, check_figu
                        denial_of_the_question, is_headline, is_yes_no_question, kind_misses, markers,
                        missing_question_terms, parse_model_output, question_type, quote_misses, restates_the_question,
                        strip_markers, unnamed_by_cited_articles, without_markers, written_fact, year_of_a_fuller_date,
-                       speakers_not_doers, yes_beyond_the_passages)
+                       speakers_not_doers, yes_beyond_the_passages, confirmed_passage)
 
 
 @dataclass(frozen=True)
@@ -258,10 +259,11 @@ def _figure_in_english(figures: FigureCheck, n: int, written: str, passage: str)
 
 
 def after_confirmation(decided: Decision, question: str, confirms: Callable[[int, str | None], bool],
-                       language: Language) -> Decision:
+                       language: Language, shown: Sequence[str | None] = ()) -> Decision:
     """Rules 3 and 4, last part: ``confirms(n, answer)`` is the model's own yes or no, asked again with passage
     [n] alone, to whether that passage states the answer to the question (``answer`` None) or supports the
-    given answer; it is asked about the first passage an answer or a quote cites. A model's answer to a yes/no
+    given answer; it is asked about the cited passage that holds most of the question's words, the first of
+    those (``confirmed_passage``; ``shown[n - 1]``: passage [n]'s text). A model's answer to a yes/no
     question is put to it: asked whether a passage "states the answer", the model says no when the answer is
     no (measured on the dev gold, 1.5B: that form withdrew 2 right answers of 47, both to yes/no questions; put
     the answer, none). A quote is the passage's own sentence, so only whether the passage states the answer is
@@ -272,8 +274,9 @@ def after_confirmation(decided: Decision, question: str, confirms: Callable[[int
     yes_no = is_yes_no_question(question)
     if decided.abstained or not decided.citations or (decided.extractive and yes_no):
         return decided
-    n = decided.citations[0]
+    n = confirmed_passage(question, language, decided.citations, shown)
     if confirms(n, without_markers(decided.text) if yes_no else None):  # quotes to yes/no questions left above
         return decided
     return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, related=(n,),
                     problems=decided.problems + (f"asked again, the model did not find the answer in passage [{n}]",))
+

@@ -1213,6 +1213,16 @@ def _best_sentence(text: str, language: Language, passages: Sequence[str]) -> st
     return best
 
 
+def confirmed_passage(question: str, language: Language, citations: Sequence[int], shown: Sequence[str | None]) -> int:
+    """Of the passages an answer cites, the one to ask the model about again (``decision.after_confirmation``):
+    the one that holds most of the question's words in any of their forms, the first cited of those
+    (``shown[n - 1]``: passage [n]'s text). A sentence citing two passages often has its subject in one and
+    only a detail in the other."""
+    concepts = _concepts(asked_question(question), language)
+    return max(citations, key=lambda n: (_held(concepts, shown[n - 1] or "") if 0 < n <= len(shown) else -1,
+                                         -citations.index(n)))
+
+
 def _held(concepts: Sequence[frozenset[str]], text: str) -> int:
     """How many of ``concepts`` (``_concepts``) ``text`` holds, in any of their forms."""
     terms = text_terms(text)

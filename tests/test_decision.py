@@ -156,6 +156,15 @@ def test_rule_3_an_answer_the_model_does_not_confirm_is_withdrawn_and_nothing_el
     withdrawn_quote = after_confirmation(quote, question, lambda n, a: asked.append((n, a)) or False, "en")
     assert withdrawn_quote.abstained and withdrawn_quote.related == (1,) and withdrawn_quote.citations == ()
     assert asked == [(1, None), (1, None)]  # a quote's passage is asked whether it states the answer
+    # of two cited passages, the one that holds more of the question is asked about
+    shown = ["Pasukan itu tiba pada Oktober.", "Pasukan Korea Utara melancarkan serangan balasan di Kursk pada Oktober."]
+    attack = "Apa yang dilakukan pasukan Korea Utara di Kursk pada Oktober?"
+    answered = decide(attack, "id", "EVIDENCE: 1, 2\nANSWER: Tiba pada Oktober [1] lalu serangan balasan di Kursk [2].", shown,
+                      never)
+    assert answered.citations == (1, 2), answered
+    chosen: list[tuple[int, str | None]] = []
+    after_confirmation(answered, attack, lambda n, a: chosen.append((n, a)) or True, "id", shown=shown)
+    assert chosen == [(2, None)]
     declined = abstention("en", "nothing")
     assert after_confirmation(declined, question, lambda n, a: asked.append((n, a)) or False, "en") is declined
     assert len(asked) == 2  # an abstention is not put to the model

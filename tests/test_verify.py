@@ -605,6 +605,17 @@ def test_a_quote_to_why_must_give_a_reason_other_than_what_is_asked_about():
     assert "the quoted sentence gives no reason" not in not_why
 
 
+def test_the_model_is_asked_again_about_the_cited_passage_that_holds_most_of_the_question():
+    from qa.verify import confirmed_passage
+
+    shown = ["Pasukan itu dikirim pada Oktober.", "Pasukan Korea Utara melancarkan serangan balasan di Kursk.", None]
+    question = "Apa yang dilakukan pasukan Korea Utara di Kursk?"
+    assert confirmed_passage(question, "id", [1, 2], shown) == 2
+    assert confirmed_passage(question, "id", [2, 1], shown) == 2
+    assert confirmed_passage("Kapan pasukan dikirim?", "id", [1, 2], shown) == 1  # a tie: the first cited
+    assert confirmed_passage(question, "id", [3, 1], shown) == 1  # a passage not shown is never asked about
+
+
 def test_which_with_a_name_between_asks_for_a_name():
     from qa.verify import question_type
 
