@@ -848,7 +848,9 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
     of one sentence often leaves to the article around it the country or person the question names.) A
     sentence that merely shares a topic with the question is not an answer to it, nor one that holds the
     question's names and none of its other words, unless it is the sentence of a figure that ``check_figures``
-    chose for what it counts (``figure_weighed``: "148 siswa" for "Berapa jumlah murid …?")."""
+    chose for what it counts (``figure_weighed``: "148 siswa" for "Berapa jumlah murid …?"). Nor is one whose
+    date or name stands apart from what is asked (``apart_from_the_event``), whose only new names are its
+    speaker's (``speakers_not_doers``), or that gives no reason to "why" (``reason_misses``)."""
     if is_headline(sentence):
         return ["the quoted sentence is a headline"]
     misses = kind_misses(question, sentence, "the quoted sentence", first_word_may_be_name=False)
