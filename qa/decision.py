@@ -16,7 +16,7 @@
    name the question does not give for who and where (``verify.kind_misses``), and not a year alone where
    the cited passage gives the date (``verify.year_of_a_fuller_date``), nor a date or name whose cited sentence
    (with the one before it) holds nothing the question asks besides its names: another event's
-   (``verify.apart_from_the_event``), nor a name to "who" that its cited passages hold only as the one who
+   (``verify.apart_from_the_event``), nor names to "who" that its cited passages all hold only as the one who
    said something (``verify.speakers_not_doers``: the source, not the one asked about); the answer (a yes/no answer's
    fact) says more than the question does (``verify.restates_the_question``) and is no headline its article
    has as a line of its own (``verify.copies_a_headline``); no claim
@@ -122,8 +122,8 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     year = year_of_a_fuller_date(question, checked.text, cited(shown)) if checked.ok else None
     if year:
         kind.append(f"the answer gives the year {year} alone; its passage gives the date")
-    speakers = speakers_not_doers(question, checked.text, cited(shown))[1] if checked.ok else []
-    if speakers:
+    names, speakers = speakers_not_doers(question, checked.text, cited(shown)) if checked.ok else ([], [])
+    if names and speakers == names:  # a doer named beside the speaker answers
         kind.append(f"the answer names {speakers[0]!r}, who only says it in its cited passages")
     apart = apart_from_the_event(question, language, checked.text, cited(shown)) if checked.ok else None
     if apart:

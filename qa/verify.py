@@ -791,8 +791,10 @@ def _units_after(text: str) -> dict[str, set[str]]:
 _WHEN = re.compile(r"(?:^\W*|\b(?:and|or|since|until)\s+)when\b|\b(?:what\s+(?:year|date|day|month|time)|kapan"
                    r"|(?:tanggal|pukul|jam)\s+berapa|(?:tahun|bulan|hari)\s+(?:apa|berapa))\b", re.IGNORECASE)
 _WHO = re.compile(r"(?:^\W*|[,;:]\s*|\b(?:and|or|to|by|with|from|for|of|about|than)\s+)(?:who|whom|whose)\b|\bsiapa\b"
-                  r"|\b(?:which|what)\s+(?:(?-i:[A-Z])[\w'’-]*\s+){0,3}(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True))
-                  + r")\b"  # "which North Korean general"
+                  r"|\b(?:which|what)\s+(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True)) + r")\b"
+                  # "which North Korean general", the noun in lower case: not "What Supreme Court ruling"
+                  r"|\b(?:which|what)\s+(?:(?-i:[A-Z])[\w'’-]*\s+){1,3}(?-i:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True))
+                  + r")\b(?!\s+(?-i:[a-z]+ing\b|ruling|decision|law|case))"
                   r"|\b(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True)) + r")\s+(?:mana|apa)\b",
                   re.IGNORECASE)  # also "which investor", "kementerian mana": a name is asked for
 _WHERE = re.compile(r"\b(?:where|di\s*mana|ke\s*mana|dari\s*mana)\b", re.IGNORECASE)
@@ -880,6 +882,9 @@ _ASKS_WHY = re.compile(r"\b(?:why|kenapa|mengapa|what\s+(?:caused|led\s+to)|apa\
 _REASON = re.compile(r"\b(?:karena|sebab|akibat|lantaran|gara-gara|sehingga|demi|agar|supaya|alasan\w*|penyebab\w*|"
                      r"menyebabkan|disebabkan|dipicu|memicu|because|due\s+to|owing\s+to|so\s+that|in\s+order\s+to|"
                      r"caused|reasons?)\b", re.IGNORECASE)
+# the words after which the cause comes (after "sehingga", "menyebabkan", "caused" comes the effect)
+_CAUSE_FOLLOWS = re.compile(r"karena|sebab|akibat|lantaran|gara-gara|disebabkan|dipicu|because|due\s+to|owing\s+to",
+                            re.IGNORECASE)
 
 
 def reason_misses(question: str, language: Language, sentence: str) -> list[str]:
@@ -891,8 +896,15 @@ def reason_misses(question: str, language: Language, sentence: str) -> list[str]
     reasons = list(_REASON.finditer(sentence))
     if not reasons:
         return ["the quoted sentence gives no reason"]
-    asked = _concepts(_without_names(asked_question(question)), language)
-    if asked and all(_held(asked, " ".join(_WORD.findall(sentence[m.end():])[:3])) for m in reasons):
+    asked = [forms for forms in _concepts(_without_names(asked_question(question)), language)
+             if not _REASON.fullmatch(min(forms))]
+    event = max(2, (len(asked) + 1) // 2)  # the asked event itself, not one shared word ("harga … karena harga pupuk")
+
+    def cause_is_the_event(m: re.Match) -> bool:
+        return bool(_CAUSE_FOLLOWS.fullmatch(m.group(0))) and \
+            _held(asked, " ".join(_WORD.findall(sentence[m.end():])[:3])) >= event
+
+    if asked and all(cause_is_the_event(m) for m in reasons):
         return ["the quoted sentence gives what the question asks about as the reason for something else"]
     return []
 
@@ -962,7 +974,8 @@ def apart_from_the_event(question: str, language: Language, answer: str, cited: 
     ``cited`` sentence that holds it, read with the sentence before it, holds nothing of what the question asks
     but its names: the date or name of another event ("Senin (11/8/2025)", the day of the first verdict, to
     "When did Bazarsah file his cassation appeal?"). None when the answer's dates or names are not found as
-    written, or the question asks nothing beside names and time. ``first_word_may_be_name``: as for
+    written, when any of them stands with the event, or the question asks nothing beside names and time.
+    ``first_word_may_be_name``: as for
     ``kind_misses`` (not for a quoted sentence, whose first word is capitalised anyway)."""
     kind = question_type(question)
     if kind not in ("when", "who", "where"):
@@ -976,15 +989,17 @@ def apart_from_the_event(question: str, language: Language, answer: str, cited: 
         given = [m.group(0) for m in _NUMBER.finditer(text) if _is_date(text, m)]
     else:
         given = _new_names(text, question, first_word_may_be_name)
+    apart = None
     for thing in dict.fromkeys(given):
         written = re.compile(rf"(?<![\w.,]){re.escape(thing)}(?![\w]|[.,]\d)")
         around = []
         for passage in cited:
             spans = sentence_spans(passage)
             around += [passage[spans[max(0, i - 1)][0]:e] for i, (s, e) in enumerate(spans) if written.search(passage[s:e])]
-        if around and not any(_held(asked, sentences) for sentences in around):
-            return thing
-    return None
+        if any(_held(asked, sentences) for sentences in around):
+            return None  # one part of the date or name stands with the event ("11 Agustus" of "11 Agustus 2025")
+        apart = apart or (thing if around else None)
+    return apart
 
 
 # a question that asks who said, told, reported or announced something asks for a speaker
@@ -996,7 +1011,10 @@ _ASKS_A_SPEAKER = re.compile(r"\b(?:say|says|said|tell|told|state[sd]?|according
 _SAID_AFTER = (r"(?:\s+[A-Z][\w'’-]*)*(?:\s*\([^)]*\))?(?:,[^,.;]{1,120},)?\s+(?:juga\s+|pun\s+|kemudian\s+)?"
                r"(?:mengatakan|menyatakan|menyebut(?:kan)?|menjelaskan|menegaskan|mengungkapkan|menyampaikan|"
                r"menuturkan|berkata|said|says|told|stated|added)\b")
-_SAID_BEFORE = r"\b(?:kata|ujar|ucap|tutur|jelas|ungkap|imbuh|tambah|tegas|menurut|according\s+to|said)\s+(?:[\w.]+\s+){0,4}?"
+# "…," kata Kirby / "…", said Kirby: after a comma or a closing quote; "menurut X" anywhere; only lower-case words
+# between the verb and the name (not "said General Kim …", whom the ministry spoke of)
+_SAID_BEFORE = (r"(?:(?<=[,\"”])\s*(?:kata|ujar|ucap|tutur|ungkap|imbuh|tambah|tegas|said)|\b(?:[Mm]enurut|[Aa]ccording\s+to))"
+                r"\s+(?:[a-z][\w.]*\s+){0,3}?")
 # a speaker with what names them: "John Kirby, penasihat … AS, mengatakan", "kata Menteri Sosial Saifullah Yusuf"
 _SPEAKER = re.compile(r"(?<![\w-])[A-Z][\w'’-]*" + _SAID_AFTER + "|" + _SAID_BEFORE + r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 
@@ -1125,7 +1143,8 @@ def yes_beyond_the_passages(question: str, language: Language, answer: str, pass
     """For a "yes" to a yes/no question: the words of what the question asks (besides its names) that the
     answer says and none of its cited passages holds in any form. "Yes. Danantara received this year's SOE
     dividends in a single payment [1]" where passage [1] says the dividends came in stages: the fact asserts
-    what the question asks, and the passage does not say it."""
+    what the question asks, and the passage does not say it. An English word the glossary does not know is not
+    judged against Indonesian passages: its absence there says nothing ("ore" for "bijih")."""
     words = _WORD.findall(_MARKER.sub(" ", answer))
     if not is_yes_no_question(question) or not words or words[0].lower() not in YES_WORDS:
         return []
@@ -1133,7 +1152,9 @@ def yes_beyond_the_passages(question: str, language: Language, answer: str, pass
     if not cited:
         return []
     said, held = text_terms(_MARKER.sub(" ", answer)), text_terms(" ".join(cited))
+    unjudged = language == "en" and detect_language(" ".join(cited), default="id") == "id"
     return list(dict.fromkeys(word for word in _WORD.findall(_without_names(asked_question(question)))
+                              if not (unjudged and not glossary_has(word.lower()))  # "ore": no Indonesian to look for
                               for forms in _concepts(word, language) if forms & said and not forms & held))
 
 

@@ -553,6 +553,9 @@ def test_a_date_or_name_must_stand_with_what_the_question_asks():
              "berasal dari Buleleng."]
     assert apart_from_the_event("Siapa yang melantik ketua DPC?", "id", "Djarot Saiful Hidayat [1]", board) is None
     assert apart_from_the_event("Siapa yang melantik ketua DPC?", "id", "Gede Supriatna [1]", board) == "Gede"
+    # a date whose day stands with the event, its year elsewhere
+    split = ["Terdakwa mengajukan kasasi pada 11 Agustus.", "Vonis pertama dijatuhkan pada 2025."]
+    assert apart_from_the_event(cassation, "en", "11 Agustus 2025 [1, 2]", split) is None
     # a question that asks nothing beside its names and the time
     assert apart_from_the_event("When was Bazarsah?", "en", "Senin (11/8/2025) [1]", verdict) is None
 
@@ -563,7 +566,13 @@ def test_a_yes_must_not_say_more_of_what_is_asked_than_its_passages():
     stages = ["Rosan menyebut Danantara menerima dividen BUMN sekitar Rp 140 triliun secara bertahap tahun ini."]
     asked = "Did Danantara receive this year's SOE dividends in a single payment?"
     said = "Yes. Danantara received this year's SOE dividends in a single payment [1]."
-    assert yes_beyond_the_passages(asked, "en", said, stages) == ["single", "payment"]
+    # "single" is not in the glossary: its absence from an Indonesian passage says nothing
+    assert yes_beyond_the_passages(asked, "en", said, stages) == ["payment"]
+    in_english = ["Rosan said Danantara received SOE dividends of about Rp 140 trillion in stages this year."]
+    assert yes_beyond_the_passages(asked, "en", said, in_english) == ["single", "payment"]
+    assert yes_beyond_the_passages("Did Indonesia ban the export of nickel ore?", "en",
+                                   "Yes, Indonesia banned the export of nickel ore [1].",
+                                   ["Indonesia melarang ekspor bijih nikel sejak 2020."]) == []
     # what the passage holds in translation is said by it; a "no" and a question that is not yes/no are left alone
     assert yes_beyond_the_passages("Did Danantara receive SOE dividends this year?", "en",
                                    "Yes. Danantara received SOE dividends this year [1].", stages) == []
@@ -587,6 +596,11 @@ def test_who_is_not_answered_by_whoever_said_it():
     assert speakers_not_doers(general, "Kirby [1, 2]", led)[1] == []
     # a question that asks who said it
     assert speakers_not_doers("Who said the troops suffered 1,000 casualties?", "John Kirby [1]", said)[1] == []
+    # "jelas" is also "clear"; a name after "said" is whom someone spoke of
+    assert speakers_not_doers(general, "Jenderal Kim Yong Bok [1]",
+                              ["Belum jelas apakah Jenderal Kim Yong Bok memimpin pasukan di Kursk."])[1] == []
+    assert speakers_not_doers(general, "General Kim Yong Bok [1]",
+                              ["The ministry said General Kim Yong Bok commands the troops in Kursk."])[1] == []
     # the quote of the speaker's sentence names no one else: no answer ("Jumat" is a day, "Utara" the question's)
     assert "the quoted sentence names only who said it (John, Kirby)" in quote_misses(general, "en", said[0], 0.0,
                                                                                      passage=said[0])
@@ -599,6 +613,9 @@ def test_a_quote_to_why_must_give_a_reason_other_than_what_is_asked_about():
         quote_misses(collapse, "en", deaths, 0.0)
     cause = "Bangunan Ponpes Al-Khoziny runtuh karena fondasinya tidak kuat menahan beban lantai empat."
     assert quote_misses(collapse, "en", cause, 0.0) == []
+    # after "menyebabkan", "sehingga", "caused" comes the effect; one shared word is not the asked event
+    assert quote_misses("Mengapa bangunan itu runtuh?", "id", "Gempa menyebabkan bangunan itu runtuh.", 0.0) == []
+    assert quote_misses("Mengapa harga beras naik?", "id", "Harga beras naik karena harga pupuk melonjak.", 0.0) == []
     fired = "Diketahui, pos pelatih Timnas Indonesia masih lowong setelah Patrick Kluivert dipecat."
     assert "the quoted sentence gives no reason" in quote_misses("Kenapa Patrick Kluivert dipecat?", "id", fired, 0.0)
     not_why = quote_misses("Di mana Patrick Kluivert dipecat?", "id", fired, 0.0)
@@ -621,6 +638,7 @@ def test_which_with_a_name_between_asks_for_a_name():
 
     assert question_type("Which North Korean general commands the troops?") == "who"
     assert question_type("What do US officials think Kim expects?") == ""  # "do" is no name
+    assert question_type("What Supreme Court ruling annulled the election law?") == ""  # a name that ends in "Court"
 
 
 def test_an_answer_that_copies_a_headline_of_its_article():
