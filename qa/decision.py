@@ -17,7 +17,7 @@
    the cited passage gives the date (``verify.year_of_a_fuller_date``), nor a date or name whose cited sentence
    (with the one before it) holds nothing the question asks besides its names: another event's
    (``verify.apart_from_the_event``), nor names to "who" that its cited passages all hold only as the one who
-   said something (``verify.speakers_not_doers``: the source, not the one asked about); the answer (a yes/no answer's
+   said something (``verify.only_speakers``: the source, not the one asked about); the answer (a yes/no answer's
    fact) says more than the question does (``verify.restates_the_question``) and is no headline its article
    has as a line of its own (``verify.copies_a_headline``); no claim
    leaves out a "not" its cited sentence puts before the claim's words, and no "yes" answers a question whose
@@ -64,12 +64,12 @@ from qa import prompts
 from qa.language import Language, detect_language, english_dates, english_figure, figure_as_written
 from qa.ingest import sentence_spans
 from qa.lexicon import YES_WORDS
-from qa.verify import (YES_DENIED, Figure, FigureCheck, check_answer, check_figures, check_polarity, copies_a_headline,
-                       apart_from_the_event,
-                       denial_of_the_question, is_headline, is_yes_no_question, kind_misses, markers,
-                       missing_question_terms, parse_model_output, question_type, quote_misses, restates_the_question,
-                       strip_markers, unnamed_by_cited_articles, without_markers, written_fact, year_of_a_fuller_date,
-                       speakers_not_doers, yes_beyond_the_passages, confirmed_passage)
+from qa.verify import (YES_DENIED, Figure, FigureCheck, apart_from_the_event, check_answer, check_figures,
+                       check_polarity, confirmed_passage, copies_a_headline, denial_of_the_question, is_headline,
+                       is_yes_no_question, kind_misses, markers, missing_question_terms, only_speakers,
+                       parse_model_output, question_type, quote_misses, restates_the_question, strip_markers,
+                       unnamed_by_cited_articles, without_markers, written_fact, year_of_a_fuller_date,
+                       yes_beyond_the_passages)
 
 
 @dataclass(frozen=True)
@@ -119,13 +119,14 @@ def after_generation(question: str, language: Language, raw: str, shown: Sequenc
     beyond = yes_beyond_the_passages(question, language, checked.text, shown) if checked.ok else []
     if beyond:  # apart from polarity's problems: a "yes" its passage denies may still take the fact's verdict
         kind.append(f"the answer says yes to {', '.join(map(repr, beyond))}, which its cited passages do not say")
-    year = year_of_a_fuller_date(question, checked.text, cited(shown)) if checked.ok else None
+    cited_shown = cited(shown)
+    year = year_of_a_fuller_date(question, checked.text, cited_shown) if checked.ok else None
     if year:
         kind.append(f"the answer gives the year {year} alone; its passage gives the date")
-    names, speakers = speakers_not_doers(question, checked.text, cited(shown)) if checked.ok else ([], [])
-    if names and speakers == names:  # a doer named beside the speaker answers
+    speakers = only_speakers(question, checked.text, cited_shown) if checked.ok else []
+    if speakers:
         kind.append(f"the answer names {speakers[0]!r}, who only says it in its cited passages")
-    apart = apart_from_the_event(question, language, checked.text, cited(shown)) if checked.ok else None
+    apart = apart_from_the_event(question, language, checked.text, cited_shown) if checked.ok else None
     if apart:
         kind.append(f"the answer's {apart!r} is in a sentence about something else")
     if checked.ok and copies_a_headline(checked.text, cited(articles)):
@@ -279,4 +280,3 @@ def after_confirmation(decided: Decision, question: str, confirms: Callable[[int
         return decided
     return Decision(prompts.ABSTAIN_REPLY[language], (), abstained=True, related=(n,),
                     problems=decided.problems + (f"asked again, the model did not find the answer in passage [{n}]",))
-

@@ -790,12 +790,13 @@ def _units_after(text: str) -> dict[str, set[str]]:
 # asks what; Indonesian "kapan" asks wherever it stands ("Sejak kapan …", "… mulai kapan?")
 _WHEN = re.compile(r"(?:^\W*|\b(?:and|or|since|until)\s+)when\b|\b(?:what\s+(?:year|date|day|month|time)|kapan"
                    r"|(?:tanggal|pukul|jam)\s+berapa|(?:tahun|bulan|hari)\s+(?:apa|berapa))\b", re.IGNORECASE)
+_NAMED = "|".join(sorted(NAMED_ASKED, key=len, reverse=True))
 _WHO = re.compile(r"(?:^\W*|[,;:]\s*|\b(?:and|or|to|by|with|from|for|of|about|than)\s+)(?:who|whom|whose)\b|\bsiapa\b"
-                  r"|\b(?:which|what)\s+(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True)) + r")\b"
+                  r"|\b(?:which|what)\s+(?:" + _NAMED + r")\b"
                   # "which North Korean general", the noun in lower case: not "What Supreme Court ruling"
-                  r"|\b(?:which|what)\s+(?:(?-i:[A-Z])[\w'’-]*\s+){1,3}(?-i:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True))
+                  r"|\b(?:which|what)\s+(?:(?-i:[A-Z])[\w'’-]*\s+){1,3}(?-i:" + _NAMED
                   + r")\b(?!\s+(?-i:[a-z]+ing\b|ruling|decision|law|case))"
-                  r"|\b(?:" + "|".join(sorted(NAMED_ASKED, key=len, reverse=True)) + r")\s+(?:mana|apa)\b",
+                  r"|\b(?:" + _NAMED + r")\s+(?:mana|apa)\b",
                   re.IGNORECASE)  # also "which investor", "kementerian mana": a name is asked for
 _WHERE = re.compile(r"\b(?:where|di\s*mana|ke\s*mana|dari\s*mana)\b", re.IGNORECASE)
 
@@ -852,13 +853,13 @@ def quote_misses(question: str, language: Language, sentence: str, coverage: flo
     question's names and none of its other words, unless it is the sentence of a figure that ``check_figures``
     chose for what it counts (``figure_weighed``: "148 siswa" for "Berapa jumlah murid …?"). Nor is one whose
     date or name stands apart from what is asked (``apart_from_the_event``), whose only new names are its
-    speaker's (``speakers_not_doers``), or that gives no reason to "why" (``reason_misses``)."""
+    speaker's (``only_speakers``), or that gives no reason to "why" (``reason_misses``)."""
     if is_headline(sentence):
         return ["the quoted sentence is a headline"]
     misses = kind_misses(question, sentence, "the quoted sentence", first_word_may_be_name=False)
     misses += reason_misses(question, language, sentence)
-    names, speakers = speakers_not_doers(question, sentence, [passage or sentence], first_word_may_be_name=False)
-    if names and speakers == names:
+    speakers = only_speakers(question, sentence, [passage or sentence], first_word_may_be_name=False)
+    if speakers:
         misses.append(f"the quoted sentence names only who said it ({', '.join(speakers)})")
     apart = apart_from_the_event(question, language, sentence, [passage or sentence], first_word_may_be_name=False)
     if apart:
@@ -1019,23 +1020,22 @@ _SAID_BEFORE = (r"(?:(?<=[,\"”])\s*(?:kata|ujar|ucap|tutur|ungkap|imbuh|tambah
 _SPEAKER = re.compile(r"(?<![\w-])[A-Z][\w'’-]*" + _SAID_AFTER + "|" + _SAID_BEFORE + r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 
 
-def speakers_not_doers(question: str, text: str, cited: Sequence[str], first_word_may_be_name: bool = True
-                       ) -> tuple[list[str], list[str]]:
-    """For a "who" question: the names ``text`` gives that the question does not, and those of them that the
-    ``cited`` passages hold only as the one who said something ("John Kirby, penasihat …, mengatakan …", "…,
-    kata Kirby"): the source of a report, not whoever the question asks about ("Which North Korean general
-    commands the troops …?"). Nothing when the question asks who said, reported or announced something."""
+def only_speakers(question: str, text: str, cited: Sequence[str], first_word_may_be_name: bool = True) -> list[str]:
+    """For a "who" question: the names ``text`` gives that the question does not, when the ``cited`` passages
+    hold every one of them only as the one who said something ("John Kirby, penasihat …, mengatakan …", "…, kata
+    Kirby"): the source of a report, not whoever the question asks about ("Which North Korean general commands
+    the troops …?"). Empty when any of them is named otherwise (a doer beside the speaker answers), and when
+    the question asks who said, reported or announced something."""
     if question_type(question) != "who" or _ASKS_A_SPEAKER.search(asked_question(question)):
-        return [], []
+        return []
     names = list(dict.fromkeys(_new_names(strip_markers(text), question, first_word_may_be_name)))
     spans = [[m.span() for m in _SPEAKER.finditer(passage)] for passage in cited]
-    speakers = []
     for name in names:
         written = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
         found = [(m.start(), within) for passage, within in zip(cited, spans) for m in written.finditer(passage)]
-        if found and all(any(s <= at < e for s, e in within) for at, within in found):
-            speakers.append(name)
-    return names, speakers
+        if not found or not all(any(s <= at < e for s, e in within) for at, within in found):
+            return []
+    return names
 
 
 def _year_of_a_name(sentence: str, match: re.Match) -> bool:

@@ -584,23 +584,23 @@ def test_a_yes_must_not_say_more_of_what_is_asked_than_its_passages():
 
 
 def test_who_is_not_answered_by_whoever_said_it():
-    from qa.verify import speakers_not_doers
+    from qa.verify import only_speakers
 
     said = ["John Kirby, penasihat komunikasi keamanan nasional AS, mengatakan kepada wartawan pada hari Jumat "
             "bahwa pasukan Korea Utara menderita lebih dari 1.000 korban di dekat perbatasan Kursk."]
     general = "Which North Korean general commands the troops fighting in Kursk?"
-    assert speakers_not_doers(general, "John Kirby [1]", said) == (["John", "Kirby"], ["John", "Kirby"])
-    assert speakers_not_doers(general, "Kirby [1]", ["Pasukan itu bertempur di Kursk, kata Kirby."])[1] == ["Kirby"]
+    assert only_speakers(general, "John Kirby [1]", said) == ["John", "Kirby"]
+    assert only_speakers(general, "Kirby [1]", ["Pasukan itu bertempur di Kursk, kata Kirby."]) == ["Kirby"]
     # named as the one who does it as well: an answer
     led = said + ["Pasukan itu dipimpin oleh Kirby sejak Oktober."]
-    assert speakers_not_doers(general, "Kirby [1, 2]", led)[1] == []
+    assert only_speakers(general, "Kirby [1, 2]", led) == []
     # a question that asks who said it
-    assert speakers_not_doers("Who said the troops suffered 1,000 casualties?", "John Kirby [1]", said)[1] == []
+    assert only_speakers("Who said the troops suffered 1,000 casualties?", "John Kirby [1]", said) == []
     # "jelas" is also "clear"; a name after "said" is whom someone spoke of
-    assert speakers_not_doers(general, "Jenderal Kim Yong Bok [1]",
-                              ["Belum jelas apakah Jenderal Kim Yong Bok memimpin pasukan di Kursk."])[1] == []
-    assert speakers_not_doers(general, "General Kim Yong Bok [1]",
-                              ["The ministry said General Kim Yong Bok commands the troops in Kursk."])[1] == []
+    for passage in ("Belum jelas apakah Jenderal Kim Yong Bok memimpin pasukan di Kursk.",
+                    "The ministry said General Kim Yong Bok commands the troops in Kursk."):
+        for name in ("Kim", "Yong", "Bok"):  # none of them is a speaker
+            assert only_speakers(general, f"{name} [1]", [passage]) == [], (name, passage)
     # the quote of the speaker's sentence names no one else: no answer ("Jumat" is a day, "Utara" the question's)
     assert "the quoted sentence names only who said it (John, Kirby)" in quote_misses(general, "en", said[0], 0.0,
                                                                                      passage=said[0])
